@@ -1,0 +1,61 @@
+"""One exception root for raysweep and the one template every message follows.
+
+Messages follow scikit-learn's model: what was wrong, what was received, how to fix it::
+
+    The 'mode' parameter of Sweep must be one of 'min', 'max'. Got 'maximise' instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "ClusterError",
+    "ConfigError",
+    "ExecutionError",
+    "RaysweepError",
+    "StorageError",
+    "SweepNotFoundError",
+    "invalid_parameter",
+]
+
+
+class RaysweepError(Exception):
+    """Root of every error raysweep raises on purpose."""
+
+
+class ConfigError(RaysweepError, ValueError):
+    """A sweep, search space, searcher or scheduler was defined wrongly."""
+
+
+class SweepNotFoundError(ConfigError, LookupError):
+    """A sweep name or path does not resolve to a sweep module."""
+
+
+class StorageError(RaysweepError):
+    """The results store could not be read or written."""
+
+
+class ClusterError(RaysweepError):
+    """Ray could not be started, reached, or given the resources a sweep needs."""
+
+
+class ExecutionError(RaysweepError):
+    """A sweep started but could not run to an end (for example every trial errored)."""
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def invalid_parameter(
+    param: str, owner: str, expected: str, got: Any, fix: str | None = None
+) -> str:
+    """Format the one error message template.
+
+    >>> invalid_parameter("mode", "Sweep", "one of 'min', 'max'", "maximise")
+    "The 'mode' parameter of Sweep must be one of 'min', 'max'. Got 'maximise' instead."
+    """
+    message = f"The {param!r} parameter of {owner} must be {expected}. Got {_short(got)} instead."
+    return f"{message} {fix}" if fix else message
