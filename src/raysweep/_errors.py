@@ -17,6 +17,7 @@ __all__ = [
     "StorageError",
     "SweepNotFoundError",
     "invalid_parameter",
+    "reject_unknown",
 ]
 
 
@@ -59,3 +60,13 @@ def invalid_parameter(
     """
     message = f"The {param!r} parameter of {owner} must be {expected}. Got {_short(got)} instead."
     return f"{message} {fix}" if fix else message
+
+
+def reject_unknown(owner: str, unknown: dict[str, Any], valid: list[str]) -> None:
+    """Raise ConfigError naming the first parameter of ``unknown``, if any, and the valid ones."""
+    if unknown:
+        name = next(iter(unknown))
+        raise ConfigError(
+            f"{name!r} is not a parameter of {owner}. Got {name}={_short(unknown[name])}. "
+            f"Valid parameters: {', '.join(valid)}."
+        )

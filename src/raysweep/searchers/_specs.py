@@ -1,0 +1,91 @@
+"""Typed searcher specs. Plain data: ``raysweep.execution`` turns them into Ray Tune searchers."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any, ClassVar
+
+from raysweep._errors import ConfigError, invalid_parameter
+
+__all__ = ["GridSearch", "RandomSearch", "SearcherSpec", "TPESearch"]
+
+
+def _int_at_least(value: Any, minimum: int, param: str, owner: str, allow_none: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        expected = f"an integer >= {minimum}" + (" or None" if allow_none else "")
+        raise ConfigError(invalid_parameter(param, owner, expected, value))
+
+
+@dataclass(frozen=True)
+class SearcherSpec:
+    """Base class of searcher specs; ``name`` is what results record."""
+
+    name: ClassVar[str]
+
+    def params(self) -> dict[str, Any]:
+        """The parameters as a JSON-ready dict (stored with every run)."""
+        return asdict(self)
+
+    @classmethod
+    def parameter_names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+
+@dataclass(frozen=True)
+class GridSearch(SearcherSpec):
+    """Enumerate every grid cell; continuous dimensions get ``grid_points`` values each.
+
+    Wraps Ray's ``BasicVariantGenerator``; the sweep's ``num_samples`` repeats the whole grid (Ray's rule).
+    """
+
+    name: ClassVar[str] = "grid"
+    grid_points: int = 5
+
+    def __post_init__(self) -> None:
+        _int_at_least(self.grid_points, 1, "grid_points", "searchers.grid")
+
+
+@dataclass(frozen=True)
+class RandomSearch(SearcherSpec):
+    """Sample every dimension independently. Wraps Ray's ``BasicVariantGenerator(random_state=seed)``.
+
+    ``seed=None`` takes the sweep's seed.
+    """
+
+    name: ClassVar[str] = "random"
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        _int_at_least(self.seed, 0, "seed", "searchers.random", allow_none=True)
+
+
+#: Trials TPE runs at once unless the sweep sets ``max_concurrent``. hyperopt counts every running trial as a
+#: loss of +inf and toward its random start-up phase, so unbounded concurrency degrades TPE to random
+#: search; four keeps at most a fifth of the default 20 start-up points in flight.
+TPE_DEFAULT_MAX_CONCURRENT = 4
+
+
+@dataclass(frozen=True)
+class TPESearch(SearcherSpec):
+    """Tree-structured Parzen Estimator (hyperopt). Wraps Ray's ``HyperOptSearch`` in a
+    ``ConcurrencyLimiter``.
+
+    ``n_initial_points`` random trials come first; ``gamma`` is the quantile of trials TPE models as
+    "good". ``seed=None`` takes the sweep's seed.
+    """
+
+    name: ClassVar[str] = "tpe"
+    seed: int | None = None
+    n_initial_points: int = 20
+    gamma: float = 0.25
+
+    def __post_init__(self) -> None:
+        _int_at_least(self.seed, 0, "seed", "searchers.tpe", allow_none=True)
+        _int_at_least(self.n_initial_points, 1, "n_initial_points", "searchers.tpe")
+        gamma = self.gamma
+        if isinstance(gamma, bool) or not isinstance(gamma, int | float) or not 0 < gamma < 1:
+            raise ConfigError(
+                invalid_parameter("gamma", "searchers.tpe", "a number in (0, 1)", gamma)
+            )

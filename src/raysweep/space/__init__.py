@@ -1,0 +1,47 @@
+"""The search-space DSL: one space serves grid, random and TPE search.
+
+>>> from raysweep import space
+>>> SPACE = {"lr": space.loguniform(1e-4, 1e-1), "dim": space.choice([16, 32, 64]),
+...          "opt": {"beta": space.uniform(0.8, 0.99)}, "epochs": 10}
+
+Plain Python: nothing here imports Ray. ``raysweep.execution`` converts spaces into Ray Tune domains or
+hyperopt expressions.
+"""
+
+from raysweep.space._api import (
+    choice,
+    grid,
+    lograndint,
+    loguniform,
+    qloguniform,
+    qrandint,
+    quniform,
+    randint,
+    uniform,
+)
+from raysweep.space._domains import Categorical, Domain, Float, Integer
+from raysweep.space._grid import grid_size, grid_values, grid_values_for_space
+from raysweep.space._tree import flatten, space_to_json, unflatten, validate_space
+
+__all__ = [
+    "Categorical",
+    "Domain",
+    "Float",
+    "Integer",
+    "choice",
+    "flatten",
+    "grid",
+    "grid_size",
+    "grid_values",
+    "grid_values_for_space",
+    "lograndint",
+    "loguniform",
+    "qloguniform",
+    "qrandint",
+    "quniform",
+    "randint",
+    "space_to_json",
+    "unflatten",
+    "uniform",
+    "validate_space",
+]

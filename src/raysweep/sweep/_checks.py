@@ -1,0 +1,119 @@
+"""Field checks for :class:`raysweep.Sweep`; each returns an error message or None."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import math
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from raysweep._errors import ConfigError, invalid_parameter
+
+_NAME = re.compile(r"^[a-z0-9_-]+$")
+_OWNER = "Sweep"
+Check = Callable[[], str | None]
+
+
+def name(value: Any) -> str | None:
+    if isinstance(value, str) and _NAME.match(value):
+        return None
+    return invalid_parameter("name", _OWNER, "a non-empty string of [a-z0-9_-]", value,
+                             "For example name='recsys_mf_tpe'.")
+
+
+def trainable(value: Any) -> str | None:
+    if inspect.isclass(value):
+        if callable(getattr(value, "step", None)) and callable(getattr(value, "setup", None)):
+            return None
+        return invalid_parameter("trainable", _OWNER, "a function train(config) or a "
+                                 "ray.tune.Trainable subclass", value)
+    if not callable(value):
+        return invalid_parameter("trainable", _OWNER, "a function train(config) that calls "
+                                 "ray.tune.report(...)", value)
+    try:
+        inspect.signature(value).bind({})
+    except TypeError:
+        return invalid_parameter("trainable", _OWNER, "callable with one argument, the config dict",
+                                 value, "Define it as def train(config): ...")
+    except ValueError:  # builtins without a signature: let Ray decide
+        return None
+    return None
+
+
+def metric_and_mode(metric: Any, mode: Any) -> list[str]:
+    errors = []
+    if not isinstance(metric, str) or not metric:
+        errors.append(invalid_parameter("metric", _OWNER, "the name of a reported metric", metric,
+                                        "For example metric='val_loss'."))
+    if mode not in ("min", "max"):
+        errors.append(invalid_parameter("mode", _OWNER, "one of 'min', 'max'", mode,
+                                        f"Say whether metric={metric!r} is minimised or maximised."))
+    return errors
+
+
+def positive_int(value: Any, field: str, allow_none: bool = False, minimum: int = 1) -> str | None:
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        expected = f"an integer >= {minimum}" + (" or None" if allow_none else "")
+        return invalid_parameter(field, _OWNER, expected, value)
+    return None
+
+
+def budget(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0 \
+            or not math.isfinite(value):
+        return invalid_parameter("time_budget_s", _OWNER, "a number of seconds > 0 or None", value)
+    return None
+
+
+def resources(value: Any) -> str | None:
+    if not isinstance(value, Mapping) or not value:
+        return invalid_parameter("resources", _OWNER, "a dict such as {'cpu': 1, 'gpu': 0}", value)
+    for key, amount in value.items():
+        if not isinstance(key, str) or not key:
+            return invalid_parameter("resources", _OWNER, "keyed by resource names", key)
+        if isinstance(amount, bool) or not isinstance(amount, int | float) or amount < 0 \
+                or not math.isfinite(amount):
+            return invalid_parameter(f"resources[{key!r}]", _OWNER, "a number >= 0", amount,
+                                     "Fractions such as 0.5 share a device between trials.")
+    if value.get("cpu", 0) == 0 and value.get("gpu", 0) == 0:
+        return invalid_parameter("resources", _OWNER, "at least some 'cpu' or 'gpu' per trial",
+                                 dict(value), "Without them Ray would start unbounded trials.")
+    return None
+
+
+def tags(value: Any) -> str | None:
+    if isinstance(value, Mapping) and all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        return None
+    return invalid_parameter("tags", _OWNER, "a dict of strings to strings", value)
+
+
+def description(value: Any) -> str | None:
+    if isinstance(value, str):
+        return None
+    return invalid_parameter("description", _OWNER, "a string", value)
+
+
+def json_ready(value: Any, field: str) -> str | None:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return invalid_parameter(field, _OWNER, "JSON-serialisable", value)
+    return None
+
+
+def raise_all(errors: list[str | None], where: str) -> None:
+    """Raise one ConfigError listing every problem found, or nothing."""
+    found = [e for e in errors if e]
+    if len(found) == 1:
+        raise ConfigError(found[0])
+    if found:
+        lines = "\n".join(f"  - {e}" for e in found)
+        raise ConfigError(f"{len(found)} problems in {where}:\n{lines}")

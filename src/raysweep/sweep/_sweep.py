@@ -1,0 +1,117 @@
+"""The sweep definition: everything a sweep needs, validated completely before Ray starts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from raysweep import schedulers as _schedulers
+from raysweep import searchers as _searchers
+from raysweep._errors import ConfigError, invalid_parameter
+from raysweep.schedulers import ASHA, SchedulerSpec
+from raysweep.searchers import TPE_DEFAULT_MAX_CONCURRENT, GridSearch, SearcherSpec, TPESearch
+from raysweep.space import grid_size, space_to_json, validate_space
+from raysweep.sweep import _checks
+
+__all__ = ["Sweep"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sweep:
+    """A hyperparameter sweep: what to train, over which space, how to search, and at what cost.
+
+    A sweep module under ``sweeps/`` defines exactly one ``SWEEP = Sweep(...)``. Construction validates
+    every field and raises :class:`raysweep.ConfigError` listing all problems at once.
+
+    ``num_samples`` is the number of trials for random and TPE search (required for them), and the number
+    of passes over the grid for grid search (default 1).
+    """
+
+    name: str
+    trainable: Callable[..., Any] | type
+    space: Mapping[str, Any]
+    metric: str
+    mode: str | None = None
+    searcher: SearcherSpec | str = "random"
+    scheduler: SchedulerSpec | str | None = "fifo"
+    num_samples: int | None = None
+    resources: Mapping[str, float] = field(default_factory=lambda: {"cpu": 1})
+    max_concurrent: int | None = None
+    time_budget_s: float | None = None
+    max_failures: int = 0
+    seed: int = 0
+    description: str = ""
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Normalise string shorthands first: bad names are reported with the other problems.
+        errors: list[str | None] = []
+        for attr, factory in (("searcher", _searchers.from_name),
+                              ("scheduler", _schedulers.from_name)):
+            try:
+                object.__setattr__(self, attr, factory(getattr(self, attr)))
+            except ConfigError as exc:
+                errors.append(str(exc))
+        try:
+            validate_space(self.space)
+        except ConfigError as exc:
+            errors.append(str(exc))
+        errors += [
+            _checks.name(self.name),
+            _checks.trainable(self.trainable),
+            *_checks.metric_and_mode(self.metric, self.mode),
+            self._check_num_samples(),
+            _checks.resources(self.resources),
+            _checks.positive_int(self.max_concurrent, "max_concurrent", allow_none=True),
+            _checks.budget(self.time_budget_s),
+            _checks.positive_int(self.max_failures, "max_failures", minimum=0),
+            _checks.positive_int(self.seed, "seed", minimum=0),
+            _checks.description(self.description),
+            _checks.tags(self.tags),
+        ]
+        _checks.raise_all(errors, f"Sweep {self.name!r}")
+        object.__setattr__(self, "resources", dict(self.resources))
+        object.__setattr__(self, "tags", dict(self.tags))
+
+    def _check_num_samples(self) -> str | None:
+        if self.num_samples is None and isinstance(self.searcher, GridSearch):
+            return None
+        if self.num_samples is None:
+            searcher = getattr(self.searcher, "name", self.searcher)
+            return invalid_parameter(
+                "num_samples", "Sweep", f"an integer >= 1 with the {searcher!r} searcher", None,
+                "Say how many trials to sample, e.g. num_samples=50.",
+            )
+        return _checks.positive_int(self.num_samples, "num_samples")
+
+    # Derived facts, used by plan, execution and results.
+
+    @property
+    def searcher_seed(self) -> int:
+        """The seed the searcher uses: its own if set, else the sweep's."""
+        seed = getattr(self.searcher, "seed", None)
+        return self.seed if seed is None else seed
+
+    @property
+    def n_trials(self) -> int:
+        """How many trials the sweep launches at most (the time budget may end it sooner)."""
+        if isinstance(self.searcher, GridSearch):
+            return grid_size(self.space, self.searcher.grid_points) * (self.num_samples or 1)
+        return int(self.num_samples or 0)
+
+    @property
+    def concurrency_cap(self) -> int | None:
+        """The limit on trials in flight: ``max_concurrent``, or TPE's default cap."""
+        if self.max_concurrent is not None:
+            return self.max_concurrent
+        if isinstance(self.searcher, TPESearch):
+            return TPE_DEFAULT_MAX_CONCURRENT
+        return None
+
+    @property
+    def asha(self) -> ASHA | None:
+        return self.scheduler if isinstance(self.scheduler, ASHA) else None
+
+    def space_json(self) -> str:
+        return space_to_json(self.space)
