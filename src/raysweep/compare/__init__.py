@@ -1,0 +1,42 @@
+"""Compare results across sweeps: compute first (DataFrames and typed records), render second.
+
+Load runs with :func:`load` (or :meth:`Comparison.from_frames`), then compute tables and curves;
+:mod:`raysweep.compare` never imports Ray and reads results only through :mod:`raysweep.results`.
+"""
+
+from ._anytime import AXES, anytime_best, cost_to_target, running_best, target_values
+from ._load import Comparison, load
+from ._params import (
+    best_params,
+    best_trials,
+    marginal_effects,
+    param_names,
+    top_trials,
+    topk_overlap,
+    topk_ranges,
+)
+from ._stats import GroupComparison, compare_groups, paired_comparison, seed_bands
+from ._summary import learning_curves, run_summary
+
+__all__ = [
+    "AXES",
+    "Comparison",
+    "GroupComparison",
+    "anytime_best",
+    "best_params",
+    "best_trials",
+    "compare_groups",
+    "cost_to_target",
+    "learning_curves",
+    "load",
+    "marginal_effects",
+    "paired_comparison",
+    "param_names",
+    "run_summary",
+    "running_best",
+    "seed_bands",
+    "target_values",
+    "top_trials",
+    "topk_overlap",
+    "topk_ranges",
+]

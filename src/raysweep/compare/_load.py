@@ -1,0 +1,236 @@
+"""Select runs and load them through the ``raysweep.results`` reader API.
+
+Everything downstream works on a :class:`Comparison`: three frames (runs, trials, iterations)
+restricted to the selected runs, plus the metric and mode they are compared on and a stable,
+human-readable label per run. Nothing here opens Parquet: the reader API does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from raysweep._errors import ConfigError, StorageError, invalid_parameter
+
+__all__ = ["Comparison", "load"]
+
+_MODES = ("min", "max")
+_ITERATION_KEYS = frozenset(
+    {"sweep", "run", "trial_id", "attempt", "training_iteration", "time_total_s",
+     "time_this_iter_s", "timestamp", "node_id", "hostname"}
+)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The selected runs and what they are compared on.
+
+    Attributes:
+        runs: one row per run (columns of the results store's ``runs`` table), in display order,
+            with an added ``label`` column (unique) and ``group`` column (the sweep name: runs of
+            one sweep are treated as seeds of one method).
+        trials: the runs' trials, with an added ``value`` column: the trial's best value of
+            ``metric`` (NaN when it never reported it).
+        iterations: the runs' reported iterations (may be empty).
+        metric: the metric compared.
+        mode: ``"min"`` or ``"max"``.
+    """
+
+    runs: pd.DataFrame
+    trials: pd.DataFrame
+    iterations: pd.DataFrame
+    metric: str
+    mode: str
+    labels: tuple[str, ...] = field(default=())
+
+    @property
+    def groups(self) -> list[str]:
+        """Group names (sweeps) in display order."""
+        return list(dict.fromkeys(self.runs["group"]))
+
+    @classmethod
+    def from_frames(
+        cls,
+        runs: pd.DataFrame,
+        trials: pd.DataFrame,
+        iterations: pd.DataFrame | None = None,
+        *,
+        metric: str | None = None,
+        mode: str | None = None,
+    ) -> Comparison:
+        """Build a comparison from frames shaped like the results store's tables.
+
+        ``runs`` keeps its row order (the display order). ``metric``/``mode`` default to the runs'
+        own, which must then agree.
+        """
+        runs = runs.reset_index(drop=True).copy()
+        metric, mode = _resolve_metric(runs, metric, mode)
+        runs["label"] = _labels(runs)
+        runs["group"] = runs["sweep"].astype(str)
+        iterations = pd.DataFrame() if iterations is None else iterations.copy()
+        _check_metric_available(runs, iterations, metric)
+        trials = _with_values(trials.copy(), iterations, runs, metric, mode)
+        return cls(runs, trials, iterations, metric, mode, tuple(runs["label"]))
+
+    def label_of(self, run: str) -> str:
+        """The display label of a run id."""
+        return str(self.runs.loc[self.runs["run"] == run, "label"].iloc[0])
+
+    def better(self, a: float, b: float) -> bool:
+        """Whether value ``a`` is strictly better than ``b`` under the comparison's mode."""
+        return a > b if self.mode == "max" else a < b
+
+
+def load(
+    targets: Sequence[str],
+    root: str | None = None,
+    *,
+    all_runs: bool = False,
+    metric: str | None = None,
+    mode: str | None = None,
+) -> Comparison:
+    """Load the runs named by ``targets`` from the results store.
+
+    Args:
+        targets: sweep names (their latest run, or every run with ``all_runs``) or run ids.
+        root: results root (``None``: ``$RAYSWEEP_RESULTS``, else ``./results``).
+        all_runs: take every run of a named sweep (they become the seeds of one group).
+        metric: compare on this metric instead of the runs' own (must be a reported column).
+        mode: ``"min"`` or ``"max"``; required with ``metric`` when the runs do not use it.
+
+    Raises:
+        ConfigError: no target, unknown target, or runs that disagree on metric/mode.
+        StorageError: the store cannot be read.
+    """
+    from raysweep import results
+
+    if isinstance(targets, str) or not targets:
+        raise ConfigError(
+            invalid_parameter(
+                "targets", "compare", "a non-empty list of sweep names or run ids", targets
+            )
+        )
+    root = results.resolve_root(root)
+    catalogue = results.list_runs(root=root)
+    if catalogue.empty:
+        raise StorageError(
+            invalid_parameter(
+                "root", "compare", "a results root holding runs", root,
+                "Run a sweep first, or pass --results / set RAYSWEEP_RESULTS.",
+            )
+        )
+    selected = _select(catalogue, list(targets), all_runs)
+    run_ids = list(selected["run"])
+    sweeps = list(dict.fromkeys(selected["sweep"]))
+    trials = results.load_trials(root=root, sweeps=sweeps, runs=run_ids)
+    iterations = results.load_iterations(root=root, sweeps=sweeps, runs=run_ids)
+    return Comparison.from_frames(selected, trials, iterations, metric=metric, mode=mode)
+
+
+def _select(catalogue: pd.DataFrame, targets: list[str], all_runs: bool) -> pd.DataFrame:
+    """Rows of ``catalogue`` for the targets: target order, then start time within a sweep."""
+    picked: list[pd.DataFrame] = []
+    for target in targets:
+        by_run = catalogue[catalogue["run"].astype(str) == target]
+        by_sweep = catalogue[catalogue["sweep"].astype(str) == target]
+        if not by_run.empty:
+            picked.append(by_run)
+        elif not by_sweep.empty:
+            ordered = by_sweep.sort_values(["started_at", "run"], kind="stable")
+            picked.append(ordered if all_runs else ordered.tail(1))
+        else:
+            known = sorted(catalogue["sweep"].astype(str).unique())
+            raise ConfigError(
+                invalid_parameter(
+                    "targets", "compare", "sweep names or run ids present in the store",
+                    target, f"Known sweeps: {', '.join(known)}.",
+                )
+            )
+    selected = pd.concat(picked, ignore_index=True)
+    return selected.drop_duplicates(subset="run", keep="first").reset_index(drop=True)
+
+
+def _resolve_metric(runs: pd.DataFrame, metric: str | None, mode: str | None) -> tuple[str, str]:
+    if mode is not None and mode not in _MODES:
+        raise ConfigError(invalid_parameter("mode", "compare", "one of 'min', 'max'", mode))
+    run_metrics = sorted(set(runs["metric"].dropna().astype(str))) if "metric" in runs else []
+    run_modes = sorted(set(runs["mode"].dropna().astype(str))) if "mode" in runs else []
+    if metric is None:
+        if len(run_metrics) != 1:
+            raise ConfigError(
+                invalid_parameter(
+                    "metric", "compare", "given when the runs optimise different metrics",
+                    run_metrics, "Pass --metric NAME --mode min|max.",
+                )
+            )
+        metric = run_metrics[0]
+    if mode is None:
+        own = runs.loc[runs["metric"].astype(str) == metric, "mode"] if run_metrics else []
+        own_modes = sorted(set(pd.Series(own, dtype=object).dropna().astype(str)))
+        if len(own_modes) != 1:
+            raise ConfigError(
+                invalid_parameter(
+                    "mode", "compare", f"given for metric {metric!r}", run_modes or None,
+                    "Pass --mode min or --mode max.",
+                )
+            )
+        mode = own_modes[0]
+    return metric, mode
+
+
+def _check_metric_available(runs: pd.DataFrame, iterations: pd.DataFrame, metric: str) -> None:
+    own = "metric" in runs and bool((runs["metric"].astype(str) == metric).any())
+    if own or metric in iterations:
+        return
+    numeric = [
+        c for c in iterations.columns
+        if c not in _ITERATION_KEYS and pd.api.types.is_numeric_dtype(iterations[c])
+    ]
+    raise ConfigError(
+        invalid_parameter(
+            "metric", "compare", "a metric the runs reported", metric,
+            f"Reported metrics: {', '.join(sorted(numeric)) or 'none'}.",
+        )
+    )
+
+
+def _labels(runs: pd.DataFrame) -> list[str]:
+    """The sweep name, or ``sweep#k`` (k = 1.. in display order) when a sweep has several runs."""
+    sweeps = runs["sweep"].astype(str)
+    counts = sweeps.value_counts()
+    seen: dict[str, int] = {}
+    labels = []
+    for sweep in sweeps:
+        if counts[sweep] == 1:
+            labels.append(sweep)
+        else:
+            seen[sweep] = seen.get(sweep, 0) + 1
+            labels.append(f"{sweep}#{seen[sweep]}")
+    return labels
+
+
+def _with_values(
+    trials: pd.DataFrame, iterations: pd.DataFrame, runs: pd.DataFrame, metric: str, mode: str
+) -> pd.DataFrame:
+    """Add ``value``: each trial's best ``metric`` over its iterations.
+
+    Falls back to the trials table's ``metric_best`` (only when ``metric`` is the run's own) for
+    trials whose iterations are missing.
+    """
+    trials = trials[trials["run"].isin(list(runs["run"]))].reset_index(drop=True)
+    if trials.empty:
+        return trials.assign(value=pd.Series(dtype=float))
+    value = pd.Series(np.nan, index=trials.index, dtype=float)
+    if not iterations.empty and metric in iterations:
+        grouped = iterations.groupby(["run", "trial_id"], sort=False)[metric]
+        best = grouped.max() if mode == "max" else grouped.min()
+        keys = pd.MultiIndex.from_frame(trials[["run", "trial_id"]])
+        value = pd.Series(best.reindex(keys).to_numpy(dtype=float), index=trials.index)
+    if "metric_best" in trials and "metric" in runs:
+        own = trials["run"].map(runs.set_index("run")["metric"].astype(str)).eq(metric)
+        fallback = pd.to_numeric(trials["metric_best"], errors="coerce").where(own)
+        value = value.fillna(fallback)
+    return trials.assign(value=value.astype(float))

@@ -1,0 +1,269 @@
+"""Seeds and significance: median + bootstrap band per group, paired comparison at equal compute.
+
+A *group* is a sweep; its runs are treated as seeds of one method. Curves are step functions, so
+a run's value at budget ``x`` is its best-so-far at the last step with ``x_i <= x``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+from raysweep._errors import ConfigError, invalid_parameter
+
+from ._anytime import anytime_best
+from ._load import Comparison
+
+__all__ = ["GroupComparison", "compare_groups", "paired_comparison", "seed_bands", "step_at"]
+
+
+def step_at(x: np.ndarray, best: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """Value of the step function (``x`` sorted, ``best``) at each grid point (NaN before x[0])."""
+    x = np.asarray(x, dtype=float)
+    idx = np.searchsorted(x, np.asarray(grid, dtype=float), side="right") - 1
+    out = np.full(idx.shape, np.nan)
+    ok = idx >= 0
+    out[ok] = np.asarray(best, dtype=float)[idx[ok]]
+    return out
+
+
+def bootstrap_median_band(
+    values: np.ndarray, *, ci: float, n_boot: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Median over rows of ``values`` (runs x points) and its percentile-bootstrap band."""
+    values = np.atleast_2d(np.asarray(values, dtype=float))
+    median = np.nanmedian(values, axis=0)
+    n = values.shape[0]
+    if n < 2:
+        nan = np.full(values.shape[1], np.nan)
+        return median, nan, nan.copy()
+    idx = rng.integers(0, n, size=(n_boot, n))
+    medians = np.nanmedian(values[idx], axis=1)  # n_boot x points
+    alpha = (1.0 - ci) / 2.0
+    lo, hi = np.nanquantile(medians, [alpha, 1.0 - alpha], axis=0)
+    return median, lo, hi
+
+
+def seed_bands(
+    comp: Comparison,
+    axis: str = "trial_seconds",
+    *,
+    ci: float = 0.9,
+    n_boot: int = 1000,
+    points: int = 60,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Median anytime-best per group and a bootstrap ``ci`` band over its runs (seeds).
+
+    The grid of a group spans ``[max first x, min last x]`` over its runs, so every run contributes
+    at every point (no extrapolation). Columns: ``group, x, median, lo, hi, n_runs`` (``lo``/``hi``
+    NaN for a group with one run).
+    """
+    _check(ci, n_boot)
+    curves = anytime_best(comp, axis)
+    rng = np.random.default_rng(seed)
+    frames = []
+    for group in comp.groups:
+        runs = list(comp.runs.loc[comp.runs["group"] == group, "run"])
+        per_run = [_curve(curves, run) for run in runs]
+        per_run = [(x, b) for x, b in per_run if x.size]
+        if not per_run:
+            continue
+        lo_x = max(x[0] for x, _ in per_run)
+        hi_x = min(x[-1] for x, _ in per_run)
+        grid = _grid(lo_x, hi_x, points, integer=axis in ("trials", "iterations"))
+        values = np.vstack([step_at(x, b, grid) for x, b in per_run])
+        median, lo, hi = bootstrap_median_band(values, ci=ci, n_boot=n_boot, rng=rng)
+        frames.append(
+            pd.DataFrame(
+                {"group": group, "x": grid, "median": median, "lo": lo, "hi": hi,
+                 "n_runs": len(per_run)}
+            )
+        )
+    if not frames:
+        return pd.DataFrame(columns=["group", "x", "median", "lo", "hi", "n_runs"])
+    return pd.concat(frames, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class GroupComparison:
+    """Whether group ``a``'s best is distinguishable from group ``b``'s at equal compute.
+
+    ``diff`` is the median (paired: of per-seed differences) of ``a - b`` at ``budget`` on
+    ``axis``; ``[ci_low, ci_high]`` its bootstrap interval; ``p_value`` a two-sided permutation
+    test (sign flips when paired, label shuffles otherwise). ``distinguishable`` is True when both
+    sides have at least two runs and the interval excludes 0; ``better`` then names the better
+    group under the comparison's mode, else is None.
+    """
+
+    a: str
+    b: str
+    axis: str
+    budget: float
+    n_a: int
+    n_b: int
+    paired: bool
+    median_a: float
+    median_b: float
+    diff: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    distinguishable: bool
+    better: str | None
+
+    def as_dict(self) -> dict:
+        """The record as a plain dict (one row of :func:`compare_groups`)."""
+        return asdict(self)
+
+
+def paired_comparison(
+    comp: Comparison,
+    a: str,
+    b: str,
+    axis: str = "trial_seconds",
+    *,
+    ci: float = 0.95,
+    n_boot: int = 2000,
+    seed: int = 0,
+) -> GroupComparison:
+    """Compare groups ``a`` and ``b`` at the largest budget every one of their runs reached.
+
+    Runs are paired by their ``seed`` when both groups have the same set of distinct seeds;
+    otherwise the comparison is unpaired.
+    """
+    _check(ci, n_boot)
+    for name, group in (("a", a), ("b", b)):
+        if group not in comp.groups:
+            raise ConfigError(
+                invalid_parameter(name, "paired_comparison", f"one of {comp.groups}", group)
+            )
+    curves = anytime_best(comp, axis)
+    runs_a, runs_b = _group_runs(comp, a), _group_runs(comp, b)
+    per_run = {run: _curve(curves, run) for run in [*runs_a["run"], *runs_b["run"]]}
+    ends = [x[-1] for x, _ in per_run.values() if x.size]
+    budget = float(min(ends)) if len(ends) == len(per_run) else float("nan")
+    value = {
+        run: float(step_at(x, best, np.array([budget]))[0]) if x.size else float("nan")
+        for run, (x, best) in per_run.items()
+    }
+    va = np.array([value[r] for r in runs_a["run"]])
+    vb = np.array([value[r] for r in runs_b["run"]])
+    paired = _pairable(runs_a, runs_b)
+    if paired:
+        by_seed_b = dict(zip(runs_b["seed"], vb, strict=True))
+        vb = np.array([by_seed_b[s] for s in runs_a["seed"]])
+    rng = np.random.default_rng(seed)
+    diff, lo, hi, p = _difference(va, vb, paired=paired, ci=ci, n_boot=n_boot, rng=rng)
+    enough = va.size >= 2 and vb.size >= 2 and np.isfinite(lo) and np.isfinite(hi)
+    distinguishable = bool(enough and (lo > 0 or hi < 0))
+    better = None
+    if distinguishable:
+        better = a if comp.better(diff, 0.0) else b
+    return GroupComparison(
+        a=a, b=b, axis=axis, budget=budget, n_a=int(va.size), n_b=int(vb.size), paired=paired,
+        median_a=float(np.nanmedian(va)) if va.size else float("nan"),
+        median_b=float(np.nanmedian(vb)) if vb.size else float("nan"),
+        diff=diff, ci_low=lo, ci_high=hi, p_value=p,
+        distinguishable=distinguishable, better=better,
+    )
+
+
+def compare_groups(comp: Comparison, axis: str = "trial_seconds", **kwargs) -> pd.DataFrame:
+    """:func:`paired_comparison` for every pair of groups (display order), one row each."""
+    rows = [
+        paired_comparison(comp, a, b, axis, **kwargs).as_dict()
+        for a, b in itertools.combinations(comp.groups, 2)
+    ]
+    columns = list(GroupComparison.__dataclass_fields__)
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _difference(va, vb, *, paired, ci, n_boot, rng) -> tuple[float, float, float, float]:
+    alpha = (1.0 - ci) / 2.0
+    if paired:
+        d = va - vb
+        d = d[np.isfinite(d)]
+        if d.size == 0:
+            return (float("nan"),) * 4
+        diff = float(np.median(d))
+        if d.size < 2:
+            return diff, float("nan"), float("nan"), float("nan")
+        boot = np.median(d[rng.integers(0, d.size, size=(n_boot, d.size))], axis=1)
+        lo, hi = np.quantile(boot, [alpha, 1.0 - alpha])
+        return diff, float(lo), float(hi), _sign_flip_p(d, rng)
+    va, vb = va[np.isfinite(va)], vb[np.isfinite(vb)]
+    if va.size == 0 or vb.size == 0:
+        return (float("nan"),) * 4
+    diff = float(np.median(va) - np.median(vb))
+    if va.size < 2 or vb.size < 2:
+        return diff, float("nan"), float("nan"), float("nan")
+    boot = np.median(va[rng.integers(0, va.size, (n_boot, va.size))], axis=1) - np.median(
+        vb[rng.integers(0, vb.size, (n_boot, vb.size))], axis=1
+    )
+    lo, hi = np.quantile(boot, [alpha, 1.0 - alpha])
+    return diff, float(lo), float(hi), _label_shuffle_p(va, vb, rng)
+
+
+def _sign_flip_p(d: np.ndarray, rng: np.random.Generator, n_mc: int = 20000) -> float:
+    observed = abs(np.mean(d))
+    if d.size <= 16:
+        signs = np.array(list(itertools.product((1.0, -1.0), repeat=d.size)))
+    else:
+        signs = rng.choice((1.0, -1.0), size=(n_mc, d.size))
+    stats = np.abs((signs * d).mean(axis=1))
+    return float(np.mean(stats >= observed - 1e-12))
+
+
+def _label_shuffle_p(va, vb, rng: np.random.Generator, n_mc: int = 20000) -> float:
+    pooled = np.concatenate([va, vb])
+    observed = abs(va.mean() - vb.mean())
+    n, k = pooled.size, va.size
+    if math.comb(n, k) <= n_mc:
+        masks = np.zeros((math.comb(n, k), n), dtype=bool)
+        for i, chosen in enumerate(itertools.combinations(range(n), k)):
+            masks[i, list(chosen)] = True
+    else:
+        masks = np.argsort(rng.random((n_mc, n)), axis=1) < k
+    sums = (masks * pooled).sum(axis=1)
+    stats = np.abs(sums / k - (pooled.sum() - sums) / (n - k))
+    return float(np.mean(stats >= observed - 1e-12))
+
+
+def _pairable(runs_a: pd.DataFrame, runs_b: pd.DataFrame) -> bool:
+    if "seed" not in runs_a or runs_a["seed"].isna().any() or runs_b["seed"].isna().any():
+        return False
+    sa, sb = list(runs_a["seed"]), list(runs_b["seed"])
+    return len(sa) >= 2 and len(set(sa)) == len(sa) and set(sa) == set(sb) and len(sb) == len(sa)
+
+
+def _group_runs(comp: Comparison, group: str) -> pd.DataFrame:
+    return comp.runs.loc[comp.runs["group"] == group].reset_index(drop=True)
+
+
+def _curve(curves: pd.DataFrame, run: str) -> tuple[np.ndarray, np.ndarray]:
+    c = curves[(curves["run"] == run)]
+    c = c[np.isfinite(c["best"].to_numpy(dtype=float))]
+    return c["x"].to_numpy(dtype=float), c["best"].to_numpy(dtype=float)
+
+
+def _grid(lo: float, hi: float, points: int, *, integer: bool) -> np.ndarray:
+    if hi < lo:
+        return np.array([], dtype=float)
+    if integer:
+        grid = np.unique(np.round(np.linspace(lo, hi, points)))
+    else:
+        grid = np.linspace(lo, hi, points)
+    return grid.astype(float)
+
+
+def _check(ci: float, n_boot: int) -> None:
+    if not 0.0 < ci < 1.0:
+        raise ConfigError(invalid_parameter("ci", "compare", "a fraction in (0, 1)", ci))
+    if int(n_boot) < 1:
+        raise ConfigError(invalid_parameter("n_boot", "compare", "a positive integer", n_boot))
+

@@ -1,0 +1,116 @@
+"""One row per run: what it was, what it found, what it cost; and per-trial learning curves."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ._anytime import AXES, cost_to_target
+from ._load import Comparison
+from ._params import best_trials, param_names
+
+__all__ = ["learning_curves", "level_suffix", "run_summary"]
+
+_STATUSES = ("completed", "early_stopped", "errored", "cancelled")
+
+
+def level_suffix(level: float) -> str:
+    """Column suffix of a target level: 0.95 -> '95', 0.995 -> '99.5'."""
+    return f"{level * 100:g}"
+
+
+def run_summary(comp: Comparison, levels: Sequence[float] = (0.95, 0.99)) -> pd.DataFrame:
+    """One row per run, in display order.
+
+    Columns: ``label, sweep, run, status, searcher, scheduler, seed, n_trials`` and one count per
+    trial status (``completed, early_stopped, errored, cancelled``), ``best_value``,
+    ``best_config`` (dict of leaf parameters), ``trial_seconds`` (sum of the trials' lifetimes),
+    ``compute_seconds`` (sum of reported ``time_this_iter_s``), ``iterations`` (reported),
+    ``wall_seconds`` (run start to end, or to its last iteration while running), then for each
+    level ``L`` (as percent): ``target_L`` and ``<axis>_to_L`` for every axis of
+    :data:`raysweep.compare.AXES`.
+    """
+    best = best_trials(comp).set_index("run")
+    names = param_names(comp)
+    costs = cost_to_target(comp, levels)
+    rows = []
+    for run in comp.runs.itertuples(index=False):
+        trials = comp.trials[comp.trials["run"] == run.run]
+        its = _run_iterations(comp, run.run)
+        status = trials["status"].value_counts() if "status" in trials else pd.Series(dtype=int)
+        record = {
+            "label": run.label, "sweep": run.sweep, "run": run.run,
+            "status": getattr(run, "status", None), "searcher": getattr(run, "searcher", None),
+            "scheduler": getattr(run, "scheduler", None), "seed": getattr(run, "seed", None),
+            "n_trials": len(trials),
+            **{s: int(status.get(s, 0)) for s in _STATUSES},
+            "best_value": float(best.loc[run.run, "value"]) if run.run in best.index else np.nan,
+            "best_config": (
+                {n: _plain(best.loc[run.run, "config." + n]) for n in names}
+                if run.run in best.index else {}
+            ),
+            "trial_seconds": float(trials["trial_seconds"].sum()) if "trial_seconds" in trials
+            else np.nan,
+            "compute_seconds": float(its["time_this_iter_s"].sum()) if not its.empty else 0.0,
+            "iterations": len(its),
+            "wall_seconds": _wall(run, its),
+        }
+        for level in levels:
+            cost = costs[(costs["run"] == run.run) & (costs["level"] == level)].iloc[0]
+            suffix = level_suffix(level)
+            record[f"target_{suffix}"] = cost["target"]
+            for axis in AXES:
+                record[f"{axis}_to_{suffix}"] = cost[axis]
+        rows.append(record)
+    return pd.DataFrame(rows)
+
+
+def learning_curves(comp: Comparison) -> pd.DataFrame:
+    """Every trial's metric per iteration, with where ASHA (or anything) stopped it early.
+
+    Columns: ``label, run, trial_id, attempt, training_iteration, value, status, stopped``
+    (``stopped`` is True on the last reported iteration of an ``early_stopped`` trial).
+    """
+    columns = ["label", "run", "trial_id", "attempt", "training_iteration", "value", "status",
+               "stopped"]
+    its = comp.iterations
+    if its.empty or comp.metric not in its:
+        return pd.DataFrame(columns=columns)
+    its = its[its["run"].isin(list(comp.runs["run"]))]
+    keep = [c for c in ("run", "trial_id", "attempt", "training_iteration") if c in its]
+    curves = its[[*keep, comp.metric]].rename(columns={comp.metric: "value"})
+    if "attempt" not in curves:
+        curves = curves.assign(attempt=0)
+    status = comp.trials[["run", "trial_id", "status"]] if "status" in comp.trials else None
+    if status is not None:
+        curves = curves.merge(status, on=["run", "trial_id"], how="left")
+    else:
+        curves = curves.assign(status=None)
+    curves = curves.sort_values(["run", "trial_id", "attempt", "training_iteration"],
+                                kind="stable").reset_index(drop=True)
+    last = ~curves.duplicated(subset=["run", "trial_id"], keep="last")
+    curves["stopped"] = last & curves["status"].eq("early_stopped")
+    curves["label"] = curves["run"].map(comp.runs.set_index("run")["label"])
+    return curves[columns]
+
+
+def _run_iterations(comp: Comparison, run: str) -> pd.DataFrame:
+    its = comp.iterations
+    return its[its["run"] == run] if not its.empty else its
+
+
+def _wall(run, its: pd.DataFrame) -> float:
+    start, end = getattr(run, "started_at", pd.NaT), getattr(run, "ended_at", pd.NaT)
+    if pd.isna(end) and not its.empty and "timestamp" in its:
+        end = its["timestamp"].max()
+    if pd.isna(start) or pd.isna(end):
+        return float("nan")
+    return float((end - start).total_seconds())
+
+
+def _plain(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
