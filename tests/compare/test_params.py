@@ -1,0 +1,89 @@
+import numpy as np
+import pytest
+
+from raysweep import ConfigError
+from raysweep.compare import (
+    Comparison,
+    best_params,
+    learning_curves,
+    marginal_effects,
+    run_summary,
+    top_trials,
+    topk_overlap,
+    topk_ranges,
+)
+
+from ._frames import frames, make_run
+
+PARAMS_A = [{"lr": 0.1, "opt": "adam"}, {"lr": 0.01, "opt": "sgd"}, {"lr": 0.001, "opt": "adam"}]
+PARAMS_B = [{"lr": 0.01, "opt": "sgd"}, {"lr": 0.5, "opt": "sgd"}, {"lr": 0.001, "opt": "adam"}]
+
+
+def _comp():
+    a = make_run("A", "ra", [[3.0], [1.0], [2.0]], params=PARAMS_A, mode="min")
+    b = make_run("B", "rb", [[0.9, 0.8], [9.0, 7.0], [0.9, 0.7]], params=PARAMS_B, mode="min",
+                 statuses=["completed", "early_stopped", "completed"], scheduler="asha")
+    return Comparison.from_frames(*frames(a, b))
+
+
+def test_best_params_side_by_side():
+    table = best_params(_comp())
+    assert list(table.columns) == ["A", "B"]
+    assert table.loc["loss", "A"] == 1.0 and table.loc["loss", "B"] == 0.7
+    assert table.loc["lr", "A"] == 0.01 and table.loc["opt", "B"] == "adam"
+
+
+def test_top_trials_rank_and_k():
+    top = top_trials(_comp(), k=2)
+    assert top.groupby("label")["rank"].max().to_dict() == {"A": 2, "B": 2}
+    assert top[top["label"] == "A"]["value"].tolist() == [1.0, 2.0]
+    with pytest.raises(ConfigError, match="'k' parameter"):
+        top_trials(_comp(), k=0)
+
+
+def test_topk_overlap_and_ranges():
+    overlap = topk_overlap(_comp(), k=2).iloc[0]
+    # A top-2: (0.01, sgd), (0.001, adam); B top-2: (0.001, adam), (0.01, sgd) -> identical sets
+    assert overlap["shared"] == 2 and overlap["jaccard"] == 1.0
+    assert overlap["range_overlap"] == pytest.approx(1.0)
+    one = topk_overlap(_comp(), k=1).iloc[0]
+    assert one["shared"] == 0 and one["jaccard"] == 0.0
+    # lr ranges [0.01, 0.01] vs [0.001, 0.001]: disjoint
+    assert one["range_overlap"] == 0.0
+    ranges = topk_ranges(_comp(), k=3).set_index(["parameter", "label"])
+    assert ranges.loc[("lr", "A"), "low"] == 0.001 and ranges.loc[("lr", "A"), "high"] == 0.1
+    assert ranges.loc[("opt", "B"), "values"] == "adam, sgd"
+
+
+def test_marginal_effects_categorical_and_numeric():
+    eff = marginal_effects(_comp(), bins=2)
+    opt = eff[(eff["parameter"] == "opt") & (eff["label"] == "A")].set_index("x_label")
+    assert opt.loc["adam", "median"] == 2.5 and opt.loc["adam", "count"] == 2
+    assert opt.loc["sgd", "median"] == 1.0
+    lr = eff[eff["parameter"] == "lr"]
+    assert set(lr["bin"]) == {0, 1}  # 4 distinct lr values > 2 bins -> quantile bins
+    assert lr["count"].sum() == 6
+    with pytest.raises(ConfigError, match="'bins' parameter"):
+        marginal_effects(_comp(), bins=1)
+
+
+def test_run_summary_numbers():
+    s = run_summary(_comp(), levels=(0.95,)).set_index("label")
+    assert s.loc["A", "n_trials"] == 3 and s.loc["B", "early_stopped"] == 1
+    assert s.loc["B", "completed"] == 2
+    assert s.loc["A", "best_value"] == 1.0 and s.loc["B", "best_config"] == {
+        "lr": 0.001, "opt": "adam"}
+    assert s.loc["B", "iterations"] == 6 and s.loc["B", "compute_seconds"] == 6.0
+    assert s.loc["A", "wall_seconds"] == 3.0
+    # values 3,1,2,0.8,7,0.7 -> best 0.7, median 1.5 -> t95 = 0.7 + 0.05 * 0.8 = 0.74
+    assert s.loc["A", "target_95"] == pytest.approx(0.74)
+    assert np.isnan(s.loc["A", "trials_to_95"])
+    assert s.loc["B", "iterations_to_95"] == 6 and s.loc["B", "trials_to_95"] == 3
+
+
+def test_learning_curves_mark_stop_points():
+    lc = learning_curves(_comp())
+    stopped = lc[lc["stopped"]]
+    assert len(stopped) == 1
+    assert stopped.iloc[0]["training_iteration"] == 2 and stopped.iloc[0]["value"] == 7.0
+    assert len(lc) == 9
