@@ -1,0 +1,37 @@
+"""The Parquet results store: three hive-partitioned datasets under one root.
+
+``runs/``, ``trials/`` and ``iterations/``, each partitioned as ``sweep=<name>/run=<run_id>/``.
+Written while a sweep runs by :class:`RunWriter` (fed by the execution layer's Tune callback);
+read with :func:`list_runs`, :func:`load_trials` and :func:`load_iterations` without Ray. See
+``docs/results.md`` for the schema.
+"""
+
+from raysweep.results._fs import ResultsWarning, resolve_root
+from raysweep.results._reader import latest_run, list_runs, load_iterations, load_trials
+from raysweep.results._records import (
+    best_trial,
+    config_columns,
+    metric_columns,
+    stable_trial_id,
+    strip_ansi,
+)
+from raysweep.results._schema import RUN_STATUSES, SCHEMA_VERSION, TRIAL_STATUSES
+from raysweep.results._writer import RunWriter
+
+__all__ = [
+    "RUN_STATUSES",
+    "SCHEMA_VERSION",
+    "TRIAL_STATUSES",
+    "ResultsWarning",
+    "RunWriter",
+    "best_trial",
+    "config_columns",
+    "latest_run",
+    "list_runs",
+    "load_iterations",
+    "load_trials",
+    "metric_columns",
+    "resolve_root",
+    "stable_trial_id",
+    "strip_ansi",
+]

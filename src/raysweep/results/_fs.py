@@ -1,0 +1,176 @@
+"""Everything that touches the results root goes through a ``pyarrow.fs.FileSystem``.
+
+A root is a local path (relative or absolute) or any URI ``pyarrow.fs.FileSystem.from_uri``
+understands (``file://``, ``s3://bucket/prefix``, ``gs://...``). Nothing here calls ``open`` or
+``os.path`` on files under the root, so S3 roots need no code change.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+
+from raysweep._errors import StorageError, invalid_parameter
+
+ENV_VAR = "RAYSWEEP_RESULTS"
+DEFAULT_ROOT = "./results"
+DATASETS = ("runs", "trials", "iterations")
+
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+
+
+def resolve_root(root: str | os.PathLike[str] | None = None) -> str:
+    """Return the results root: ``root`` if given, else ``$RAYSWEEP_RESULTS``, else ``./results``.
+
+    Local paths come back absolute; URIs (``s3://bucket/prefix``) come back unchanged.
+    """
+    if root is None or str(root) == "":
+        root = os.environ.get(ENV_VAR) or DEFAULT_ROOT
+    text = os.fspath(root)
+    if _URI.match(text):
+        return text.rstrip("/")
+    return str(Path(text).expanduser().absolute())
+
+
+def check_name(value: str, param: str) -> str:
+    """Validate a sweep name or run id used as a hive partition value."""
+    if not isinstance(value, str) or not _NAME.match(value):
+        raise StorageError(
+            invalid_parameter(
+                param,
+                "the results store",
+                "a non-empty string of letters, digits, '_', '.' or '-' (a partition value)",
+                value,
+            )
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class Root:
+    """An opened results root: a filesystem plus the base path inside it."""
+
+    uri: str
+    fs: pafs.FileSystem
+    base: str
+
+    def path(self, *parts: str) -> str:
+        return "/".join([self.base.rstrip("/"), *parts]) if self.base else "/".join(parts)
+
+    def partition(self, dataset: str, sweep: str, run: str) -> str:
+        return self.path(dataset, f"sweep={sweep}", f"run={run}")
+
+
+def open_root(root: str | os.PathLike[str] | None = None) -> Root:
+    """Resolve and open a results root; raise ``StorageError`` if its filesystem is unusable."""
+    uri = resolve_root(root)
+    try:
+        fs, base = pafs.FileSystem.from_uri(uri)
+    except (pa.ArrowInvalid, OSError, ValueError) as exc:
+        raise StorageError(
+            invalid_parameter(
+                "root",
+                "the results store",
+                "a local path or a URI pyarrow.fs.FileSystem.from_uri can open",
+                uri,
+                f"pyarrow said: {exc}",
+            )
+        ) from exc
+    return Root(uri=uri, fs=fs, base=base)
+
+
+def ensure_dir(root: Root, path: str) -> None:
+    try:
+        root.fs.create_dir(path, recursive=True)
+    except OSError as exc:
+        raise StorageError(f"Could not create {path!r} under results root {root.uri!r}: {exc}") from exc
+
+
+def atomic_write(root: Root, table: pa.Table, directory: str, name: str) -> str:
+    """Write ``table`` to ``directory/name`` through a hidden temporary file and a rename.
+
+    Readers (raysweep, pyarrow, DuckDB globbing ``*.parquet``) never see a half-written file: the
+    temporary name starts with '.' and does not end in '.parquet'. On object stores a move is a
+    copy; there the object PUT itself is atomic.
+    """
+    final = f"{directory}/{name}"
+    tmp = f"{directory}/.{name}.{uuid.uuid4().hex[:8]}.tmp"
+    try:
+        with root.fs.open_output_stream(tmp) as sink:
+            pq.write_table(table, sink, compression="zstd")
+        root.fs.move(tmp, final)
+    except OSError as exc:
+        raise StorageError(f"Could not write {final!r} under results root {root.uri!r}: {exc}") from exc
+    return final
+
+
+def list_files(root: Root, directory: str) -> list[str]:
+    """Every visible ``*.parquet`` file below ``directory`` (recursively), sorted; [] if none."""
+    selector = pafs.FileSelector(directory, allow_not_found=True, recursive=True)
+    try:
+        infos = root.fs.get_file_info(selector)
+    except OSError as exc:
+        raise StorageError(f"Could not list {directory!r} under {root.uri!r}: {exc}") from exc
+    files = []
+    for info in infos:
+        if info.type != pafs.FileType.File or not info.base_name.endswith(".parquet"):
+            continue
+        if info.base_name.startswith((".", "_")):
+            continue
+        files.append(info.path)
+    return sorted(files)
+
+
+def list_partitions(root: Root, dataset: str, key: str, parent: str | None = None) -> list[str]:
+    """Values of hive partition ``key`` directly under ``parent`` (default: the dataset dir)."""
+    directory = parent or root.path(dataset)
+    selector = pafs.FileSelector(directory, allow_not_found=True, recursive=False)
+    try:
+        infos = root.fs.get_file_info(selector)
+    except OSError as exc:
+        raise StorageError(f"Could not list {directory!r} under {root.uri!r}: {exc}") from exc
+    prefix = f"{key}="
+    return sorted(
+        info.base_name[len(prefix) :]
+        for info in infos
+        if info.type == pafs.FileType.Directory and info.base_name.startswith(prefix)
+    )
+
+
+def delete_files(root: Root, paths: list[str]) -> None:
+    for path in paths:
+        try:
+            root.fs.delete_file(path)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise StorageError(f"Could not delete {path!r} under {root.uri!r}: {exc}") from exc
+
+
+class ResultsWarning(UserWarning):
+    """A results file could not be read and was skipped."""
+
+
+def read_parquet(root: Root, path: str, columns: list[str] | None = None) -> pa.Table | None:
+    """Read one Parquet file; on a corrupt, partial or vanished file warn and return None."""
+    try:
+        if columns is not None:
+            names = pq.read_schema(path, filesystem=root.fs).names
+            columns = [c for c in columns if c in names]
+        return pq.read_table(path, filesystem=root.fs, columns=columns)
+    except (OSError, pa.ArrowException, ValueError) as exc:
+        warnings.warn(
+            f"Skipping unreadable results file {path!r} under {root.uri!r}: {exc}",
+            ResultsWarning,
+            stacklevel=3,
+        )
+        return None

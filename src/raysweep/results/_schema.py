@@ -1,0 +1,212 @@
+"""Column names, Arrow types, row-to-table conversion, schema unification and de-duplication.
+
+The schema is versioned (``SCHEMA_VERSION``) and documented in ``docs/results.md``. Partition keys
+(``sweep``, ``run``) live only in the hive directory names, never inside the files, so pyarrow,
+pandas and DuckDB all read them the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+SCHEMA_VERSION = 1
+PARTITION_KEYS = ("sweep", "run")
+
+_TS = pa.timestamp("us", tz="UTC")
+_S = pa.string()
+_I = pa.int64()
+_F = pa.float64()
+_B = pa.bool_()
+
+RUN_COLUMNS: dict[str, pa.DataType] = {
+    "status": _S,
+    "started_at": _TS,
+    "ended_at": _TS,
+    "searcher": _S,
+    "searcher_params": _S,
+    "scheduler": _S,
+    "scheduler_params": _S,
+    "metric": _S,
+    "mode": _S,
+    "num_samples": _I,
+    "seed": _I,
+    "space_json": _S,
+    "sweep_path": _S,
+    "sweep_sha256": _S,
+    "git_commit": _S,
+    "git_dirty": _B,
+    "raysweep_version": _S,
+    "ray_version": _S,
+    "python_version": _S,
+    "cluster_resources": _S,
+    "resources_per_trial": _S,
+    "max_concurrent": _I,
+    "time_budget_s": _F,
+    "max_failures": _I,
+    "description": _S,
+    "tags": _S,
+    "schema_version": _I,
+    "n_trials": _I,
+    "n_completed": _I,
+    "n_early_stopped": _I,
+    "n_errored": _I,
+    "n_cancelled": _I,
+    "best_value": _F,
+    "best_trial_id": _S,
+    "best_config": _S,
+    "updated_at": _TS,
+}
+
+TRIAL_COLUMNS: dict[str, pa.DataType] = {
+    "trial_id": _S,
+    "ray_trial_id": _S,
+    "trial_index": _I,
+    "status": _S,
+    "config_json": _S,
+    "metric": _S,
+    "metric_last": _F,
+    "metric_best": _F,
+    "iterations": _I,
+    "attempts": _I,
+    "stopped_by_scheduler": _B,
+    "error_type": _S,
+    "error_message": _S,
+    "error_traceback": _S,
+    "node_id": _S,
+    "hostname": _S,
+    "started_at": _TS,
+    "ended_at": _TS,
+    "trial_seconds": _F,
+    "updated_at": _TS,
+}
+
+ITERATION_COLUMNS: dict[str, pa.DataType] = {
+    "trial_id": _S,
+    "attempt": _I,
+    "training_iteration": _I,
+    "time_total_s": _F,
+    "time_this_iter_s": _F,
+    "timestamp": _TS,
+    "node_id": _S,
+    "hostname": _S,
+}
+
+TRIAL_STATUSES = ("running", "completed", "early_stopped", "errored", "cancelled")
+RUN_STATUSES = ("running", "finished", "interrupted", "failed")
+
+# Rows kept when several versions of one key exist: the greatest (tiebreak...) wins.
+DEDUP = {
+    "runs": ((), ("updated_at",)),
+    "trials": (("trial_id",), ("updated_at",)),
+    "iterations": (("trial_id", "training_iteration"), ("attempt", "timestamp")),
+}
+FIXED = {"runs": RUN_COLUMNS, "trials": TRIAL_COLUMNS, "iterations": ITERATION_COLUMNS}
+# Free-form columns: the prefix decides the type (None: inferred from the values).
+_FREE_TYPES = {"trials": {"config.": None, "last.": _F}, "iterations": {"": _F}, "runs": {"": None}}
+
+
+def to_json(value: Any) -> str:
+    """Canonical JSON (sorted keys, no spaces); non-JSON values become their ``str``."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _infer_array(values: list[Any]) -> pa.Array:
+    scalars = (bool, int, float, str)
+    if all(v is None or isinstance(v, scalars) for v in values):
+        try:
+            return pa.array(values)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+            pass
+    return pa.array([None if v is None else to_json(v) for v in values], type=_S)
+
+
+def _typed_array(values: list[Any], dtype: pa.DataType | None) -> pa.Array:
+    if dtype is None:
+        return _infer_array(values)
+    if dtype == _F:
+        values = [None if v is None else float(v) for v in values]
+    elif dtype == _S:
+        values = [None if v is None else (v if isinstance(v, str) else to_json(v)) for v in values]
+    return pa.array(values, type=dtype)
+
+
+def rows_to_table(dataset: str, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
+    """Build one Arrow table from row dicts: fixed columns typed, free columns typed by prefix."""
+    fixed = FIXED[dataset]
+    free_names: set[str] = set()
+    for row in rows:
+        free_names.update(k for k in row if k not in fixed and k not in PARTITION_KEYS)
+    columns: dict[str, pa.Array] = {}
+    for name, dtype in fixed.items():
+        columns[name] = _typed_array([row.get(name) for row in rows], dtype)
+    for name in sorted(free_names):
+        dtype = next(
+            (t for prefix, t in _FREE_TYPES[dataset].items() if name.startswith(prefix)), None
+        )
+        columns[name] = _typed_array([row.get(name) for row in rows], dtype)
+    return pa.table(columns)
+
+
+def unify(tables: Iterable[pa.Table]) -> pa.Table | None:
+    """Concatenate tables with different column sets; conflicting types fall back to string."""
+    tables = [t for t in tables if t is not None]
+    if not tables:
+        return None
+    try:
+        return pa.concat_tables(tables, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        pass
+    seen: dict[str, set[pa.DataType]] = {}
+    for table in tables:
+        for field in table.schema:
+            if not pa.types.is_null(field.type):
+                seen.setdefault(field.name, set()).add(field.type)
+    conflicting = {name for name, types in seen.items() if len(types) > 1}
+    fixed = []
+    for table in tables:
+        for name in conflicting & set(table.column_names):
+            idx = table.schema.get_field_index(name)
+            table = table.set_column(idx, name, pc.cast(table.column(name), _S))
+        fixed.append(table)
+    return pa.concat_tables(fixed, promote_options="permissive")
+
+
+def dedup(dataset: str, table: pa.Table) -> pa.Table:
+    """Keep one row per key of ``dataset``: the one with the greatest tiebreak columns."""
+    keys, tiebreak = DEDUP[dataset]
+    if table.num_rows <= 1:
+        return table
+    present = [c for c in tiebreak if c in table.column_names]
+    if present:  # newest first; nulls sort last, so a row without a tiebreak value never wins
+        table = table.take(pc.sort_indices(table, sort_keys=[(c, "descending") for c in present]))
+    if not keys:
+        return table.slice(0, 1)
+    table = table.append_column("__row", pa.array(range(table.num_rows), type=_I))
+    latest = table.group_by(list(keys), use_threads=False).aggregate([("__row", "min")])
+    rows = pc.take(latest["__row_min"], pc.sort_indices(latest["__row_min"]))
+    table = table.take(rows).drop_columns(["__row"])
+    sort = [(k, "ascending") for k in _SORT[dataset] if k in table.column_names]
+    return table.take(pc.sort_indices(table, sort_keys=sort)) if sort else table
+
+
+_SORT = {
+    "runs": (),
+    "trials": ("trial_index", "trial_id"),
+    "iterations": ("trial_id", "training_iteration"),
+}
+
+
+def as_number(value: Any) -> float | None:
+    """A float for an int/float/numpy number (NaN and inf kept); None for anything else."""
+    if value is None or isinstance(value, (bool, str, bytes)):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number

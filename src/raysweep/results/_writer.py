@@ -1,0 +1,170 @@
+"""``RunWriter``: buffered, atomic, append-only writes of one run's three partitions."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from raysweep._errors import StorageError, invalid_parameter
+from raysweep.results import _fs, _schema
+
+_MAX_BUFFERED_ROWS = 20_000
+_HEARTBEAT_S = 10.0
+
+
+class RunWriter:
+    """Write one run (one launch of one sweep) into the results store.
+
+    Trial and iteration rows are buffered in memory and written as a new Parquet part file (temporary
+    file, then rename) every ``flush_interval_s`` seconds, at trial end, and when the buffer holds
+    20,000 rows; after a flush the rows are dropped, so driver memory stays bounded. ``close``
+    flushes and compacts the run's part files into one de-duplicated file per dataset.
+
+    Several writers (for example a crashed launch and its resume) may append to the same run
+    partition: every file name is unique and readers de-duplicate on the row keys.
+
+    Args:
+        root: Results root (path or URI); see :func:`resolve_root`.
+        sweep: Sweep name (hive partition value).
+        run_id: Run id (hive partition value).
+        flush_interval_s: Longest time buffered rows wait before reaching storage.
+    """
+
+    def __init__(self, root: str | None, *, sweep: str, run_id: str, flush_interval_s: float = 2.0):
+        if not isinstance(flush_interval_s, int | float) or not flush_interval_s > 0:
+            raise StorageError(
+                invalid_parameter(
+                    "flush_interval_s", "RunWriter", "a positive number of seconds", flush_interval_s
+                )
+            )
+        self.sweep = _fs.check_name(sweep, "sweep")
+        self.run_id = _fs.check_name(run_id, "run_id")
+        self.flush_interval_s = float(flush_interval_s)
+        self._root = _fs.open_root(root)
+        self._session = f"{time.time_ns() // 1_000_000:013d}-{uuid.uuid4().hex[:6]}"
+        self._seq = 0
+        self._trials: dict[str, dict[str, Any]] = {}
+        self._iterations: dict[tuple[str, int], dict[str, Any]] = {}
+        self._run_record: dict[str, Any] | None = None
+        self._last_flush = time.monotonic()
+        self._last_heartbeat = 0.0
+        self._closed = False
+        self.files_written = 0
+        for dataset in _schema.FIXED:
+            _fs.ensure_dir(self._root, self._dir(dataset))
+
+    @property
+    def root(self) -> str:
+        """The resolved results root this writer writes under."""
+        return self._root.uri
+
+    def _dir(self, dataset: str) -> str:
+        return self._root.partition(dataset, self.sweep, self.run_id)
+
+    def write_run(self, record: Mapping[str, Any]) -> None:
+        """Upsert the run row now (atomically replaces ``runs/sweep=.../run=.../run.parquet``)."""
+        self._check_open()
+        self._run_record = {k: v for k, v in record.items() if k not in _schema.PARTITION_KEYS}
+        self._write_run_row()
+
+    def _write_run_row(self) -> None:
+        self._last_heartbeat = time.monotonic()
+        row = {**self._run_record, "updated_at": datetime.now(UTC)}
+        row.setdefault("schema_version", _schema.SCHEMA_VERSION)
+        table = _schema.rows_to_table("runs", [row])
+        _fs.atomic_write(self._root, table, self._dir("runs"), "run.parquet")
+
+    def add_trial(self, row: Mapping[str, Any]) -> None:
+        """Buffer a trial row; a later row for the same ``trial_id`` replaces it."""
+        self._check_open()
+        row = dict(row)
+        row.setdefault("updated_at", datetime.now(UTC))
+        self._trials[row["trial_id"]] = row
+        self._maybe_flush_on_size()
+
+    def add_iteration(self, row: Mapping[str, Any]) -> None:
+        """Buffer an iteration row keyed by ``(trial_id, training_iteration)``; the last one wins."""
+        self._check_open()
+        self._iterations[(row["trial_id"], int(row["training_iteration"]))] = dict(row)
+        self._maybe_flush_on_size()
+
+    def _maybe_flush_on_size(self) -> None:
+        if len(self._trials) + len(self._iterations) >= _MAX_BUFFERED_ROWS:
+            self.flush()
+
+    def maybe_flush(self, min_interval_s: float | None = None) -> bool:
+        """Flush if ``min_interval_s`` (default ``flush_interval_s``) has passed since the last one.
+
+        Returns whether it flushed. The callback passes a short ``min_interval_s`` at trial end so
+        that finished trials reach storage quickly without a file per trial on busy sweeps.
+        """
+        gap = self.flush_interval_s if min_interval_s is None else min_interval_s
+        if (self._trials or self._iterations) and time.monotonic() - self._last_flush >= gap:
+            self.flush()
+            return True
+        return False
+
+    def flush(self) -> None:
+        """Write every buffered row now (one part file per dataset that has rows)."""
+        self._last_flush = time.monotonic()
+        wrote = False
+        for dataset, buffer in (("trials", self._trials), ("iterations", self._iterations)):
+            if not buffer:
+                continue
+            table = _schema.rows_to_table(dataset, list(buffer.values()))
+            self._seq += 1
+            name = f"part-{self._session}-{self._seq:06d}.parquet"
+            _fs.atomic_write(self._root, table, self._dir(dataset), name)
+            self.files_written += 1
+            buffer.clear()
+            wrote = True
+        if wrote:
+            self.heartbeat()
+
+    def heartbeat(self) -> None:
+        """Refresh the run row's ``updated_at`` (at most every 10 s): a live run keeps it fresh.
+
+        Readers report a ``running`` run whose heartbeat is older than 60 s as ``stale``.
+        """
+        if self._run_record is not None and time.monotonic() - self._last_heartbeat >= _HEARTBEAT_S:
+            self._write_run_row()
+
+    def compact(self) -> None:
+        """Merge the run's trial and iteration files into one de-duplicated file per dataset."""
+        for dataset in ("trials", "iterations"):
+            directory = self._dir(dataset)
+            files = _fs.list_files(self._root, directory)
+            if len(files) <= 1:
+                continue
+            tables = [_fs.read_parquet(self._root, path) for path in files]
+            readable = [path for path, table in zip(files, tables, strict=True) if table is not None]
+            merged = _schema.unify(tables)
+            if merged is None:
+                continue
+            merged = _schema.dedup(dataset, merged)
+            self._seq += 1
+            name = f"data-{self._session}-{self._seq:06d}.parquet"
+            _fs.atomic_write(self._root, merged, directory, name)
+            _fs.delete_files(self._root, readable)
+
+    def close(self, compact: bool = True) -> None:
+        """Flush, then (by default) compact. Safe to call twice."""
+        if self._closed:
+            return
+        self.flush()
+        if compact:
+            self.compact()
+        self._closed = True
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StorageError(f"RunWriter for {self.sweep}/{self.run_id} is closed.")
+
+    def __enter__(self) -> RunWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
