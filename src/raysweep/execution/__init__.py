@@ -1,0 +1,10 @@
+"""The execution layer: the only part of raysweep that imports Ray.
+
+It turns a :class:`raysweep.Sweep` into Ray Tune's searcher, scheduler and Tuner, runs it on an embedded
+local Ray or a cluster, and streams every result into the Parquet store.
+"""
+
+from raysweep.execution._runner import new_run_id, run_sweep
+from raysweep.execution._summary import EXIT_CODES, RunSummary
+
+__all__ = ["EXIT_CODES", "RunSummary", "new_run_id", "run_sweep"]

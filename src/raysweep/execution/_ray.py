@@ -1,0 +1,61 @@
+"""Starting or joining Ray, and checking that a trial fits before any trial is queued."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+import ray
+
+from raysweep._errors import ClusterError, ConfigError, invalid_parameter
+
+__all__ = ["check_fits", "ray_runtime"]
+
+_RAY_KEYS = {"cpu": "CPU", "gpu": "GPU", "memory": "memory"}
+
+
+@contextmanager
+def ray_runtime(address: str | None = None, num_cpus: int | None = None,
+                num_gpus: int | None = None, pythonpath: list[str] | None = None) -> Iterator[None]:
+    """Use the running Ray if this process already has one; else start an embedded local Ray
+    (``address=None``) or join the cluster at ``address``. Shuts down only what it started."""
+    if ray.is_initialized():
+        yield
+        return
+    if address is None and num_cpus is not None and num_cpus > (os.cpu_count() or 1):
+        raise ConfigError(
+            invalid_parameter("num_cpus", "raysweep run", f"at most the machine's {os.cpu_count()} "
+                              "CPUs for an embedded Ray", num_cpus,
+                              "Use --address to run on a cluster with more CPUs.")
+        )
+    if pythonpath:  # worker processes of an embedded Ray inherit the driver's environment
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            [*pythonpath, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+        )
+    kwargs = {"num_cpus": num_cpus, "num_gpus": num_gpus} if address is None else {}
+    try:
+        ray.init(address=address or "local", include_dashboard=False,
+                 logging_level=logging.ERROR, **kwargs)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        raise ClusterError(f"Could not start or reach Ray at {address or 'an embedded local Ray'}: "
+                           f"{exc}") from exc
+    try:
+        yield
+    finally:
+        ray.shutdown()
+
+
+def check_fits(resources: Mapping[str, float]) -> dict[str, float]:
+    """Fail early when no node can hold one trial (Ray would wait forever); return cluster totals."""
+    need = {_RAY_KEYS.get(k, k): float(v) for k, v in resources.items() if v > 0}
+    nodes = [n["Resources"] for n in ray.nodes() if n.get("Alive")]
+    if not any(all(node.get(k, 0) >= v for k, v in need.items()) for node in nodes):
+        largest = max(nodes, key=lambda n: n.get("CPU", 0), default={})
+        have = {k: largest.get(k, 0.0) for k in need}
+        raise ClusterError(
+            f"No node can run a trial: each trial needs {need}, the largest node has {have}. "
+            "Lower Sweep.resources, or run on a cluster with such nodes (--address)."
+        )
+    return {k: v for k, v in ray.cluster_resources().items() if not k.startswith("node:")}

@@ -1,0 +1,81 @@
+"""The run record: what was launched, from which code, on what — stored with every run."""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import ray
+
+from raysweep.sweep import LoadedSweep
+
+__all__ = ["SCHEMA_VERSION", "build_run_record", "git_state"]
+
+SCHEMA_VERSION = 1
+
+
+def git_state(path: Path | None) -> tuple[str | None, bool | None]:
+    """The commit and dirty flag of the repository holding ``path``, or (None, None)."""
+    if path is None:
+        return None, None
+    cwd = path.parent if path.is_file() else path
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True,
+                                text=True, timeout=5, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", str(path)], cwd=cwd,
+                               capture_output=True, text=True, timeout=5, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None, None
+    return commit or None, bool(dirty.strip())
+
+
+def build_run_record(loaded: LoadedSweep, run_id: str, started_at: datetime,
+                     cluster_resources: dict[str, float]) -> dict[str, Any]:
+    """Every run-level column of the ``runs`` dataset, with status 'running'."""
+    from raysweep import __version__
+
+    sweep = loaded.sweep
+    commit, dirty = git_state(loaded.path)
+    return {
+        "sweep": sweep.name,
+        "run": run_id,
+        "status": "running",
+        "started_at": started_at.astimezone(UTC),
+        "ended_at": None,
+        "searcher": sweep.searcher.name,
+        "searcher_params": json.dumps(_searcher_params(loaded)),
+        "scheduler": sweep.scheduler.name,
+        "scheduler_params": json.dumps(sweep.scheduler.params()),
+        "metric": sweep.metric,
+        "mode": sweep.mode,
+        "num_samples": sweep.n_trials,
+        "seed": sweep.seed,
+        "space_json": sweep.space_json(),
+        "sweep_path": str(loaded.path) if loaded.path else "",
+        "sweep_sha256": loaded.sha256,
+        "git_commit": commit,
+        "git_dirty": dirty,
+        "raysweep_version": __version__,
+        "ray_version": ray.__version__,
+        "python_version": platform.python_version(),
+        "cluster_resources": json.dumps(cluster_resources, sort_keys=True),
+        "resources_per_trial": json.dumps(sweep.resources, sort_keys=True),
+        "max_concurrent": sweep.concurrency_cap,
+        "time_budget_s": None if sweep.time_budget_s is None else float(sweep.time_budget_s),
+        "max_failures": sweep.max_failures,
+        "description": sweep.description,
+        "tags": json.dumps(sweep.tags, sort_keys=True),
+        "schema_version": SCHEMA_VERSION,
+    }
+
+
+def _searcher_params(loaded: LoadedSweep) -> dict[str, Any]:
+    """The searcher's parameters with the seed it really uses (a ``None`` seed takes the sweep's)."""
+    params = loaded.sweep.searcher.params()
+    if "seed" in params:
+        params["seed"] = loaded.sweep.searcher_seed
+    return params
