@@ -1,6 +1,7 @@
 """Compare results across sweeps: compute first (DataFrames and typed records), render second.
 
-Load runs with :func:`load` (or :meth:`Comparison.from_frames`), then compute tables and curves;
+Load runs with :func:`load` (or :meth:`Comparison.from_frames`), compute tables and curves, and
+draw them with :func:`write_report` (plotly builders in ``raysweep.compare._figures``).
 :mod:`raysweep.compare` never imports Ray and reads results only through :mod:`raysweep.results`.
 """
 
@@ -15,6 +16,7 @@ from ._params import (
     topk_overlap,
     topk_ranges,
 )
+from ._report import render_report, write_report
 from ._stats import GroupComparison, compare_groups, paired_comparison, seed_bands
 from ._summary import learning_curves, run_summary
 
@@ -32,6 +34,7 @@ __all__ = [
     "marginal_effects",
     "paired_comparison",
     "param_names",
+    "render_report",
     "run_summary",
     "running_best",
     "seed_bands",
@@ -39,4 +42,5 @@ __all__ = [
     "top_trials",
     "topk_overlap",
     "topk_ranges",
+    "write_report",
 ]

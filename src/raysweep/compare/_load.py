@@ -67,11 +67,12 @@ class Comparison:
         own, which must then agree.
         """
         runs = runs.reset_index(drop=True).copy()
-        metric, mode = _resolve_metric(runs, metric, mode)
+        iterations = pd.DataFrame() if iterations is None else iterations.copy()
+        metric = _resolve_metric(runs, metric)
+        _check_metric_available(runs, iterations, metric)
+        mode = _resolve_mode(runs, metric, mode)
         runs["label"] = _labels(runs)
         runs["group"] = runs["sweep"].astype(str)
-        iterations = pd.DataFrame() if iterations is None else iterations.copy()
-        _check_metric_available(runs, iterations, metric)
         trials = _with_values(trials.copy(), iterations, runs, metric, mode)
         return cls(runs, trials, iterations, metric, mode, tuple(runs["label"]))
 
@@ -153,32 +154,37 @@ def _select(catalogue: pd.DataFrame, targets: list[str], all_runs: bool) -> pd.D
     return selected.drop_duplicates(subset="run", keep="first").reset_index(drop=True)
 
 
-def _resolve_metric(runs: pd.DataFrame, metric: str | None, mode: str | None) -> tuple[str, str]:
-    if mode is not None and mode not in _MODES:
-        raise ConfigError(invalid_parameter("mode", "compare", "one of 'min', 'max'", mode))
+def _resolve_metric(runs: pd.DataFrame, metric: str | None) -> str:
+    if metric is not None:
+        return metric
     run_metrics = sorted(set(runs["metric"].dropna().astype(str))) if "metric" in runs else []
-    run_modes = sorted(set(runs["mode"].dropna().astype(str))) if "mode" in runs else []
-    if metric is None:
-        if len(run_metrics) != 1:
-            raise ConfigError(
-                invalid_parameter(
-                    "metric", "compare", "given when the runs optimise different metrics",
-                    run_metrics, "Pass --metric NAME --mode min|max.",
-                )
+    if len(run_metrics) != 1:
+        raise ConfigError(
+            invalid_parameter(
+                "metric", "compare", "given when the runs optimise different metrics",
+                run_metrics, "Pass --metric NAME --mode min|max.",
             )
-        metric = run_metrics[0]
-    if mode is None:
-        own = runs.loc[runs["metric"].astype(str) == metric, "mode"] if run_metrics else []
-        own_modes = sorted(set(pd.Series(own, dtype=object).dropna().astype(str)))
-        if len(own_modes) != 1:
-            raise ConfigError(
-                invalid_parameter(
-                    "mode", "compare", f"given for metric {metric!r}", run_modes or None,
-                    "Pass --mode min or --mode max.",
-                )
+        )
+    return run_metrics[0]
+
+
+def _resolve_mode(runs: pd.DataFrame, metric: str, mode: str | None) -> str:
+    if mode is not None:
+        if mode not in _MODES:
+            raise ConfigError(invalid_parameter("mode", "compare", "one of 'min', 'max'", mode))
+        return mode
+    own_modes: list[str] = []
+    if "metric" in runs and "mode" in runs:
+        own = runs.loc[runs["metric"].astype(str) == metric, "mode"]
+        own_modes = sorted(set(own.dropna().astype(str)))
+    if len(own_modes) != 1:
+        raise ConfigError(
+            invalid_parameter(
+                "mode", "compare", f"given for metric {metric!r}", own_modes or None,
+                "Pass --mode min or --mode max.",
             )
-        mode = own_modes[0]
-    return metric, mode
+        )
+    return own_modes[0]
 
 
 def _check_metric_available(runs: pd.DataFrame, iterations: pd.DataFrame, metric: str) -> None:

@@ -1,0 +1,171 @@
+"""`raysweep compare` and `raysweep report`: draw what :mod:`raysweep.compare` computed."""
+
+from __future__ import annotations
+
+import json
+
+import click
+import numpy as np
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from raysweep._errors import RaysweepError
+
+__all__ = ["compare_cmd", "report_cmd"]
+
+_AXES = ("trials", "iterations", "trial_seconds", "wall_seconds")
+_LEVELS = (0.95, 0.99)
+
+
+def _selection_options(func):
+    options = [
+        click.argument("targets", nargs=-1, required=True),
+        click.option("--results", "results_root", default=None, metavar="DIR",
+                     help="Results root (default: $RAYSWEEP_RESULTS, else ./results)."),
+        click.option("--all-runs", is_flag=True,
+                     help="Take every run of each named sweep (as seeds), not only the latest."),
+        click.option("--metric", default=None, help="Compare on this metric instead."),
+        click.option("--mode", type=click.Choice(["min", "max"]), default=None,
+                     help="Direction of --metric when the runs do not optimise it."),
+        click.option("--top-k", type=click.IntRange(min=1), default=10, show_default=True,
+                     help="How many top configurations to overlap."),
+        click.option("--axis", type=click.Choice(_AXES), default="trial_seconds",
+                     show_default=True, help="Budget axis of the equal-compute comparison."),
+        click.option("--seed", type=int, default=0, show_default=True,
+                     help="Seed of the bootstrap."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _load(targets, results_root, all_runs, metric, mode):
+    from raysweep import compare
+
+    try:
+        return compare.load(list(targets), results_root, all_runs=all_runs, metric=metric,
+                            mode=mode)
+    except RaysweepError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.command("compare")
+@_selection_options
+def compare_cmd(targets, results_root, all_runs, metric, mode, top_k, axis, seed):
+    """Compare runs: TARGETS are sweep names (latest run, or --all-runs) or run ids."""
+    from raysweep import compare
+
+    comp = _load(targets, results_root, all_runs, metric, mode)
+    console = Console()
+    summary = compare.run_summary(comp, _LEVELS)
+    targets_ = compare.target_values(comp, _LEVELS)
+    console.print(_runs_table(summary, comp.metric, comp.mode))
+    console.print(_cost_table(summary, targets_))
+    console.print(_params_table(compare.best_params(comp)))
+    if len(comp.labels) > 1:
+        console.print(_overlap_table(compare.topk_overlap(comp, top_k)))
+    if len(comp.groups) > 1:
+        console.print(_tests_table(compare.compare_groups(comp, axis, seed=seed), axis))
+
+
+@click.command("report")
+@_selection_options
+@click.option("-o", "--output", default="report.html", show_default=True,
+              type=click.Path(dir_okay=False), help="HTML file to write.")
+@click.option("--title", default=None, help="Title of the report.")
+def report_cmd(targets, results_root, all_runs, metric, mode, top_k, axis, seed, output, title):
+    """Write one self-contained interactive HTML report comparing TARGETS."""
+    from raysweep.compare import write_report
+
+    comp = _load(targets, results_root, all_runs, metric, mode)
+    try:
+        path = write_report(comp, output, title=title, top_k=top_k, axis=axis, seed=seed)
+    except RaysweepError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Wrote {path} ({len(comp.labels)} runs, metric {comp.metric}, {comp.mode}).")
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float | np.floating):
+        return "-" if np.isnan(value) else f"{value:.4g}"
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if not isinstance(value, str) and pd.isna(value):
+        return "-"
+    return str(value)
+
+
+def _config(config: dict) -> str:
+    return json.dumps({k: float(f"{v:.3g}") if isinstance(v, float) else v
+                       for k, v in config.items()}, default=str)
+
+
+def _runs_table(summary: pd.DataFrame, metric: str, mode: str) -> Table:
+    table = Table(title=f"Runs ({metric}, {mode})")
+    for name in ("run", "searcher", "scheduler", "trials (ok/stop/err/cancel)", f"best {metric}",
+                 "best config", "trial s", "iterations", "wall s"):
+        table.add_column(name, justify="left" if name in ("run", "best config") else "right")
+    for r in summary.itertuples(index=False):
+        counts = f"{r.n_trials} ({r.completed}/{r.early_stopped}/{r.errored}/{r.cancelled})"
+        table.add_row(r.label, _fmt(r.searcher), _fmt(r.scheduler), counts, _fmt(r.best_value),
+                      _config(r.best_config), _fmt(r.trial_seconds), _fmt(r.iterations),
+                      _fmt(r.wall_seconds))
+    return table
+
+
+def _cost_table(summary: pd.DataFrame, targets: pd.Series) -> Table:
+    levels = ", ".join(f"{lv:.0%} = {tv:.4g}" for lv, tv in targets.items())
+    table = Table(title=f"Cost to reach the targets ({levels})")
+    table.add_column("run")
+    for level in targets.index:
+        pct = f"{level * 100:g}"
+        for axis in ("trials", "iterations", "trial s", "wall s"):
+            table.add_column(f"{axis} to {pct}%", justify="right")
+    for r in summary.to_dict("records"):
+        cells = [r["label"]]
+        for level in targets.index:
+            pct = f"{level * 100:g}"
+            cells += [_fmt(r[f"{axis}_to_{pct}"]) for axis in _AXES]
+        table.add_row(*cells)
+    return table
+
+
+def _params_table(best: pd.DataFrame) -> Table:
+    table = Table(title="Best configuration of each run")
+    table.add_column("parameter")
+    for label in best.columns:
+        table.add_column(str(label), justify="right")
+    for name, row in best.iterrows():
+        table.add_row(str(name), *(_fmt(v) for v in row))
+    return table
+
+
+def _overlap_table(overlap: pd.DataFrame) -> Table:
+    k = int(overlap["k"].iloc[0]) if not overlap.empty else 0
+    table = Table(title=f"Overlap of the top-{k} configurations")
+    for name in ("a", "b", "shared", "jaccard", "range overlap"):
+        table.add_column(name, justify="left" if name in ("a", "b") else "right")
+    for r in overlap.itertuples(index=False):
+        table.add_row(r.a, r.b, str(r.shared), _fmt(r.jaccard), _fmt(r.range_overlap))
+    return table
+
+
+def _tests_table(tests: pd.DataFrame, axis: str) -> Table:
+    table = Table(title=f"Equal-compute comparison ({axis}; 95% bootstrap interval)")
+    for name in ("a", "b", "budget", "runs", "paired", "median a", "median b", "diff",
+                 "interval", "p", "verdict"):
+        table.add_column(name, justify="left" if name in ("a", "b", "verdict") else "right")
+    for r in tests.itertuples(index=False):
+        if r.n_a < 2 or r.n_b < 2:
+            verdict = "needs >= 2 runs per sweep (--all-runs)"
+        elif r.distinguishable:
+            verdict = f"{r.better} is better"
+        else:
+            verdict = "not distinguishable"
+        table.add_row(r.a, r.b, _fmt(r.budget), f"{r.n_a} vs {r.n_b}", _fmt(bool(r.paired)),
+                      _fmt(r.median_a), _fmt(r.median_b), _fmt(r.diff),
+                      f"[{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]", _fmt(r.p_value), verdict)
+    return table
