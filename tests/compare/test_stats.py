@@ -46,16 +46,26 @@ def test_band_single_run_has_no_band():
 
 
 def test_paired_comparison_distinguishes_clearly_different_sweeps():
-    comp = Comparison.from_frames(*frames(*_seeded("good", 5, 0.0, 0.5),
-                                          *_seeded("bad", 5, 10.0, 0.5, rng_seed=1)))
+    comp = Comparison.from_frames(*frames(*_seeded("good", 6, 0.0, 0.5),
+                                          *_seeded("bad", 6, 10.0, 0.5, rng_seed=1)))
     res = paired_comparison(comp, "good", "bad", "trial_seconds", n_boot=1000)
-    assert res.paired and res.n_a == res.n_b == 5
+    assert res.paired and res.n_a == res.n_b == 6
+    assert res.p_value == pytest.approx(2 / 2**6)
     assert res.diff < 0 and res.ci_high < 0
     assert res.distinguishable and res.better == "good"
     # same budget for both: every run has 8 one-second iterations
     assert res.budget == 8.0
     flipped = paired_comparison(comp, "bad", "good", "trials")
     assert flipped.better == "good" and flipped.diff > 0
+
+
+def test_too_few_seeds_are_never_distinguishable():
+    # 3 paired seeds: the interval excludes 0 but the exact sign-flip p is at least 2/8
+    comp = Comparison.from_frames(*frames(*_seeded("good", 3, 0.0, 0.5),
+                                          *_seeded("bad", 3, 10.0, 0.5, rng_seed=1)))
+    res = paired_comparison(comp, "good", "bad", "trials")
+    assert res.ci_high < 0 and res.p_value == 0.25
+    assert not res.distinguishable and res.better is None
 
 
 def test_paired_comparison_does_not_distinguish_identical_sweeps():

@@ -80,8 +80,10 @@ def test_cli_compare_prints_every_table(store):
 
 def test_cli_compare_reports_errors_cleanly(store):
     result = CliRunner().invoke(compare_cmd, ["grid", "--results", store, "--metric", "acc"])
-    assert result.exit_code == 1
-    assert "The 'metric' parameter of compare" in result.output
+    # raised as ConfigError: the raysweep group prints it on one line and exits with status 2
+    assert isinstance(result.exception, ConfigError)
+    assert "The 'metric' parameter of compare" in str(result.exception)
+    assert "Reported metrics: loss" in str(result.exception)
 
 
 def test_cli_report_writes_html(store, tmp_path):

@@ -10,8 +10,6 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from raysweep._errors import RaysweepError
-
 __all__ = ["compare_cmd", "report_cmd"]
 
 _AXES = ("trials", "iterations", "trial_seconds", "wall_seconds")
@@ -43,11 +41,8 @@ def _selection_options(func):
 def _load(targets, results_root, all_runs, metric, mode):
     from raysweep import compare
 
-    try:
-        return compare.load(list(targets), results_root, all_runs=all_runs, metric=metric,
-                            mode=mode)
-    except RaysweepError as exc:
-        raise click.ClickException(str(exc)) from exc
+    # RaysweepError propagates: the raysweep group turns it into one line and an exit status.
+    return compare.load(list(targets), results_root, all_runs=all_runs, metric=metric, mode=mode)
 
 
 @click.command("compare")
@@ -79,10 +74,7 @@ def report_cmd(targets, results_root, all_runs, metric, mode, top_k, axis, seed,
     from raysweep.compare import write_report
 
     comp = _load(targets, results_root, all_runs, metric, mode)
-    try:
-        path = write_report(comp, output, title=title, top_k=top_k, axis=axis, seed=seed)
-    except RaysweepError as exc:
-        raise click.ClickException(str(exc)) from exc
+    path = write_report(comp, output, title=title, top_k=top_k, axis=axis, seed=seed)
     click.echo(f"Wrote {path} ({len(comp.labels)} runs, metric {comp.metric}, {comp.mode}).")
 
 
@@ -163,6 +155,8 @@ def _tests_table(tests: pd.DataFrame, axis: str) -> Table:
             verdict = "needs >= 2 runs per sweep (--all-runs)"
         elif r.distinguishable:
             verdict = f"{r.better} is better"
+        elif r.p_value > 0.05:
+            verdict = "not distinguishable (more seeds?)"
         else:
             verdict = "not distinguishable"
         table.add_row(r.a, r.b, _fmt(r.budget), f"{r.n_a} vs {r.n_b}", _fmt(bool(r.paired)),

@@ -96,8 +96,10 @@ class GroupComparison:
     ``diff`` is the median (paired: of per-seed differences) of ``a - b`` at ``budget`` on
     ``axis``; ``[ci_low, ci_high]`` its bootstrap interval; ``p_value`` a two-sided permutation
     test (sign flips when paired, label shuffles otherwise). ``distinguishable`` is True when both
-    sides have at least two runs and the interval excludes 0; ``better`` then names the better
-    group under the comparison's mode, else is None.
+    sides have at least two runs, the interval excludes 0 and ``p_value <= 1 - ci``; ``better``
+    then names the better group under the comparison's mode, else is None. With ``ci=0.95`` the
+    exact permutation test needs at least 6 paired seeds, or 4 runs per side unpaired, before it
+    can reach p <= 0.05: fewer seeds are never called distinguishable.
     """
 
     a: str
@@ -160,7 +162,7 @@ def paired_comparison(
     rng = np.random.default_rng(seed)
     diff, lo, hi, p = _difference(va, vb, paired=paired, ci=ci, n_boot=n_boot, rng=rng)
     enough = va.size >= 2 and vb.size >= 2 and np.isfinite(lo) and np.isfinite(hi)
-    distinguishable = bool(enough and (lo > 0 or hi < 0))
+    distinguishable = bool(enough and (lo > 0 or hi < 0) and p <= 1.0 - ci)
     better = None
     if distinguishable:
         better = a if comp.better(diff, 0.0) else b
