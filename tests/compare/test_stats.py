@@ -45,6 +45,17 @@ def test_band_single_run_has_no_band():
         seed_bands(comp, ci=95)
 
 
+def test_band_skips_groups_without_a_common_range():
+    early = make_run("A", "a0", [[3.0], [2.0]], seed=0)
+    late = make_run("A", "a1", [[3.0], [2.0]], seed=1, iter_seconds=1.0,
+                    start=pd.Timestamp("2026-01-01", tz="UTC") - pd.Timedelta(seconds=10))
+    late[0]["started_at"] = pd.Timestamp("2026-01-01", tz="UTC")  # iterations before its start
+    comp = Comparison.from_frames(*frames(early, late))
+    wall = seed_bands(comp, "wall_seconds", n_boot=20)
+    assert wall.empty
+    assert not seed_bands(comp, "trials", n_boot=20).empty
+
+
 def test_paired_comparison_distinguishes_clearly_different_sweeps():
     comp = Comparison.from_frames(*frames(*_seeded("good", 6, 0.0, 0.5),
                                           *_seeded("bad", 6, 10.0, 0.5, rng_seed=1)))

@@ -76,6 +76,8 @@ def seed_bands(
         lo_x = max(x[0] for x, _ in per_run)
         hi_x = min(x[-1] for x, _ in per_run)
         grid = _grid(lo_x, hi_x, points, integer=axis in ("trials", "iterations"))
+        if grid.size == 0:  # the runs' ranges do not overlap: no common budget to summarise
+            continue
         values = np.vstack([step_at(x, b, grid) for x, b in per_run])
         median, lo, hi = bootstrap_median_band(values, ci=ci, n_boot=n_boot, rng=rng)
         frames.append(
