@@ -1,0 +1,15 @@
+"""Options shared by several commands."""
+
+from __future__ import annotations
+
+import click
+
+results_option = click.option(
+    "--results", "results", default=None, metavar="DIR",
+    help="Results root (local path or URI such as s3://bucket/prefix). "
+         "Default: $RAYSWEEP_RESULTS, else ./results.",
+)
+sweeps_dir_option = click.option(
+    "--sweeps-dir", default="sweeps", show_default=True, metavar="DIR",
+    help="Where sweep names are looked up.",
+)

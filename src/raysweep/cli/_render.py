@@ -1,0 +1,85 @@
+"""Rich renderables for the sweep commands: they draw records computed elsewhere."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from rich.panel import Panel
+from rich.table import Table
+
+from raysweep.sweep import Plan, Sweep
+
+if TYPE_CHECKING:  # the execution layer imports Ray: keep it out of validate/plan/list
+    from raysweep.execution import RunSummary
+
+__all__ = ["plan_table", "summary_panel", "sweeps_table"]
+
+_STATUS_STYLE = {"finished": "green", "interrupted": "yellow", "failed": "red"}
+
+
+def summary_panel(summary: RunSummary) -> Panel:
+    counts = "  ".join(f"{k} {v}" for k, v in summary.counts.items())
+    best = "-" if summary.best_value is None else f"{summary.best_value:.6g}"
+    lines = [
+        f"status      [{_STATUS_STYLE[summary.status]}]{summary.status}[/]  "
+        f"({summary.elapsed_s:.1f} s)",
+        f"trials      {counts}",
+        f"best        {summary.mode} {summary.metric} = {best}"
+        + (f"  (trial {summary.best_trial_id})" if summary.best_trial_id else ""),
+    ]
+    if summary.best_config is not None:
+        lines.append(f"config      {json.dumps(summary.best_config)}")
+    if summary.results_root:
+        lines.append(f"results     {summary.results_root}  (run {summary.run_id})")
+    lines.append(f"ray files   {summary.ray_dir}")
+    for error in summary.errors[:3]:
+        lines.append(f"[red]error[/]       {error}")
+    if len(summary.errors) > 3:
+        lines.append(f"            ... and {len(summary.errors) - 3} more errored trials")
+    return Panel("\n".join(lines), title=f"sweep {summary.sweep}", expand=False)
+
+
+def plan_table(plan: Plan) -> Table:
+    table = Table(title=f"plan for sweep {plan.sweep!r}", show_header=False, box=None)
+    trials = str(plan.n_trials)
+    if plan.grid_cells is not None:
+        trials += f" ({plan.grid_cells} grid cells x {plan.n_trials // max(plan.grid_cells, 1)})"
+    fit = "-" if plan.trials_at_once is None else str(plan.trials_at_once)
+    for key, value in (
+        ("trials", trials),
+        ("searcher", f"{plan.searcher} {json.dumps(plan.searcher_params)}"),
+        ("scheduler", f"{plan.scheduler} {json.dumps(plan.scheduler_params)}"),
+        ("objective", f"{plan.mode} {plan.metric}"),
+        ("per trial", json.dumps(plan.resources_per_trial)),
+        ("concurrency cap", "none" if plan.concurrency_cap is None else str(plan.concurrency_cap)),
+        ("trials at once", fit),
+    ):
+        table.add_row(f"[bold]{key}[/]", value)
+    space = Table(title="space")
+    space.add_column("parameter")
+    space.add_column("dimension")
+    if plan.grid_cells is not None:
+        space.add_column("grid values", justify="right")
+    for dim in plan.dimensions:
+        row = [dim.path, dim.spec]
+        if plan.grid_cells is not None:
+            row.append(str(dim.grid_values))
+        space.add_row(*row)
+    outer = Table.grid()
+    outer.add_row(table)
+    outer.add_row(space)
+    return outer
+
+
+def sweeps_table(rows: list[tuple[str, Sweep | None, str | None]]) -> Table:
+    table = Table(title="sweeps")
+    for column in ("module", "name", "searcher", "scheduler", "trials", "objective", "description"):
+        table.add_column(column)
+    for stem, sweep, error in rows:
+        if sweep is None:
+            table.add_row(stem, "[red]invalid[/]", "", "", "", "", error or "")
+        else:
+            table.add_row(stem, sweep.name, sweep.searcher.name, sweep.scheduler.name,
+                          str(sweep.n_trials), f"{sweep.mode} {sweep.metric}", sweep.description)
+    return table

@@ -1,0 +1,83 @@
+"""``raysweep run | validate | plan | list``: commands about sweep definitions and launching them."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from rich.console import Console
+
+from raysweep._errors import RaysweepError
+from raysweep.cli._options import results_option, sweeps_dir_option
+from raysweep.cli._render import plan_table, summary_panel, sweeps_table
+from raysweep.sweep import list_sweeps, load_sweep, make_plan
+
+__all__ = ["list_cmd", "plan_cmd", "run_cmd", "validate_cmd"]
+
+_SWEEP_HELP = "SWEEP is a name under ./sweeps (see 'raysweep list') or a path to a .py file."
+
+
+@click.command("run", epilog=_SWEEP_HELP)
+@click.argument("sweep")
+@results_option
+@click.option("--address", default=None, metavar="ADDR",
+              help="Join a running Ray cluster (e.g. 'auto' or 'ray://host:10001') instead of "
+                   "starting an embedded local Ray.")
+@click.option("--num-cpus", type=click.IntRange(min=1), default=None,
+              help="CPUs of the embedded Ray (default: every core).")
+@click.option("--num-gpus", type=click.IntRange(min=0), default=None,
+              help="GPUs of the embedded Ray (default: detected).")
+@click.option("--no-progress", is_flag=True, help="No live progress bar.")
+@sweeps_dir_option
+def run_cmd(sweep, results, address, num_cpus, num_gpus, no_progress, sweeps_dir) -> None:
+    """Validate SWEEP, run it on Ray, and stream every result to Parquet."""
+    from raysweep.execution import run_sweep
+
+    loaded = load_sweep(sweep, sweeps_dir)
+    console = Console(stderr=True)
+    summary = run_sweep(loaded, results_root=results, address=address, num_cpus=num_cpus,
+                        num_gpus=num_gpus, progress=False if no_progress else None, console=console)
+    Console().print(summary_panel(summary))
+    sys.exit(summary.exit_code)
+
+
+@click.command("validate", epilog=_SWEEP_HELP)
+@click.argument("sweep")
+@sweeps_dir_option
+def validate_cmd(sweep, sweeps_dir) -> None:
+    """Check SWEEP completely without starting Ray."""
+    loaded = load_sweep(sweep, sweeps_dir)
+    s = loaded.sweep
+    click.echo(f"OK: sweep {s.name!r} ({loaded.path}): {s.n_trials} trials, "
+               f"{s.searcher.name} + {s.scheduler.name}, {s.mode} {s.metric}.")
+
+
+@click.command("plan", epilog=_SWEEP_HELP)
+@click.argument("sweep")
+@click.option("--num-cpus", type=float, default=None,
+              help="CPUs to plan for (default: this machine's cores).")
+@click.option("--num-gpus", type=float, default=0.0, show_default=True, help="GPUs to plan for.")
+@sweeps_dir_option
+def plan_cmd(sweep, num_cpus, num_gpus, sweeps_dir) -> None:
+    """Show what SWEEP will run: trials, searcher, scheduler, resources, concurrency, space."""
+    import os
+
+    loaded = load_sweep(sweep, sweeps_dir)
+    plan = make_plan(loaded.sweep, num_cpus if num_cpus is not None else os.cpu_count(), num_gpus)
+    Console().print(plan_table(plan))
+
+
+@click.command("list")
+@sweeps_dir_option
+def list_cmd(sweeps_dir) -> None:
+    """List the sweep modules under ./sweeps, marking invalid ones."""
+    rows = []
+    for path in list_sweeps(sweeps_dir):
+        try:
+            rows.append((path.stem, load_sweep(str(path), sweeps_dir).sweep, None))
+        except RaysweepError as exc:
+            rows.append((path.stem, None, str(exc)))
+    if not rows:
+        click.echo(f"No sweep modules under {sweeps_dir!r}.")
+        return
+    Console().print(sweeps_table(rows))
