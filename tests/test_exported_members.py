@@ -1,0 +1,93 @@
+"""The public API of the Ray-free core, pinned (as httpx's tests/test_exported_members.py does).
+
+Adding or removing a public name is a deliberate change: update the expected list here with it.
+``__all__`` follows ruff's RUF022 order: CONSTANTS, then Classes, then everything else, each sorted.
+"""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+EXPECTED = {
+    "raysweep": [
+        "ClusterError", "ConfigError", "ExecutionError", "RaysweepError", "StorageError", "Sweep",
+        "SweepNotFoundError", "__version__", "load_sweep", "schedulers", "searchers", "space",
+    ],
+    "raysweep.space": [
+        "Categorical", "Domain", "Float", "Integer", "choice", "flatten", "grid", "grid_size",
+        "grid_values", "grid_values_for_space", "lograndint", "loguniform", "qloguniform",
+        "qrandint", "quniform", "randint", "space_to_json", "unflatten", "uniform",
+        "validate_space",
+    ],
+    "raysweep.searchers": [
+        "TPE_DEFAULT_MAX_CONCURRENT", "GridSearch", "RandomSearch", "SearcherSpec", "TPESearch",
+        "from_name", "grid", "random", "tpe",
+    ],
+    "raysweep.schedulers": ["ASHA", "FIFO", "SchedulerSpec", "asha", "fifo", "from_name"],
+    "raysweep.sweep": [
+        "Dimension", "LoadedSweep", "Plan", "Sweep", "list_sweeps", "load_sweep", "make_plan",
+        "resolve_sweep_path",
+    ],
+}
+
+
+def isort_key(name: str) -> tuple[int, str]:
+    """RUF022's "isort-style" order (no names here contain digits, so natural = plain sort)."""
+    if name.upper() == name:
+        return (0, name)
+    if name[0].isupper():
+        return (1, name)
+    return (2, name)
+
+
+@pytest.mark.parametrize("module_name", sorted(EXPECTED))
+def test_all_is_the_sorted_expected_list(module_name):
+    module = importlib.import_module(module_name)
+    assert module.__all__ == sorted(EXPECTED[module_name], key=isort_key)
+
+
+@pytest.mark.parametrize("module_name", sorted(EXPECTED))
+def test_every_exported_name_exists(module_name):
+    module = importlib.import_module(module_name)
+    missing = [name for name in module.__all__ if not hasattr(module, name)]
+    assert missing == []
+    assert len(set(module.__all__)) == len(module.__all__)
+
+
+@pytest.mark.parametrize("module_name", sorted(EXPECTED))
+def test_exported_callables_have_docstrings(module_name):
+    module = importlib.import_module(module_name)
+    undocumented = [
+        name for name in module.__all__
+        if callable(getattr(module, name)) and not (getattr(module, name).__doc__ or "").strip()
+    ]
+    assert undocumented == []
+
+
+def test_top_level_re_exports_are_the_same_objects():
+    import raysweep
+    from raysweep import _errors, sweep
+
+    assert raysweep.Sweep is sweep.Sweep
+    assert raysweep.load_sweep is sweep.load_sweep
+    for name in ("ClusterError", "ConfigError", "ExecutionError", "RaysweepError", "StorageError",
+                 "SweepNotFoundError"):
+        assert getattr(raysweep, name) is getattr(_errors, name)
+    assert raysweep.space is importlib.import_module("raysweep.space")
+    assert isinstance(raysweep.__version__, str) and raysweep.__version__
+
+
+def test_the_core_imports_without_ray():
+    code = (
+        "import sys\n"
+        "import raysweep, raysweep.space, raysweep.searchers, raysweep.schedulers, raysweep.sweep\n"
+        "leaked = sorted(m for m in sys.modules if m == 'ray' or m.startswith('ray.'))\n"
+        "print(','.join(leaked))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120, check=True)
+    assert result.stdout.strip() == ""
