@@ -16,7 +16,7 @@ from ._params import (
     topk_overlap,
     topk_ranges,
 )
-from ._report import render_report, write_report
+from ._report import render_report, report_figures, write_report
 from ._stats import GroupComparison, compare_groups, paired_comparison, seed_bands
 from ._summary import learning_curves, run_summary
 
@@ -35,6 +35,7 @@ __all__ = [
     "paired_comparison",
     "param_names",
     "render_report",
+    "report_figures",
     "run_summary",
     "running_best",
     "seed_bands",

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 
 from raysweep._errors import StorageError, invalid_parameter
 
@@ -25,7 +26,7 @@ from ._params import best_params, marginal_effects, param_names, top_trials, top
 from ._stats import compare_groups, seed_bands
 from ._summary import learning_curves, level_suffix, run_summary
 
-__all__ = ["render_report", "write_report"]
+__all__ = ["render_report", "report_figures", "write_report"]
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px;color:#222}
@@ -47,23 +48,12 @@ def render_report(
     seed: int = 0,
 ) -> str:
     """The report as one HTML string (no network needed to open it)."""
-    labels = list(comp.runs["label"])
-    group_of = dict(zip(comp.runs["label"], comp.runs["group"], strict=True))
     summary = run_summary(comp, levels)
-    curves = {a: anytime_best(comp, a) for a in AXES}
-    bands = {a: seed_bands(comp, a, n_boot=n_boot, seed=seed) for a in AXES}
     tests = compare_groups(comp, axis, n_boot=n_boot, seed=seed)
     targets = target_values(comp, levels)
-    trials = comp.trials.assign(label=comp.trials["run"].map(comp.runs.set_index("run")["label"]))
-    figures = [
-        anytime_figure(curves, labels=labels, metric=comp.metric, bands=bands,
-                       group_of=group_of, targets=targets),
-        distribution_figure(trials, labels=labels, metric=comp.metric),
-        parallel_figure(top_trials(comp, top_k), params=param_names(comp), metric=comp.metric,
-                        labels=labels),
-        marginal_figure(marginal_effects(comp), labels=labels, metric=comp.metric),
-        learning_figure(learning_curves(comp), labels=labels, metric=comp.metric),
-    ]
+    labels = list(comp.runs["label"])
+    figures = list(report_figures(comp, levels=levels, top_k=top_k, n_boot=n_boot,
+                                  seed=seed).values())
     title = title or f"raysweep comparison: {', '.join(dict.fromkeys(comp.runs['sweep']))}"
     sections = [
         f"<h1>{html.escape(title)}</h1>",
@@ -90,6 +80,32 @@ def render_report(
         f"<title>{html.escape(title)}</title><style>{_CSS}</style></head>"
         f"<body>\n{body}\n</body></html>\n"
     )
+
+
+def report_figures(
+    comp: Comparison,
+    *,
+    levels: Sequence[float] = (0.95, 0.99),
+    top_k: int = 10,
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> dict[str, go.Figure]:
+    """The report's figures by name: ``anytime``, ``distribution``, ``parallel``, ``marginal``,
+    ``learning`` (plotly figures, for notebooks or image export)."""
+    labels = list(comp.runs["label"])
+    group_of = dict(zip(comp.runs["label"], comp.runs["group"], strict=True))
+    curves = {a: anytime_best(comp, a) for a in AXES}
+    bands = {a: seed_bands(comp, a, n_boot=n_boot, seed=seed) for a in AXES}
+    trials = comp.trials.assign(label=comp.trials["run"].map(comp.runs.set_index("run")["label"]))
+    return {
+        "anytime": anytime_figure(curves, labels=labels, metric=comp.metric, bands=bands,
+                                  group_of=group_of, targets=target_values(comp, levels)),
+        "distribution": distribution_figure(trials, labels=labels, metric=comp.metric),
+        "parallel": parallel_figure(top_trials(comp, top_k), params=param_names(comp),
+                                    metric=comp.metric, labels=labels),
+        "marginal": marginal_figure(marginal_effects(comp), labels=labels, metric=comp.metric),
+        "learning": learning_figure(learning_curves(comp), labels=labels, metric=comp.metric),
+    }
 
 
 def write_report(comp: Comparison, path: str | Path, **kwargs) -> Path:
