@@ -66,7 +66,7 @@ def reject_unknown(owner: str, unknown: dict[str, Any], valid: list[str]) -> Non
     """Raise ConfigError naming the first parameter of ``unknown``, if any, and the valid ones."""
     if unknown:
         name = next(iter(unknown))
+        accepted = f"Valid parameters: {', '.join(valid)}." if valid else f"{owner} takes no parameters."
         raise ConfigError(
-            f"{name!r} is not a parameter of {owner}. Got {name}={_short(unknown[name])}. "
-            f"Valid parameters: {', '.join(valid)}."
+            f"{name!r} is not a parameter of {owner}. Got {name}={_short(unknown[name])}. {accepted}"
         )

@@ -49,11 +49,6 @@ def test_unknown_fifo_parameter_is_named():
         schedulers.fifo(max_t=10)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_errors.reject_unknown with no valid parameters ends the message with "
-    "'Valid parameters: .'",
-)
 def test_unknown_fifo_parameter_message_does_not_list_an_empty_set():
     with pytest.raises(ConfigError) as info:
         schedulers.fifo(max_t=10)

@@ -138,12 +138,6 @@ def test_quniform_q_rejects_bool():
         space.quniform(0.0, 1.0, True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Float accepts bounds that are not multiples of q; Ray's tune.quniform/qloguniform "
-    "then raise ValueError('...bound 0.1 is not divisible by quantization factor 0.25') "
-    "when the sweep runs",
-)
 @pytest.mark.parametrize(
     ("make", "param"),
     [
@@ -219,11 +213,6 @@ def test_qrandint_lower_above_upper_is_rejected():
     assert "Got 6 instead" in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="qrandint(5, 5) is valid (inclusive upper) but the message for qrandint(6, 5) says "
-    "lower must be 'less than upper=5'; it should say 'at most upper=5'",
-)
 def test_qrandint_message_says_at_most():
     with pytest.raises(ConfigError, match="at most upper=5"):
         space.qrandint(6, 5)
@@ -268,21 +257,11 @@ def test_integer_bounds_must_be_integers(make, param, got):
     assert f"Got {got} instead" in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_api._minus_one subtracts 1 before validating, so the message reports 'Got 1.5' "
-    "for upper=2.5",
-)
 def test_randint_fractional_upper_is_reported_as_written():
     with pytest.raises(ConfigError, match=r"'upper' parameter of space.randint.*Got 2\.5 instead"):
         space.randint(0, 2.5)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_domains._integer calls int(value) before checking finiteness: inf raises "
-    "OverflowError and nan ValueError instead of ConfigError",
-)
 @pytest.mark.parametrize(
     ("make", "param"),
     [

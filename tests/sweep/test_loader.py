@@ -167,11 +167,6 @@ def test_syntax_error_names_the_line(project):
     assert "raysweep_sweeps.broken" not in sys.modules
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_loader._import reports a SyntaxError raised while importing another module "
-    "(search_spaces/s.py) as a syntax error of the sweep module; it should name exc.filename",
-)
 def test_syntax_error_in_an_imported_module_names_that_module(project):
     (project / "search_spaces" / "s.py").write_text("SPACE = {\n")
     importlib.invalidate_caches()

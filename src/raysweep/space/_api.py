@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -69,6 +70,7 @@ def _as_tuple(values: Any, name: str) -> tuple[Any, ...]:
 
 
 def _minus_one(upper: Any, name: str) -> Any:
-    if isinstance(upper, bool) or not isinstance(upper, int | float):
+    if (isinstance(upper, bool) or not isinstance(upper, int | float) or not math.isfinite(upper)
+            or int(upper) != upper):
         raise ConfigError(invalid_parameter("upper", f"space.{name}", "an integer", upper))
-    return upper - 1
+    return int(upper) - 1

@@ -39,7 +39,8 @@ def _number(value: Any, param: str, owner: str) -> float:
 
 
 def _integer(value: Any, param: str, owner: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
+    if (isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value)
+            or int(value) != value):
         raise ConfigError(invalid_parameter(param, owner, "an integer", value))
     return int(value)
 
@@ -89,6 +90,12 @@ class Float(Domain):
             _check_log(self.lower, owner)
         if self.q is not None:
             _check_q(_number(self.q, "q", owner), owner)
+            for name, bound in (("lower", self.lower), ("upper", self.upper)):
+                if not math.isclose(bound / self.q, round(bound / self.q), abs_tol=1e-9):
+                    raise ConfigError(
+                        invalid_parameter(name, owner, f"a multiple of q={self.q!r}", bound,
+                                          "Ray Tune requires bounds divisible by q.")
+                    )
 
     def to_dict(self) -> dict[str, Any]:
         out = {"type": self.kind, "lower": self.lower, "upper": self.upper}
@@ -111,14 +118,15 @@ class Integer(Domain):
 
     def __post_init__(self) -> None:
         owner = f"space.{self.kind}"
-        _integer(self.low, "lower", owner)
-        _integer(self.high, "upper", owner)
+        object.__setattr__(self, "low", _integer(self.low, "lower", owner))
+        object.__setattr__(self, "high", _integer(self.high, "upper", owner))
         if self.high < self.low:
-            upper = self.high + 1 if self.kind in ("randint", "lograndint") else self.high
-            bound = "upper (exclusive)" if self.kind != "qrandint" else "upper"
+            inclusive = self.kind == "qrandint"
+            upper = self.high if inclusive else self.high + 1
+            expected = f"at most upper={upper!r}" if inclusive else f"less than upper (exclusive)={upper!r}"
             raise ConfigError(
                 invalid_parameter(
-                    "lower", owner, f"less than {bound}={upper!r}", self.low,
+                    "lower", owner, expected, self.low,
                     "Swap the bounds or widen the range.",
                 )
             )

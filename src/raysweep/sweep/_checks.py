@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import json
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -99,14 +98,6 @@ def description(value: Any) -> str | None:
     if isinstance(value, str):
         return None
     return invalid_parameter("description", _OWNER, "a string", value)
-
-
-def json_ready(value: Any, field: str) -> str | None:
-    try:
-        json.dumps(value)
-    except (TypeError, ValueError):
-        return invalid_parameter(field, _OWNER, "JSON-serialisable", value)
-    return None
 
 
 def raise_all(errors: list[str | None], where: str) -> None:

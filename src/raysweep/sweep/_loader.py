@@ -60,9 +60,9 @@ def load_sweep(ref: str | Path, sweeps_dir: str | Path = "sweeps") -> LoadedSwee
     path = resolve_sweep_path(str(ref), sweeps_dir)
     source = path.read_bytes()
     module_name = f"{MODULE_PREFIX}.{path.stem}"
-    for root in (path.parent.parent, path.parent):
-        if str(root) not in sys.path:
-            sys.path.insert(0, str(root))
+    root = str(path.parent.parent)  # not sweeps/ itself: a sweeps/random.py must not shadow stdlib
+    if root not in sys.path:
+        sys.path.insert(0, root)
     module = _import(path, module_name)
     sweep = getattr(module, "SWEEP", None)
     if sweep is None:
@@ -103,8 +103,10 @@ def _import(path: Path, module_name: str):
         spec.loader.exec_module(module)
     except SyntaxError as exc:
         del sys.modules[module_name]
+        where = exc.filename if exc.filename and Path(exc.filename) != path else str(path)
+        imported = "" if where == str(path) else f" (imported by sweep module {str(path)!r})"
         raise ConfigError(
-            f"Sweep module {str(path)!r} has a syntax error at line {exc.lineno}: {exc.msg}. "
+            f"Module {where!r}{imported} has a syntax error at line {exc.lineno}: {exc.msg}. "
             "Fix the module, then run 'raysweep validate' again."
         ) from None
     except RaysweepError as exc:
