@@ -46,20 +46,23 @@ def anytime_figure(
     bands: Mapping[str, pd.DataFrame] | None = None,
     group_of: Mapping[str, str] | None = None,
     targets: pd.Series | None = None,
+    y_range: tuple[float, float] | None = None,
 ) -> go.Figure:
     """Anytime-best of every run, one panel per axis (frames from ``anytime_best``).
 
-    ``bands`` (frames from ``seed_bands``) add each multi-run group's median and band; ``targets``
-    (from ``target_values``) draws the target levels as dotted lines.
+    Runs of one group (sweep) share a colour. ``bands`` (frames from ``seed_bands``) add each
+    multi-run group's median (thick) and band; ``targets`` (from ``target_values``) draws the
+    target levels as dotted lines; ``y_range`` sets the initial y range (zoom out to see all).
     """
     axes = list(curves)
     cols = 2 if len(axes) > 1 else 1
     rows = math.ceil(len(axes) / cols)
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=[_AXIS_TITLES[a] for a in axes],
                         horizontal_spacing=0.08, vertical_spacing=0.14)
-    color = _colors(labels)
-    group_of = dict(group_of or {})
-    group_color = {g: color[lab] for lab, g in reversed(list(group_of.items()))}
+    group_of = {label: (group_of or {}).get(label, label) for label in labels}
+    group_color = _colors(list(dict.fromkeys(group_of.values())))
+    color = {label: group_color[group_of[label]] for label in labels}
+    several = {g for g in group_color if list(group_of.values()).count(g) > 1}
     for i, axis in enumerate(axes):
         row, col = i // cols + 1, i % cols + 1
         frame = curves[axis]
@@ -67,7 +70,9 @@ def anytime_figure(
             c = frame[frame["label"] == label]
             fig.add_trace(go.Scatter(
                 x=c["x"], y=c["best"], mode="lines", line_shape="hv", name=label,
-                legendgroup=label, showlegend=i == 0, line={"color": color[label], "width": 1.5},
+                legendgroup=label, showlegend=i == 0,
+                line={"color": _rgba(color[label], 0.55) if group_of[label] in several
+                      else color[label], "width": 1 if group_of[label] in several else 2},
                 hovertemplate=f"{label}<br>x=%{{x:.4g}}<br>best=%{{y:.5g}}<extra></extra>",
             ), row=row, col=col)
         band = (bands or {}).get(axis)
@@ -87,14 +92,17 @@ def anytime_figure(
                 fig.add_trace(go.Scatter(
                     x=b["x"], y=b["median"], mode="lines", line_shape="hv", name=name,
                     legendgroup=name,
-                    showlegend=i == 0, line={"color": group_color.get(group), "dash": "dash"},
+                    showlegend=i == 0, line={"color": group_color.get(group), "width": 3},
                 ), row=row, col=col)
         if targets is not None:
+            middle = float(np.nanmedian(targets.to_numpy(dtype=float)))
             for level, value in targets.items():
                 if np.isfinite(value):
                     fig.add_hline(y=value, line={"dash": "dot", "color": "#888", "width": 1},
-                                  annotation_text=f"{level:.0%}", row=row, col=col)
-        fig.update_yaxes(title_text=metric, row=row, col=col)
+                                  annotation_text=f"{level:.0%}", row=row, col=col,
+                                  annotation_position="top right" if value > middle
+                                  else "bottom right")
+        fig.update_yaxes(title_text=metric, row=row, col=col, range=y_range)
     fig.update_layout(title="Anytime best", height=360 * rows, hovermode="closest",
                       legend={"orientation": "h", "y": -0.08})
     return fig

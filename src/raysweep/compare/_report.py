@@ -99,13 +99,26 @@ def report_figures(
     trials = comp.trials.assign(label=comp.trials["run"].map(comp.runs.set_index("run")["label"]))
     return {
         "anytime": anytime_figure(curves, labels=labels, metric=comp.metric, bands=bands,
-                                  group_of=group_of, targets=target_values(comp, levels)),
+                                  group_of=group_of, targets=target_values(comp, levels),
+                                  y_range=_focus(comp)),
         "distribution": distribution_figure(trials, labels=labels, metric=comp.metric),
         "parallel": parallel_figure(top_trials(comp, top_k), params=param_names(comp),
                                     metric=comp.metric, labels=labels),
         "marginal": marginal_figure(marginal_effects(comp), labels=labels, metric=comp.metric),
         "learning": learning_figure(learning_curves(comp), labels=labels, metric=comp.metric),
     }
+
+
+def _focus(comp: Comparison) -> tuple[float, float] | None:
+    """Initial y range of the anytime plot: from the global best to the median trial, padded."""
+    values = comp.trials["value"].to_numpy(dtype=float)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return None
+    best = values.max() if comp.mode == "max" else values.min()
+    ref = float(np.median(values))
+    pad = 0.1 * abs(ref - best) or 0.1 * abs(best) or 1.0
+    return (min(best, ref) - pad, max(best, ref) + pad)
 
 
 def write_report(comp: Comparison, path: str | Path, **kwargs) -> Path:
