@@ -68,6 +68,13 @@ def anytime_best(comp: Comparison, axis: str = "trials") -> pd.DataFrame:
     """
     if axis not in AXES:
         raise ConfigError(invalid_parameter("axis", "anytime_best", f"one of {AXES}", axis))
+    key = ("anytime_best", axis)
+    if key not in comp._cache:
+        comp._cache[key] = _anytime_best(comp, axis)
+    return comp._cache[key].copy()
+
+
+def _anytime_best(comp: Comparison, axis: str) -> pd.DataFrame:
     frames = []
     for row in comp.runs.itertuples(index=False):
         steps = _trial_steps(comp, row.run) if axis == "trials" else _iteration_steps(

@@ -45,6 +45,7 @@ class Comparison:
     metric: str
     mode: str
     labels: tuple[str, ...] = field(default=())
+    _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def groups(self) -> list[str]:

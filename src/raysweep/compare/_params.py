@@ -178,14 +178,13 @@ def _bin(column: pd.Series, bins: int) -> tuple[pd.Series, list, list[str]]:
 
 
 def _range_overlap(ranges: pd.DataFrame, a: str, b: str) -> float:
-    numeric = ranges[ranges["kind"] == "numeric"].set_index(["parameter", "label"])
+    numeric = ranges[(ranges["kind"] == "numeric") & ranges["label"].isin([a, b])]
+    bounds = {(r.parameter, r.label): (r.low, r.high) for r in numeric.itertuples(index=False)}
     scores = []
-    for name in numeric.index.get_level_values(0).unique():
-        try:
-            la, ha = numeric.loc[(name, a), ["low", "high"]]
-            lb, hb = numeric.loc[(name, b), ["low", "high"]]
-        except KeyError:
+    for name in dict.fromkeys(numeric["parameter"]):
+        if (name, a) not in bounds or (name, b) not in bounds:
             continue
+        (la, ha), (lb, hb) = bounds[(name, a)], bounds[(name, b)]
         if np.isnan([la, ha, lb, hb]).any():
             continue
         union = max(ha, hb) - min(la, lb)
