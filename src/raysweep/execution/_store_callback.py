@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from ray import tune
+from ray import cloudpickle, tune
 
 from raysweep.results import RunWriter
 from raysweep.results._records import (
@@ -257,19 +257,13 @@ def _attempt(trial: Any) -> int:
 
 def _error_info(trial: Any) -> dict[str, Any]:
     """error_type / error_message / error_traceback of the trial's last failure, ANSI-free."""
-    exc: BaseException | None = None
-    try:
-        exc = trial.get_pickled_error()
-    except Exception:  # noqa: BLE001 - a missing or unpicklable error file must not stop the sweep
-        exc = None
+    exc = _read_local(trial.pickled_error_file, binary=True)
     if exc is None:
-        try:
-            text = str(trial.get_error() or "") or None
-        except Exception:  # noqa: BLE001
-            text = None
+        text = _read_local(trial.error_file, binary=False)
         return {"error_type": "TuneError" if text else None, "error_message": strip_ansi(text)}
     cause = getattr(exc, "cause", None) or exc
-    tb = getattr(exc, "traceback_str", None) or "".join(traceback.format_exception(cause))
+    # A RayTaskError's text is the remote traceback (coloured); the unpickled cause has none.
+    tb = str(exc) if cause is not exc else "".join(traceback.format_exception(exc))
     if cause is not exc:
         message = str(cause)
     else:  # e.g. an actor that died: keep the last line of Ray's text
@@ -280,3 +274,21 @@ def _error_info(trial: Any) -> dict[str, Any]:
         "error_message": strip_ansi(message),
         "error_traceback": strip_ansi(tb),
     }
+
+
+def _read_local(path: str | None, *, binary: bool) -> Any:
+    """Read the error file Tune just wrote in the driver's local trial dir (None if unavailable).
+
+    ``trial.get_pickled_error()`` reads the storage copy, which is synced only at experiment
+    snapshots, so right after a failure it is often missing.
+    """
+    if not path:
+        return None
+    try:
+        if binary:
+            with open(path, "rb") as handle:
+                return cloudpickle.load(handle)
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read().strip() or None
+    except Exception:  # noqa: BLE001 - a missing or unpicklable error file must not stop the sweep
+        return None
