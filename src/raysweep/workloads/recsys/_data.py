@@ -135,28 +135,22 @@ def generate_interactions(
     tastes = rng.dirichlet(np.full(n_topics, topic_concentration), size=n_users)
     taste_cdf = np.cumsum(tastes, axis=1)
 
-    # Draw in rounds until every user has `count` distinct items (or every item it can reach).
+    # Draw in rounds until every user has `count` distinct items. Heavy users whose tastes run out
+    # of distinct items top up from global popularity (off-taste interactions, as in real logs).
     counts = np.minimum(counts, n_items)
+    pop_cdf = np.cumsum(popularity)[None, :] / popularity.sum()
     pairs = np.empty(0, dtype=np.int64)
-    for _ in range(_MAX_ROUNDS):
-        have = np.bincount(pairs // n_items, minlength=n_users)
-        deficit = counts - have
+    for round_ in range(_MAX_ROUNDS):
+        deficit = counts - np.bincount(pairs // n_items, minlength=n_users)
         if not deficit.any():
             break
         draws = np.ceil(deficit * 1.5).astype(np.int64) + 2 * (deficit > 0)
         users = np.repeat(np.arange(n_users, dtype=np.int64), draws)
-        items = _draw_items(users, taste_cdf, topic_cdf, rng)
-        new = users * n_items + items
-        # A random key per draw keeps the first-kept draws random; unique() keeps the earliest.
-        new = new[rng.permutation(new.size)]
-        new = new[~_contains_sorted(pairs, new)]
-        new = new[_first_occurrences(new)]
-        new_users = new // n_items
-        order = np.argsort(new_users, kind="stable")
-        new, new_users = new[order], new_users[order]
-        starts = np.concatenate(([0], np.cumsum(np.bincount(new_users, minlength=n_users))[:-1]))
-        position = np.arange(new.size) - starts[new_users]
-        pairs = np.sort(np.concatenate((pairs, new[position < deficit[new_users]])))
+        if round_ < _MAX_ROUNDS // 2:
+            items = _draw_items(users, taste_cdf, topic_cdf, rng)
+        else:
+            items = _draw_items(users, np.ones((n_users, 1)), pop_cdf, rng)
+        pairs = _add_distinct(pairs, users * n_items + items, deficit, n_items, rng)
     users, items = pairs // n_items, pairs % n_items
     # Interaction order within a user is random (not item order) before timestamps are assigned.
     shuffle = np.lexsort((rng.random(users.size), users))
@@ -172,6 +166,21 @@ def generate_interactions(
         users.astype(np.int32), items.astype(np.int32), timestamps.astype(np.int64),
         n_users, n_items,
     )
+
+
+def _add_distinct(
+    pairs: np.ndarray, new: np.ndarray, deficit: np.ndarray, n_items: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Add up to ``deficit[u]`` new distinct ``user * n_items + item`` keys per user to ``pairs``."""
+    new = new[rng.permutation(new.size)]  # the kept draws of a user are a random subset
+    new = new[~_contains_sorted(pairs, new)]
+    new = new[_first_occurrences(new)]
+    new_users = new // n_items
+    order = np.argsort(new_users, kind="stable")
+    new, new_users = new[order], new_users[order]
+    starts = np.concatenate(([0], np.cumsum(np.bincount(new_users, minlength=deficit.size))[:-1]))
+    position = np.arange(new.size) - starts[new_users]
+    return np.sort(np.concatenate((pairs, new[position < deficit[new_users]])))
 
 
 def _contains_sorted(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
