@@ -16,6 +16,7 @@ from raysweep.results._records import (
     strip_ansi,
 )
 from raysweep.results._schema import RUN_STATUSES, SCHEMA_VERSION, TRIAL_STATUSES
+from raysweep.results._views import best_config, runs_overview, top_trials
 from raysweep.results._writer import RunWriter
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "TRIAL_STATUSES",
     "ResultsWarning",
     "RunWriter",
+    "best_config",
     "best_trial",
     "config_columns",
     "latest_run",
@@ -32,6 +34,8 @@ __all__ = [
     "load_trials",
     "metric_columns",
     "resolve_root",
+    "runs_overview",
     "stable_trial_id",
     "strip_ansi",
+    "top_trials",
 ]
