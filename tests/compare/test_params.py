@@ -63,6 +63,10 @@ def test_marginal_effects_categorical_and_numeric():
     lr = eff[eff["parameter"] == "lr"]
     assert set(lr["bin"]) == {0, 1}  # 4 distinct lr values > 2 bins -> quantile bins
     assert lr["count"].sum() == 6
+    pooled = marginal_effects(_comp(), bins=2, by="group")
+    assert set(pooled["label"]) == {"A", "B"}
+    with pytest.raises(ConfigError, match="'by' parameter"):
+        marginal_effects(_comp(), by="run")
     with pytest.raises(ConfigError, match="'bins' parameter"):
         marginal_effects(_comp(), bins=1)
 

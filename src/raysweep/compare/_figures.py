@@ -161,7 +161,8 @@ def marginal_figure(effects: pd.DataFrame, *, labels: Sequence[str], metric: str
     params = list(dict.fromkeys(effects["parameter"])) or ["(no parameters)"]
     cols = min(3, len(params))
     rows = math.ceil(len(params) / cols)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=params, vertical_spacing=0.18)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=params,
+                        vertical_spacing=0.3 / rows, horizontal_spacing=0.08)
     color = _colors(labels)
     for i, name in enumerate(params):
         row, col = i // cols + 1, i % cols + 1
@@ -183,7 +184,8 @@ def marginal_figure(effects: pd.DataFrame, *, labels: Sequence[str], metric: str
             ticks = e.drop_duplicates("x")
             fig.update_xaxes(tickvals=ticks["x"], ticktext=ticks["x_label"], row=row, col=col)
         fig.update_yaxes(title_text=f"median {metric}" if col == 1 else None, row=row, col=col)
-    fig.update_layout(title="Marginal effect of each parameter", height=320 * rows)
+    fig.update_layout(title="Marginal effect of each parameter (median per bin)",
+                      height=300 * rows + 140, legend={"orientation": "h", "y": -0.15})
     return fig
 
 

@@ -124,18 +124,21 @@ def topk_overlap(comp: Comparison, k: int = 10) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["a", "b", "k", "shared", "jaccard", "range_overlap"])
 
 
-def marginal_effects(comp: Comparison, bins: int = 6) -> pd.DataFrame:
-    """Median trial value per parameter bin, per run.
+def marginal_effects(comp: Comparison, bins: int = 6, *, by: str = "label") -> pd.DataFrame:
+    """Median trial value per parameter bin, per run (``by="label"``) or per sweep
+    (``by="group"``: the trials of a sweep's runs pooled).
 
     Numeric parameters with more than ``bins`` distinct values are cut into ``bins`` quantile bins
     of the values pooled over all runs (so bins line up across runs); others use each value.
-    Columns: ``parameter, label, bin, x, x_label, median, count``; ``x`` is the bin's pooled
-    median (numeric) or its position (categorical).
+    Columns: ``parameter, label, bin, x, x_label, median, count`` (``label`` holds the group name
+    with ``by="group"``); ``x`` is the bin's pooled median (numeric) or its position (categorical).
     """
     if int(bins) < 2:
         raise ConfigError(invalid_parameter("bins", "marginal_effects", "an integer >= 2", bins))
+    if by not in ("label", "group"):
+        raise ConfigError(invalid_parameter("by", "marginal_effects", "'label' or 'group'", by))
     trials = comp.trials[np.isfinite(comp.trials["value"].to_numpy(dtype=float))]
-    trials = trials.assign(label=trials["run"].map(comp.runs.set_index("run")["label"]))
+    trials = trials.assign(label=trials["run"].map(comp.runs.set_index("run")[by]))
     frames = []
     for name in param_names(comp):
         column = trials[_PREFIX + name]
@@ -151,7 +154,7 @@ def marginal_effects(comp: Comparison, bins: int = 6) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=columns)
     out = pd.concat(frames, ignore_index=True)[columns]
-    position = {label: i for i, label in enumerate(comp.runs["label"])}
+    position = {label: i for i, label in enumerate(dict.fromkeys(comp.runs[by]))}
     return out.sort_values(
         ["parameter", "label", "bin"], key=lambda s: s.map(position) if s.name == "label" else s,
         kind="stable",

@@ -104,7 +104,8 @@ def report_figures(
         "distribution": distribution_figure(trials, labels=labels, metric=comp.metric),
         "parallel": parallel_figure(top_trials(comp, top_k), params=param_names(comp),
                                     metric=comp.metric, labels=labels),
-        "marginal": marginal_figure(marginal_effects(comp), labels=labels, metric=comp.metric),
+        "marginal": marginal_figure(marginal_effects(comp, by="group"), labels=comp.groups,
+                                    metric=comp.metric),
         "learning": learning_figure(learning_curves(comp), labels=labels, metric=comp.metric),
     }
 
