@@ -10,6 +10,17 @@ scikit-learn, statsmodels and Ray are imported only when a trainable or loader r
 ``import raysweep.workloads`` needs none of them.
 """
 
+from ._arima import ArimaFitError, fit_arima, load_series, train_arima
+from ._digits import digits_epochs, load_digits_split, train_digits_mlp
 from .recsys import train_bpr_mf
 
-__all__ = ["train_bpr_mf"]
+__all__ = [
+    "ArimaFitError",
+    "digits_epochs",
+    "fit_arima",
+    "load_digits_split",
+    "load_series",
+    "train_arima",
+    "train_bpr_mf",
+    "train_digits_mlp",
+]
