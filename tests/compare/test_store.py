@@ -101,3 +101,13 @@ def test_compare_does_not_import_ray():
     code = "import sys, raysweep.compare, raysweep.cli._compare; print('ray' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_registered_commands_exit_with_config_status(store):
+    from raysweep.cli import raysweep
+
+    result = CliRunner().invoke(raysweep, ["compare", "grid", "--results", store,
+                                           "--metric", "acc"])
+    assert result.exit_code == 2
+    ok = CliRunner().invoke(raysweep, ["compare", "grid", "tpe", "--results", store])
+    assert ok.exit_code == 0 and "Equal-compute comparison" in ok.output
