@@ -7,6 +7,7 @@ from raysweep.compare import (
     best_params,
     learning_curves,
     marginal_effects,
+    param_names,
     run_summary,
     top_trials,
     topk_overlap,
@@ -24,6 +25,15 @@ def _comp():
     b = make_run("B", "rb", [[0.9, 0.8], [9.0, 7.0], [0.9, 0.7]], params=PARAMS_B, mode="min",
                  statuses=["completed", "early_stopped", "completed"], scheduler="asha")
     return Comparison.from_frames(*frames(a, b))
+
+
+def test_constant_parameters_are_left_out():
+    a = make_run("A", "ra", [[3.0], [1.0]], params=[{"lr": 0.1, "epochs": 8},
+                                                   {"lr": 0.2, "epochs": 8}])
+    comp = Comparison.from_frames(*frames(a))
+    assert param_names(comp) == ["lr"]
+    assert param_names(comp, constants=True) == ["epochs", "lr"]
+    assert list(best_params(comp).index) == ["loss", "lr"]
 
 
 def test_best_params_side_by_side():

@@ -24,9 +24,16 @@ __all__ = [
 _PREFIX = "config."
 
 
-def param_names(comp: Comparison) -> list[str]:
-    """Leaf parameter names (``config.`` stripped, nested joined with '.'), sorted."""
-    return sorted(c[len(_PREFIX):] for c in comp.trials.columns if c.startswith(_PREFIX))
+def param_names(comp: Comparison, *, constants: bool = False) -> list[str]:
+    """Leaf parameter names (``config.`` stripped, nested joined with '.'), sorted.
+
+    Parameters that hold one value in every compared trial (constants of the space, such as a data
+    config) are left out unless ``constants`` is True.
+    """
+    names = sorted(c[len(_PREFIX):] for c in comp.trials.columns if c.startswith(_PREFIX))
+    if constants:
+        return names
+    return [n for n in names if comp.trials[_PREFIX + n].astype(str).nunique(dropna=True) > 1]
 
 
 def top_trials(comp: Comparison, k: int | None = None) -> pd.DataFrame:
