@@ -1,0 +1,70 @@
+"""Every shipped sweep validates at every size, and runs end to end at the tiny size."""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+import pytest
+
+from raysweep import ConfigError, results
+from raysweep.sweep import load_sweep
+
+SWEEPS = [
+    "recsys_mf_grid",
+    "recsys_mf_random_asha",
+    "recsys_mf_tpe_asha",
+    "quickstart",
+    "digits_mlp_random_asha",
+    "digits_mlp_tpe_asha",
+    "arima_grid",
+]
+
+
+@pytest.mark.parametrize("size", ["tiny", "small", "full"])
+@pytest.mark.parametrize("name", SWEEPS)
+def test_sweep_validates(repo, monkeypatch, name, size):
+    monkeypatch.setenv("RAYSWEEP_SIZE", size)
+    sweep = load_sweep(repo / "sweeps" / f"{name}.py").sweep
+    assert sweep.name == name
+    assert sweep.n_trials >= 4
+    assert sweep.tags["size"] == ("small" if name == "quickstart" and size != "tiny" else size)
+
+
+def test_recsys_sweeps_share_one_space(repo, monkeypatch):
+    monkeypatch.setenv("RAYSWEEP_SIZE", "full")
+    spaces = {
+        name: load_sweep(repo / "sweeps" / f"{name}.py").sweep.space_json()
+        for name in SWEEPS[:3]
+    }
+    assert len(set(spaces.values())) == 1
+
+
+def test_bad_size_is_a_config_error(monkeypatch):
+    import search_spaces
+
+    monkeypatch.setenv("RAYSWEEP_SIZE", "huge")
+    with pytest.raises(ConfigError, match="'RAYSWEEP_SIZE' parameter"):
+        search_spaces.size()
+
+
+def test_import_needs_neither_sklearn_nor_statsmodels():
+    module = importlib.import_module("raysweep.workloads")
+    assert {"train_bpr_mf", "train_digits_mlp", "train_arima"} <= set(module.__all__)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", SWEEPS)
+def test_sweep_runs_end_to_end_tiny(ray_session, repo, tmp_path, monkeypatch, name):
+    from raysweep.execution import run_sweep
+
+    monkeypatch.setenv("RAYSWEEP_SIZE", "tiny")
+    assert os.environ["RAYSWEEP_SIZE"] == "tiny"
+    loaded = load_sweep(repo / "sweeps" / f"{name}.py")
+    summary = run_sweep(loaded, results_root=str(tmp_path), progress=False)
+    assert summary.status == "finished", summary.errors
+    trials = results.load_trials(str(tmp_path), sweeps=name)
+    assert len(trials) == loaded.sweep.n_trials
+    assert (trials["status"] != "errored").all(), list(trials["error_message"].dropna())
+    assert trials["metric_best"].notna().all()
+    assert summary.best_value is not None
