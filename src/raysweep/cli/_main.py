@@ -6,6 +6,7 @@ import sys
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 from raysweep._errors import (
     ClusterError,
@@ -29,7 +30,8 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except RaysweepError as exc:
-            Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {exc}", markup=True)
+            Console(stderr=True, highlight=False, soft_wrap=True).print(
+                Text.assemble(("error: ", "bold red"), str(exc)))
             code = next((c for t, c in _EXIT_BY_ERROR if isinstance(exc, t)), EXIT_ERROR)
             sys.exit(code)
 

@@ -1,0 +1,5 @@
+"""``python -m raysweep.cli``."""
+
+from raysweep.cli import main
+
+main()

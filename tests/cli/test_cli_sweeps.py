@@ -1,0 +1,175 @@
+"""The sweep commands through real subprocesses, as a user runs them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from raysweep import results
+
+GOOD = """
+from ray import tune
+from raysweep import Sweep, space, searchers, schedulers
+from search_spaces.toy import TOY
+
+
+def train(config):  # defined in the sweep module itself: shipped to workers by value
+    for i in range(1, 5):
+        tune.report({"score": -(config["x"] - 0.5) ** 2 - 1.0 / i})
+
+
+SWEEP = Sweep(name="toy", trainable=train, space={**TOY, "n": space.randint(1, 3)},
+              metric="score", mode="max", searcher=searchers.tpe(seed=0, n_initial_points=3),
+              scheduler=schedulers.asha(max_t=4, grace_period=1, reduction_factor=2),
+              num_samples=6, description="toy sweep")
+"""
+
+BAD = {
+    "bounds": ("space.uniform(1.0, 0.0)", "'lower' parameter of space.uniform"),
+    "log": ("space.loguniform(0.0, 1.0)", "greater than 0"),
+    "empty": ("space.choice([])", "non-empty list"),
+}
+
+
+def cli(*args: str, cwd: Path, env: dict | None = None, timeout: float = 300):
+    return subprocess.run(
+        [sys.executable, "-m", "raysweep.cli", *args], cwd=cwd, capture_output=True, text=True,
+        timeout=timeout, env={**os.environ, "RAYSWEEP_RESULTS": str(cwd / "results"), **(env or {})},
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "sweeps").mkdir()
+    (tmp_path / "search_spaces").mkdir()
+    (tmp_path / "search_spaces" / "__init__.py").write_text("")
+    (tmp_path / "search_spaces" / "toy.py").write_text(
+        "from raysweep import space\nTOY = {'x': space.uniform(0.0, 1.0)}\n")
+    (tmp_path / "sweeps" / "toy.py").write_text(GOOD)
+    return tmp_path
+
+
+def test_validate_accepts_a_good_sweep(project):
+    out = cli("validate", "toy", cwd=project)
+    assert out.returncode == 0, out.stderr
+    assert "OK: sweep 'toy'" in out.stdout and "6 trials" in out.stdout
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_validate_rejects_bad_spaces_naming_the_field(project, case):
+    expr, expected = BAD[case]
+    (project / "sweeps" / "bad.py").write_text(GOOD.replace("space.randint(1, 3)", expr))
+    out = cli("validate", "bad", cwd=project)
+    assert out.returncode == 2
+    assert expected in out.stderr and "bad.py" in out.stderr
+
+
+@pytest.mark.parametrize(
+    ("replace", "expected"),
+    [
+        (('mode="max",', ""), "'mode' parameter of Sweep"),
+        (("n_initial_points=3", "n_initial_points=3, foo=1"), "'foo' is not a parameter"),
+        (("grace_period=1", "grace_period=9"), "'grace_period'"),
+        (('description="toy sweep"', 'resources={"cpu": -1}'), "resources['cpu']"),
+        (("num_samples=6", "num_samples=0"), "'num_samples' parameter"),
+        (("SWEEP = Sweep(", "OTHER = Sweep("), "defines no SWEEP"),
+        (("def train(config):", "def train(config)"), "syntax error at line"),
+    ],
+    ids=["mode", "unknown-param", "grace", "resources", "num-samples", "no-sweep", "syntax"],
+)
+def test_validate_rejects_bad_sweeps(project, replace, expected):
+    (project / "sweeps" / "bad.py").write_text(GOOD.replace(*replace))
+    out = cli("validate", "bad", cwd=project)
+    assert out.returncode == 2, out.stdout
+    assert expected in out.stderr
+
+
+def test_unknown_sweep_name_suggests_close_ones(project):
+    out = cli("validate", "tyo", cwd=project)
+    assert out.returncode == 2
+    assert "Unknown sweep 'tyo'" in out.stderr and "'toy'" in out.stderr
+
+
+def test_plan_shows_trials_and_space(project):
+    out = cli("plan", "toy", "--num-cpus", "2", cwd=project)
+    assert out.returncode == 0, out.stderr
+    for text in ("tpe", "asha", "max score", "uniform(0, 1)", "randint(1, 3)", "trials at once"):
+        assert text in out.stdout
+
+
+def test_list_marks_invalid_modules(project):
+    (project / "sweeps" / "broken.py").write_text("SWEEP = 1\n")
+    out = cli("list", cwd=project)
+    assert out.returncode == 0, out.stderr
+    assert "toy" in out.stdout and "invalid" in out.stdout
+
+
+@pytest.mark.slow
+def test_run_executes_on_an_embedded_ray_and_writes_parquet(project):
+    out = cli("run", "toy", "--num-cpus", "2", "--no-progress", cwd=project, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "finished" in out.stdout and "best" in out.stdout
+    trials = results.load_trials(str(project / "results"), sweeps="toy")
+    assert len(trials) == 6
+    runs = results.list_runs(str(project / "results"))
+    assert list(runs["status"]) == ["finished"]
+    assert runs.loc[0, "sweep_sha256"] and runs.loc[0, "sweep_path"].endswith("toy.py")
+
+
+def test_run_refuses_more_cpus_than_the_machine_has(project):
+    out = cli("run", "toy", "--num-cpus", str((os.cpu_count() or 1) + 1), cwd=project)
+    assert out.returncode == 2
+    assert "'num_cpus'" in out.stderr
+
+
+def test_help_lists_every_command(project):
+    out = cli("--help", cwd=project)
+    for command in ("run", "validate", "plan", "list", "runs", "show", "best", "compare", "report"):
+        assert command in out.stdout
+
+
+SLOW = """
+import time
+from ray import tune
+from raysweep import Sweep, space
+
+
+def train(config):
+    for i in range(1, 200):
+        time.sleep(0.2)
+        tune.report({"score": config["x"] * i})
+
+
+SWEEP = Sweep(name="slow", trainable=train, space={"x": space.uniform(0.0, 1.0)}, metric="score",
+              mode="max", searcher="random", num_samples=50)
+"""
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_cleanly_and_marks_the_run_interrupted(project):
+    import signal
+    import time
+
+    (project / "sweeps" / "slow.py").write_text(SLOW)
+    env = {**os.environ, "RAYSWEEP_RESULTS": str(project / "results")}
+    proc = subprocess.Popen([sys.executable, "-m", "raysweep.cli", "run", "slow", "--num-cpus", "2",
+                             "--no-progress"], cwd=project, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 180
+    iterations = project / "results" / "iterations" / "sweep=slow"
+    while time.monotonic() < deadline and not any(iterations.rglob("*.parquet")):
+        time.sleep(0.5)
+    assert any(iterations.rglob("*.parquet")), "no results were flushed"
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=180)
+    assert proc.returncode == 130, stderr[-3000:]
+    assert "interrupted" in stdout
+    runs = results.list_runs(str(project / "results"), sweeps="slow")
+    assert list(runs["status"]) == ["interrupted"]
+    trials = results.load_trials(str(project / "results"), sweeps="slow")
+    assert (trials["status"] == "cancelled").any()
+    assert results.load_iterations(str(project / "results"), sweeps="slow")["score"].notna().all()
