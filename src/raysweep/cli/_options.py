@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from rich.console import Console
 
 results_option = click.option(
     "--results", "results", default=None, metavar="DIR",
@@ -13,3 +14,9 @@ sweeps_dir_option = click.option(
     "--sweeps-dir", default="sweeps", show_default=True, metavar="DIR",
     help="Where sweep names are looked up.",
 )
+
+
+def stdout_console() -> Console:
+    """The console tables print to: the terminal's width, or a wide page when piped to a file."""
+    console = Console()
+    return console if console.is_terminal else Console(width=200, soft_wrap=False)

@@ -8,10 +8,9 @@ from typing import Any
 
 import click
 import pandas as pd
-from rich.console import Console
 from rich.table import Table
 
-from raysweep.cli._options import results_option
+from raysweep.cli._options import results_option, stdout_console
 from raysweep.results import best_config, resolve_root, runs_overview, top_trials
 
 __all__ = ["best_cmd", "runs_cmd", "show_cmd"]
@@ -45,7 +44,7 @@ def runs_cmd(sweeps: tuple[str, ...], results: str | None) -> None:
     """List recorded runs, newest first, with trial counts by status and the best value."""
     root = resolve_root(results)
     frame = runs_overview(root, sweeps=list(sweeps) or None)
-    console = Console()
+    console = stdout_console()
     if frame.empty:
         console.print(f"No runs under {root}.")
         return
@@ -75,10 +74,12 @@ def show_cmd(target: str, k: int, results: str | None) -> None:
     """Show the top-k trials of a run (or of a sweep's latest run) with their configs."""
     root = resolve_root(results)
     trials, run = top_trials(root, target, k=k)
-    console = Console()
+    console = stdout_console()
     title = f"{run['sweep']} / {run['run']}: top {k} by {run.get('mode')} {run.get('metric')}"
     table = Table(title=title)
-    config_cols = [c for c in trials.columns if c.startswith("config.")]
+    # Parameters the sweep varied; constants (data sizes, seeds) would only crowd the table.
+    config_cols = [c for c in trials.columns if c.startswith("config.")
+                   and trials[c].astype(str).nunique() > 1]
     for name in ("#", "trial_id", "status", "best", "last", "iters", *config_cols):
         table.add_column(name.removeprefix("config."))
     for rank, (_, row) in enumerate(trials.iterrows(), start=1):

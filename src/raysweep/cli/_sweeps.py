@@ -8,7 +8,7 @@ import click
 from rich.console import Console
 
 from raysweep._errors import RaysweepError
-from raysweep.cli._options import results_option, sweeps_dir_option
+from raysweep.cli._options import results_option, stdout_console, sweeps_dir_option
 from raysweep.cli._render import plan_table, summary_panel, sweeps_table
 from raysweep.sweep import list_sweeps, load_sweep, make_plan
 
@@ -37,7 +37,7 @@ def run_cmd(sweep, results, address, num_cpus, num_gpus, no_progress, sweeps_dir
     console = Console(stderr=True)
     summary = run_sweep(loaded, results_root=results, address=address, num_cpus=num_cpus,
                         num_gpus=num_gpus, progress=False if no_progress else None, console=console)
-    Console().print(summary_panel(summary))
+    stdout_console().print(summary_panel(summary))
     sys.exit(summary.exit_code)
 
 
@@ -64,7 +64,7 @@ def plan_cmd(sweep, num_cpus, num_gpus, sweeps_dir) -> None:
 
     loaded = load_sweep(sweep, sweeps_dir)
     plan = make_plan(loaded.sweep, num_cpus if num_cpus is not None else os.cpu_count(), num_gpus)
-    Console().print(plan_table(plan))
+    stdout_console().print(plan_table(plan))
 
 
 @click.command("list")
@@ -80,4 +80,4 @@ def list_cmd(sweeps_dir) -> None:
     if not rows:
         click.echo(f"No sweep modules under {sweeps_dir!r}.")
         return
-    Console().print(sweeps_table(rows))
+    stdout_console().print(sweeps_table(rows))

@@ -11,7 +11,7 @@ import ray
 
 from raysweep._errors import ClusterError, ConfigError, invalid_parameter
 
-__all__ = ["check_fits", "ray_runtime"]
+__all__ = ["check_fits", "quiet_worker_logs", "ray_runtime"]
 
 _RAY_KEYS = {"cpu": "CPU", "gpu": "GPU", "memory": "memory"}
 
@@ -37,7 +37,8 @@ def ray_runtime(address: str | None = None, num_cpus: int | None = None,
     kwargs = {"num_cpus": num_cpus, "num_gpus": num_gpus} if address is None else {}
     try:
         ray.init(address=address or "local", include_dashboard=False,
-                 logging_level=logging.ERROR, **kwargs)
+                 logging_level=logging.ERROR,
+                 runtime_env={"worker_process_setup_hook": quiet_worker_logs}, **kwargs)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         raise ClusterError(f"Could not start or reach Ray at {address or 'an embedded local Ray'}: "
                            f"{exc}") from exc
@@ -45,6 +46,12 @@ def ray_runtime(address: str | None = None, num_cpus: int | None = None,
         yield
     finally:
         ray.shutdown()
+
+
+def quiet_worker_logs() -> None:
+    """Runs in every worker: drop Ray Train's per-checkpoint INFO lines (one per epoch per trial),
+    which drown the progress bar; users' own logging is untouched."""
+    logging.getLogger("ray.train").setLevel(logging.WARNING)
 
 
 def check_fits(resources: Mapping[str, float]) -> dict[str, float]:
