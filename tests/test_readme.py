@@ -25,11 +25,17 @@ def test_readme_quick_start_is_exactly_two_commands():
     assert commands == ["make quickstart", "make test"]
 
 
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    """One directory for all blocks, in README order: later examples read what earlier ones wrote."""
+    return tmp_path_factory.mktemp("readme")
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("index", range(len(PYTHON_BLOCKS)))
-def test_python_example_runs(index, tmp_path, monkeypatch, ray_session):
-    """Each block runs in a fresh namespace, in an empty directory (results land there)."""
-    monkeypatch.chdir(tmp_path)
+def test_python_example_runs(index, workdir, monkeypatch, ray_session):
+    """Each block runs in a fresh namespace, in README order, in one shared directory."""
+    monkeypatch.chdir(workdir)
     code = PYTHON_BLOCKS[index]
     namespace = {"__name__": f"readme_example_{index}"}
     exec(compile(code, f"README.md python block {index}", "exec"), namespace)  # noqa: S102

@@ -170,11 +170,16 @@ def paired_comparison(
         better = a if comp.better(diff, 0.0) else b
     return GroupComparison(
         a=a, b=b, axis=axis, budget=budget, n_a=int(va.size), n_b=int(vb.size), paired=paired,
-        median_a=float(np.nanmedian(va)) if va.size else float("nan"),
-        median_b=float(np.nanmedian(vb)) if vb.size else float("nan"),
+        median_a=_median(va), median_b=_median(vb),
         diff=diff, ci_low=lo, ci_high=hi, p_value=p,
         distinguishable=distinguishable, better=better,
     )
+
+
+def _median(values: np.ndarray) -> float:
+    """The median of the finite values; NaN (without a warning) when there are none."""
+    finite = values[np.isfinite(values)]
+    return float(np.median(finite)) if finite.size else float("nan")
 
 
 def compare_groups(comp: Comparison, axis: str = "trial_seconds", **kwargs) -> pd.DataFrame:
