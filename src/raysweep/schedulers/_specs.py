@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from raysweep._errors import ConfigError, invalid_parameter
+from raysweep._spec import Spec
 
 __all__ = ["ASHA", "FIFO", "SchedulerSpec"]
 
 
 @dataclass(frozen=True)
-class SchedulerSpec:
-    """Base class of scheduler specs; ``name`` is what results record."""
-
-    name: ClassVar[str]
-
-    def params(self) -> dict[str, Any]:
-        """The parameters as a JSON-ready dict (stored with every run)."""
-        return asdict(self)
-
-    @classmethod
-    def parameter_names(cls) -> list[str]:
-        return [f.name for f in fields(cls)]
+class SchedulerSpec(Spec):
+    """Base class of scheduler specs."""
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from raysweep._errors import ConfigError, invalid_parameter
+from raysweep._spec import Spec
 
 __all__ = ["GridSearch", "RandomSearch", "SearcherSpec", "TPESearch"]
 
@@ -19,18 +20,8 @@ def _int_at_least(value: Any, minimum: int, param: str, owner: str, allow_none: 
 
 
 @dataclass(frozen=True)
-class SearcherSpec:
-    """Base class of searcher specs; ``name`` is what results record."""
-
-    name: ClassVar[str]
-
-    def params(self) -> dict[str, Any]:
-        """The parameters as a JSON-ready dict (stored with every run)."""
-        return asdict(self)
-
-    @classmethod
-    def parameter_names(cls) -> list[str]:
-        return [f.name for f in fields(cls)]
+class SearcherSpec(Spec):
+    """Base class of searcher specs."""
 
 
 @dataclass(frozen=True)
