@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
@@ -23,8 +24,32 @@ _EXIT_BY_ERROR = ((ConfigError, EXIT_CONFIG), (ClusterError, EXIT_CLUSTER),
                   (StorageError, EXIT_ERROR), (ExecutionError, EXIT_ERROR))
 
 
+#: Command name -> "module:object". Modules are imported only when their command runs, so that
+#: `raysweep validate` does not pay for plotly, pyarrow or Ray.
+_COMMANDS = {
+    "run": "raysweep.cli._sweeps:run_cmd",
+    "validate": "raysweep.cli._sweeps:validate_cmd",
+    "plan": "raysweep.cli._sweeps:plan_cmd",
+    "list": "raysweep.cli._sweeps:list_cmd",
+    "runs": "raysweep.cli._results:runs_cmd",
+    "show": "raysweep.cli._results:show_cmd",
+    "best": "raysweep.cli._results:best_cmd",
+    "compare": "raysweep.cli._compare:compare_cmd",
+    "report": "raysweep.cli._compare:report_cmd",
+}
+
+
 class _Group(click.Group):
-    """Turns raysweep errors into one clear line on stderr and a documented exit status."""
+    """Lazily loaded commands; raysweep errors become one clear line on stderr and an exit status."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in _COMMANDS:
+            return None
+        module, attr = _COMMANDS[name].split(":")
+        return getattr(importlib.import_module(module), attr)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -44,19 +69,6 @@ def raysweep() -> None:
     Exit status: 0 finished, 1 the sweep failed (e.g. every trial errored), 2 invalid input,
     3 Ray or cluster problem, 130 interrupted.
     """
-
-
-def _register() -> None:
-    from raysweep.cli._compare import compare_cmd, report_cmd
-    from raysweep.cli._results import best_cmd, runs_cmd, show_cmd
-    from raysweep.cli._sweeps import list_cmd, plan_cmd, run_cmd, validate_cmd
-
-    for command in (run_cmd, validate_cmd, plan_cmd, list_cmd, runs_cmd, show_cmd, best_cmd,
-                    compare_cmd, report_cmd):
-        raysweep.add_command(command)
-
-
-_register()
 
 
 def main() -> None:
