@@ -1,4 +1,4 @@
-"""The public API of the Ray-free core, pinned (as httpx's tests/test_exported_members.py does).
+"""The public API of every raysweep package, pinned (as httpx's tests/test_exported_members.py does).
 
 Adding or removing a public name is a deliberate change: update the expected list here with it.
 ``__all__`` follows ruff's RUF022 order: CONSTANTS, then Classes, then everything else, each sorted.
@@ -31,6 +31,32 @@ EXPECTED = {
     "raysweep.sweep": [
         "Dimension", "LoadedSweep", "Plan", "Sweep", "list_sweeps", "load_sweep", "make_plan",
         "resolve_sweep_path",
+    ],
+    # Layers above the core (storage, comparison, execution, workloads).
+    "raysweep.results": [
+        "RUN_STATUSES", "SCHEMA_VERSION", "TRIAL_STATUSES", "ResultsWarning", "RunWriter",
+        "best_config", "best_trial", "config_columns", "latest_run", "list_runs",
+        "load_iterations", "load_trials", "metric_columns", "resolve_root", "runs_overview",
+        "stable_trial_id", "strip_ansi", "top_trials",
+    ],
+    "raysweep.compare": [
+        "AXES", "Comparison", "GroupComparison", "anytime_best", "best_params", "best_trials",
+        "compare_groups", "cost_to_target", "learning_curves", "load", "marginal_effects",
+        "paired_comparison", "param_names", "render_report", "report_figures", "run_summary",
+        "running_best", "seed_bands", "target_values", "top_trials", "topk_overlap",
+        "topk_ranges", "write_report",
+    ],
+    "raysweep.execution": [
+        "EXIT_CODES", "RunSummary", "new_run_id", "run_sweep",
+    ],
+    "raysweep.workloads": [
+        "ArimaFitError", "digits_epochs", "fit_arima", "load_digits_split", "load_series",
+        "train_arima", "train_bpr_mf", "train_digits_mlp",
+    ],
+    "raysweep.workloads.recsys": [
+        "BPRMF", "DEFAULT_DATA", "BPRConfig", "Evaluator", "Interactions", "PopularityModel",
+        "Split", "generate_interactions", "leave_last_out", "load_movielens", "load_split",
+        "ndcg_at_k", "rank_metrics", "recall_at_k", "time_split", "train_bpr_mf", "train_epochs",
     ],
 }
 
