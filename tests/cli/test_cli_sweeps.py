@@ -119,6 +119,19 @@ def test_run_executes_on_an_embedded_ray_and_writes_parquet(project):
     assert list(runs["status"]) == ["finished"]
     assert runs.loc[0, "sweep_sha256"] and runs.loc[0, "sweep_path"].endswith("toy.py")
 
+    # Then the store commands and one DuckDB query over results/, as the README shows them.
+    listed = cli("runs", cwd=project)
+    assert listed.returncode == 0 and runs.loc[0, "run"] in listed.stdout
+    shown = cli("show", "toy", cwd=project)
+    assert shown.returncode == 0 and trials.sort_values("metric_best").iloc[-1]["trial_id"] in shown.stdout
+    best = cli("best", "toy", cwd=project)
+    assert best.returncode == 0 and '"x"' in best.stdout
+    import duckdb
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    query = readme.split("```sql\n", 1)[1].split("```", 1)[0].replace("results/", f"{project}/results/")
+    assert duckdb.sql(query).fetchall() == [("toy", trials["metric_best"].max())]
+
 
 def test_run_refuses_more_cpus_than_the_machine_has(project):
     out = cli("run", "toy", "--num-cpus", str((os.cpu_count() or 1) + 1), cwd=project)
