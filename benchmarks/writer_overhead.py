@@ -14,16 +14,19 @@ what it adds to the sweep.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
 from datetime import UTC, datetime
 
-import ray
-from ray import tune
+os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")  # no Tune tables between the measurements
 
-from raysweep import results
-from raysweep.execution._store_callback import ParquetResultsCallback
+import ray  # noqa: E402
+from ray import tune  # noqa: E402
+
+from raysweep import results  # noqa: E402
+from raysweep.execution._store_callback import ParquetResultsCallback  # noqa: E402
 
 
 def trivial(config):
