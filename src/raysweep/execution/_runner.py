@@ -22,11 +22,15 @@ from raysweep.execution._progress import ProgressCallback
 from raysweep.execution._ray import check_fits, ray_runtime
 from raysweep.execution._record import build_run_record
 from raysweep.execution._summary import RunSummary
+from raysweep.execution._text import clean_error
 from raysweep.searchers import GridSearch
 from raysweep.sweep import LoadedSweep, Sweep, load_sweep
 from raysweep.sweep._loader import MODULE_PREFIX
 
 __all__ = ["new_run_id", "run_sweep"]
+
+#: (RunWriter, ParquetResultsCallback); imported lazily so that runs without a store skip pyarrow.
+_Store = tuple[Any, Any]
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -116,13 +120,15 @@ def _fit(loaded: LoadedSweep, run_id: str, root: str, cluster: dict[str, float],
         writer.close()
     if fit_error is not None:
         raise ExecutionError(
-            f"Sweep {sweep.name!r} (run {run_id}) stopped: {_first_line(fit_error)}"
+            f"Sweep {sweep.name!r} (run {run_id}) stopped: {clean_error(fit_error)}"
         ) from fit_error
     return summary
 
 
-def _summarise(loaded, run_id, root, store, progress, grid, interrupted, fit_error,
-               elapsed) -> RunSummary:
+def _summarise(loaded: LoadedSweep, run_id: str, root: str, store: _Store | None,
+               progress: ProgressCallback, grid: tune.ResultGrid | None, interrupted: bool,
+               fit_error: BaseException | None, elapsed: float) -> RunSummary:
+    """The run's final status, counts and best trial (from the store when it is on)."""
     sweep = loaded.sweep
     if store is not None:
         store[1].finalize(interrupted=interrupted or fit_error is not None)
@@ -133,7 +139,7 @@ def _summarise(loaded, run_id, root, store, progress, grid, interrupted, fit_err
         counts = {"trials": progress.done + progress.errored, "completed": progress.done,
                   "errored": progress.errored}
         best = (progress.best, None, None)
-    errors = [] if grid is None else [_first_line(r.error) for r in grid if r.error is not None]
+    errors = [] if grid is None else [clean_error(r.error) for r in grid if r.error is not None]
     n_trials = counts.get("trials", 0)
     if interrupted:
         status = "interrupted"
@@ -149,7 +155,8 @@ def _summarise(loaded, run_id, root, store, progress, grid, interrupted, fit_err
     )
 
 
-def _open_store(root: str, loaded: LoadedSweep, run_id: str, record: dict[str, Any]):
+def _open_store(root: str, loaded: LoadedSweep, run_id: str, record: dict[str, Any]) -> _Store:
+    """The run's Parquet writer (its run row written as 'running') and the callback feeding it."""
     from raysweep.execution._store_callback import ParquetResultsCallback
     from raysweep.results import RunWriter
 
@@ -201,7 +208,3 @@ def _pickle_sweep_modules_by_value(sweep: Sweep) -> None:
         ray.cloudpickle.register_pickle_by_value(module)
 
 
-def _first_line(error: BaseException) -> str:
-    from raysweep.execution._text import clean_error
-
-    return clean_error(error)
