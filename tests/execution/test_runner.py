@@ -119,3 +119,14 @@ def test_time_budget_ends_the_sweep(ray_session, tmp_path):
     assert summary.status == "finished"
     assert 0 < summary.counts["trials"] < 10_000
     assert summary.elapsed_s < 30
+
+
+def test_results_root_may_be_a_filesystem_uri(ray_session, tmp_path):
+    """The store and Ray's files go through pyarrow filesystems: a file:// URI works like s3:// would."""
+    root = f"file://{tmp_path}/store"
+    sweep = _sweep(searchers.random(seed=0), "uri_root", num_samples=2, scheduler="fifo")
+    summary = run_sweep(sweep, results_root=root, progress=False)
+    assert summary.status == "finished" and summary.results_root == root
+    assert len(results.load_trials(root, sweeps="uri_root")) == 2
+    assert len(results.load_trials(str(tmp_path / "store"), sweeps="uri_root")) == 2
+    assert (tmp_path / "store" / "_ray" / "uri_root").is_dir()
