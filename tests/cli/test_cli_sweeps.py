@@ -186,3 +186,12 @@ def test_ctrl_c_stops_cleanly_and_marks_the_run_interrupted(project):
     trials = results.load_trials(str(project / "results"), sweeps="slow")
     assert (trials["status"] == "cancelled").any()
     assert results.load_iterations(str(project / "results"), sweeps="slow")["score"].notna().all()
+
+
+def test_an_unusable_results_root_fails_before_ray_starts(project):
+    blocker = project / "not_a_dir"
+    blocker.write_text("a file where the results root should be")
+    out = cli("run", "toy", "--results", str(blocker / "results"), cwd=project)
+    assert out.returncode == 1
+    assert "results root" in out.stderr and "not_a_dir" in out.stderr
+    assert "Started a local Ray" not in out.stderr

@@ -21,16 +21,17 @@ from raysweep.execution._interrupt import InterruptStopper, interrupt_guard
 from raysweep.execution._progress import ProgressCallback
 from raysweep.execution._ray import check_fits, ray_runtime
 from raysweep.execution._record import build_run_record
+from raysweep.execution._store_callback import ParquetResultsCallback
 from raysweep.execution._summary import RunSummary
 from raysweep.execution._text import clean_error
+from raysweep.results import RunWriter, resolve_root
 from raysweep.searchers import GridSearch
 from raysweep.sweep import LoadedSweep, Sweep, load_sweep
 from raysweep.sweep._loader import MODULE_PREFIX
 
 __all__ = ["new_run_id", "run_sweep"]
 
-#: (RunWriter, ParquetResultsCallback); imported lazily so that runs without a store skip pyarrow.
-_Store = tuple[Any, Any]
+_Store = tuple[RunWriter, ParquetResultsCallback]
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -64,18 +65,21 @@ def run_sweep(
     root = _resolve_root(results_root)
     console = console or Console(stderr=True)
     live = console.is_terminal if progress is None else progress
+    # The results root is checked (its partitions created) before Ray starts: a bad root fails in
+    # milliseconds, not after Ray's start-up.
+    writer = RunWriter(root, sweep=sweep.name, run_id=run_id) if write_results else None
     with ray_runtime(address, num_cpus, num_gpus, pythonpath=_project_paths(loaded)):
         cluster = check_fits(sweep.resources)
         _pickle_sweep_modules_by_value(sweep)
-        return _fit(loaded, run_id, root, cluster, write_results, live, console)
+        return _fit(loaded, run_id, root, cluster, writer, live, console)
 
 
 def _fit(loaded: LoadedSweep, run_id: str, root: str, cluster: dict[str, float],
-         write_results: bool, live: bool, console: Console) -> RunSummary:
+         writer: RunWriter | None, live: bool, console: Console) -> RunSummary:
     sweep = loaded.sweep
     started_at = datetime.now(UTC)
     record = build_run_record(loaded, run_id, started_at, cluster)
-    store = _open_store(root, loaded, run_id, record) if write_results else None
+    store = _open_store(writer, loaded, run_id, record) if writer is not None else None
     param_space, search_alg = make_search(sweep)
     progress = ProgressCallback(sweep.n_trials, sweep.metric, sweep.mode, console, live=live)
 
@@ -155,13 +159,10 @@ def _summarise(loaded: LoadedSweep, run_id: str, root: str, store: _Store | None
     )
 
 
-def _open_store(root: str, loaded: LoadedSweep, run_id: str, record: dict[str, Any]) -> _Store:
-    """The run's Parquet writer (its run row written as 'running') and the callback feeding it."""
-    from raysweep.execution._store_callback import ParquetResultsCallback
-    from raysweep.results import RunWriter
-
+def _open_store(writer: RunWriter, loaded: LoadedSweep, run_id: str,
+                record: dict[str, Any]) -> _Store:
+    """Write the run row ('running') and make the callback that feeds the writer."""
     sweep = loaded.sweep
-    writer = RunWriter(root, sweep=sweep.name, run_id=run_id)
     writer.write_run(record)
     callback = ParquetResultsCallback(
         writer, sweep=sweep.name, run_id=run_id, metric=sweep.metric, mode=sweep.mode,
@@ -179,8 +180,6 @@ def _num_samples(sweep: Sweep) -> int:
 
 
 def _resolve_root(results_root: str | None) -> str:
-    from raysweep.results import resolve_root
-
     root = resolve_root(results_root)
     return root if "://" in root else str(Path(root).resolve())
 
