@@ -16,8 +16,10 @@ __all__ = [
     "RaysweepError",
     "StorageError",
     "SweepNotFoundError",
+    "int_problem",
     "invalid_parameter",
     "reject_unknown",
+    "require",
 ]
 
 
@@ -70,3 +72,20 @@ def reject_unknown(owner: str, unknown: dict[str, Any], valid: list[str]) -> Non
         raise ConfigError(
             f"{name!r} is not a parameter of {owner}. Got {name}={_short(unknown[name])}. {accepted}"
         )
+
+
+def int_problem(value: Any, param: str, owner: str, minimum: int = 1,
+                allow_none: bool = False) -> str | None:
+    """The error message if ``value`` is not an integer >= ``minimum`` (bools rejected), else None."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        expected = f"an integer >= {minimum}" + (" or None" if allow_none else "")
+        return invalid_parameter(param, owner, expected, value)
+    return None
+
+
+def require(problem: str | None) -> None:
+    """Raise ConfigError with ``problem`` if there is one."""
+    if problem:
+        raise ConfigError(problem)

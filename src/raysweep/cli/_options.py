@@ -5,6 +5,9 @@ from __future__ import annotations
 import click
 from rich.console import Console
 
+#: Rich styles of run statuses, shared by every command that prints one.
+RUN_STATUS_STYLE = {"finished": "green", "running": "cyan", "interrupted": "yellow", "failed": "red"}
+
 results_option = click.option(
     "--results", "results", default=None, metavar="DIR",
     help="Results root (local path or URI such as s3://bucket/prefix). "

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from rich.panel import Panel
 from rich.table import Table
 
+from raysweep.cli._options import RUN_STATUS_STYLE
 from raysweep.sweep import Plan, Sweep
 
 if TYPE_CHECKING:  # the execution layer imports Ray: keep it out of validate/plan/list
@@ -15,14 +16,13 @@ if TYPE_CHECKING:  # the execution layer imports Ray: keep it out of validate/pl
 
 __all__ = ["plan_table", "summary_panel", "sweeps_table"]
 
-_STATUS_STYLE = {"finished": "green", "interrupted": "yellow", "failed": "red"}
 
 
 def summary_panel(summary: RunSummary) -> Panel:
     counts = "  ".join(f"{k} {v}" for k, v in summary.counts.items())
     best = "-" if summary.best_value is None else f"{summary.best_value:.6g}"
     lines = [
-        f"status      [{_STATUS_STYLE[summary.status]}]{summary.status}[/]  "
+        f"status      [{RUN_STATUS_STYLE[summary.status]}]{summary.status}[/]  "
         f"({summary.elapsed_s:.1f} s)",
         f"trials      {counts}",
         f"best        {summary.mode} {summary.metric} = {best}"

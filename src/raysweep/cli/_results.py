@@ -10,14 +10,13 @@ import click
 import pandas as pd
 from rich.table import Table
 
-from raysweep.cli._options import results_option, stdout_console
+from raysweep.cli._options import RUN_STATUS_STYLE, results_option, stdout_console
 from raysweep.results import best_config, resolve_root, runs_overview, top_trials
 
 __all__ = ["best_cmd", "runs_cmd", "show_cmd"]
 
 _COUNT_LABELS = (("completed", "done"), ("early_stopped", "stopped"), ("errored", "errored"),
                  ("cancelled", "cancelled"), ("running", "running"))
-_STATUS_STYLE = {"finished": "green", "running": "cyan", "interrupted": "yellow", "failed": "red"}
 
 
 def _fmt(value: Any) -> str:
@@ -34,7 +33,7 @@ def _status(row: pd.Series) -> str:
     status = str(row["status"])
     if bool(row.get("stale", False)):
         return "[red]running? (no heartbeat: driver died)[/]"
-    return f"[{_STATUS_STYLE.get(status, 'white')}]{status}[/]"
+    return f"[{RUN_STATUS_STYLE.get(status, 'white')}]{status}[/]"
 
 
 @click.command("runs")

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
+from raysweep.results import strip_ansi
 
 __all__ = ["clean_error"]
-
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def clean_error(error: BaseException | str) -> str:
     """The last meaningful line of an error, without ANSI colour codes or Ray's wrapping."""
-    text = _ANSI.sub("", str(error)).strip()
+    text = strip_ansi(str(error)).strip()
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return lines[-1] if lines else type(error).__name__

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from raysweep._errors import ConfigError, invalid_parameter
+from raysweep._errors import ConfigError, int_problem, invalid_parameter, require
 from raysweep._spec import Spec
 
 __all__ = ["ASHA", "FIFO", "SchedulerSpec"]
@@ -24,8 +24,7 @@ class FIFO(SchedulerSpec):
 
 
 def _positive_int(value: Any, param: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(invalid_parameter(param, "schedulers.asha", "an integer >= 1", value))
+    require(int_problem(value, param, "schedulers.asha"))
 
 
 @dataclass(frozen=True)

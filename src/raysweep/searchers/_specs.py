@@ -5,18 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from raysweep._errors import ConfigError, invalid_parameter
+from raysweep._errors import ConfigError, int_problem, invalid_parameter, require
 from raysweep._spec import Spec
 
 __all__ = ["GridSearch", "RandomSearch", "SearcherSpec", "TPESearch"]
 
 
 def _int_at_least(value: Any, minimum: int, param: str, owner: str, allow_none: bool = False) -> None:
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        expected = f"an integer >= {minimum}" + (" or None" if allow_none else "")
-        raise ConfigError(invalid_parameter(param, owner, expected, value))
+    require(int_problem(value, param, owner, minimum, allow_none))
 
 
 @dataclass(frozen=True)

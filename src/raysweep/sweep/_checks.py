@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from raysweep._errors import ConfigError, invalid_parameter
+from raysweep._errors import ConfigError, int_problem, invalid_parameter
 
 _NAME = re.compile(r"^[a-z0-9_-]+$")
 _OWNER = "Sweep"
@@ -53,12 +53,7 @@ def metric_and_mode(metric: Any, mode: Any) -> list[str]:
 
 
 def positive_int(value: Any, field: str, allow_none: bool = False, minimum: int = 1) -> str | None:
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        expected = f"an integer >= {minimum}" + (" or None" if allow_none else "")
-        return invalid_parameter(field, _OWNER, expected, value)
-    return None
+    return int_problem(value, field, _OWNER, minimum, allow_none)
 
 
 def budget(value: Any) -> str | None:
