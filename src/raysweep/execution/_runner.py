@@ -31,8 +31,6 @@ from raysweep.sweep._loader import MODULE_PREFIX
 
 __all__ = ["new_run_id", "run_sweep"]
 
-_Store = tuple[RunWriter, ParquetResultsCallback]
-
 
 def new_run_id(now: datetime | None = None) -> str:
     """A unique, sortable run id such as ``20261127T103634Z-3fa2c1``."""
@@ -80,6 +78,7 @@ def _fit(loaded: LoadedSweep, run_id: str, root: str, cluster: dict[str, float],
     started_at = datetime.now(UTC)
     record = build_run_record(loaded, run_id, started_at, cluster)
     store = _open_store(writer, loaded, run_id, record) if writer is not None else None
+    ray_storage = f"{root.rstrip('/')}/_ray/{sweep.name}"
     param_space, search_alg = make_search(sweep)
     progress = ProgressCallback(sweep.n_trials, sweep.metric, sweep.mode, console, live=live)
 
@@ -102,9 +101,9 @@ def _fit(loaded: LoadedSweep, run_id: str, root: str, cluster: dict[str, float],
             ),
             run_config=tune.RunConfig(
                 name=run_id,
-                storage_path=f"{root.rstrip('/')}/_ray/{sweep.name}",
+                storage_path=ray_storage,
                 verbose=0,
-                callbacks=[progress] + ([store[1]] if store else []),
+                callbacks=[progress] + ([store] if store else []),
                 stop=InterruptStopper(interrupted),
                 failure_config=tune.FailureConfig(max_failures=sweep.max_failures),
                 checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
@@ -116,10 +115,9 @@ def _fit(loaded: LoadedSweep, run_id: str, root: str, cluster: dict[str, float],
             fit_error, grid = exc, None
     elapsed = time.monotonic() - clock
     summary = _summarise(loaded, run_id, root, store, progress, grid, interrupted.is_set(),
-                         fit_error, elapsed)
-    if store is not None:
-        writer, callback = store
-        writer.write_run({**record, **callback.summary(), "status": summary.status,
+                         fit_error, elapsed, ray_dir=f"{ray_storage}/{run_id}")
+    if writer is not None:
+        writer.write_run({**record, **store.summary(), "status": summary.status,
                           "ended_at": datetime.now(UTC)})
         writer.close()
     if fit_error is not None:
@@ -129,14 +127,14 @@ def _fit(loaded: LoadedSweep, run_id: str, root: str, cluster: dict[str, float],
     return summary
 
 
-def _summarise(loaded: LoadedSweep, run_id: str, root: str, store: _Store | None,
+def _summarise(loaded: LoadedSweep, run_id: str, root: str, store: ParquetResultsCallback | None,
                progress: ProgressCallback, grid: tune.ResultGrid | None, interrupted: bool,
-               fit_error: BaseException | None, elapsed: float) -> RunSummary:
+               fit_error: BaseException | None, elapsed: float, ray_dir: str) -> RunSummary:
     """The run's final status, counts and best trial (from the store when it is on)."""
     sweep = loaded.sweep
     if store is not None:
-        store[1].finalize(interrupted=interrupted or fit_error is not None)
-        info = store[1].summary()
+        store.finalize(interrupted=interrupted or fit_error is not None)
+        info = store.summary()
         counts = {k[2:]: int(v) for k, v in info.items() if k.startswith("n_")}
         best = (info.get("best_value"), info.get("best_config"), info.get("best_trial_id"))
     else:
@@ -155,21 +153,20 @@ def _summarise(loaded: LoadedSweep, run_id: str, root: str, store: _Store | None
         sweep=sweep.name, run_id=run_id, status=status, metric=sweep.metric, mode=sweep.mode,
         counts=counts, best_value=best[0], best_config=best[1], best_trial_id=best[2],
         elapsed_s=elapsed, results_root=root if store is not None else None,
-        ray_dir=f"{root.rstrip('/')}/_ray/{sweep.name}/{run_id}", errors=errors,
+        ray_dir=ray_dir, errors=errors,
     )
 
 
 def _open_store(writer: RunWriter, loaded: LoadedSweep, run_id: str,
-                record: dict[str, Any]) -> _Store:
+                record: dict[str, Any]) -> ParquetResultsCallback:
     """Write the run row ('running') and make the callback that feeds the writer."""
     sweep = loaded.sweep
     writer.write_run(record)
-    callback = ParquetResultsCallback(
+    return ParquetResultsCallback(
         writer, sweep=sweep.name, run_id=run_id, metric=sweep.metric, mode=sweep.mode,
         asha_max_t=sweep.asha.max_t if sweep.asha else None,
         time_attr=sweep.asha.time_attr if sweep.asha else "training_iteration",
     )
-    return writer, callback
 
 
 def _num_samples(sweep: Sweep) -> int:
