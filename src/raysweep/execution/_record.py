@@ -11,11 +11,10 @@ from typing import Any
 
 import ray
 
+from raysweep.results import SCHEMA_VERSION, RunStatus
 from raysweep.sweep import LoadedSweep
 
-__all__ = ["SCHEMA_VERSION", "build_run_record", "git_state"]
-
-SCHEMA_VERSION = 1
+__all__ = ["build_run_record", "git_state"]
 
 
 def git_state(path: Path | None) -> tuple[str | None, bool | None]:
@@ -43,7 +42,7 @@ def build_run_record(loaded: LoadedSweep, run_id: str, started_at: datetime,
     return {
         "sweep": sweep.name,
         "run": run_id,
-        "status": "running",
+        "status": RunStatus.RUNNING.value,
         "started_at": started_at.astimezone(UTC),
         "ended_at": None,
         "searcher": sweep.searcher.name,

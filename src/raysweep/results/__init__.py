@@ -15,14 +15,26 @@ from raysweep.results._records import (
     stable_trial_id,
     strip_ansi,
 )
-from raysweep.results._schema import RUN_STATUSES, SCHEMA_VERSION, TRIAL_STATUSES
+from raysweep.results._objective import MODES, Mode, Objective
+from raysweep.results._schema import (
+    RUN_STATUSES,
+    SCHEMA_VERSION,
+    TRIAL_STATUSES,
+    RunStatus,
+    TrialStatus,
+)
 from raysweep.results._views import best_config, runs_overview, top_trials
 from raysweep.results._writer import RunWriter
 
 __all__ = [
+    "MODES",
     "RUN_STATUSES",
     "SCHEMA_VERSION",
     "TRIAL_STATUSES",
+    "Mode",
+    "Objective",
+    "RunStatus",
+    "TrialStatus",
     "ResultsWarning",
     "RunWriter",
     "best_config",

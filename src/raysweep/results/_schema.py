@@ -7,6 +7,7 @@ pandas and DuckDB all read them the same way.
 
 from __future__ import annotations
 
+import enum
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -96,8 +97,31 @@ ITERATION_COLUMNS: dict[str, pa.DataType] = {
     "hostname": _S,
 }
 
-TRIAL_STATUSES = ("running", "completed", "early_stopped", "errored", "cancelled")
-RUN_STATUSES = ("running", "finished", "interrupted", "failed")
+
+
+class TrialStatus(enum.StrEnum):
+    """A trial's status in the ``trials`` dataset (stored as the plain string)."""
+
+    RUNNING = "running"
+    COMPLETED = "completed"
+    EARLY_STOPPED = "early_stopped"
+    ERRORED = "errored"
+    CANCELLED = "cancelled"
+
+
+class RunStatus(enum.StrEnum):
+    """A run's status. ``crashed`` is never stored: readers derive it for a ``running`` run whose
+    driver is gone."""
+
+    RUNNING = "running"
+    FINISHED = "finished"
+    INTERRUPTED = "interrupted"
+    FAILED = "failed"
+    CRASHED = "crashed"
+
+
+TRIAL_STATUSES = tuple(s.value for s in TrialStatus)
+RUN_STATUSES = tuple(s.value for s in RunStatus)
 
 # Rows kept when several versions of one key exist: the greatest (tiebreak...) wins.
 DEDUP = {
