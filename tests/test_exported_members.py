@@ -34,7 +34,7 @@ EXPECTED = {
     ],
     # Layers above the core (storage, comparison, execution, workloads).
     "raysweep.results": [
-        "MODES", "RUN_STATUSES", "SCHEMA_VERSION", "TRIAL_STATUSES", "Mode", "Objective",
+        "MODES", "RUN_STATUSES", "SCHEMA_VERSION", "TRIAL_STATUSES", "Objective",
         "ResultsWarning", "RunStatus", "RunWriter", "TrialStatus",
         "best_config", "best_trial", "config_columns", "latest_run", "list_runs",
         "load_iterations", "load_trials", "metric_columns", "resolve_root", "runs_overview",

@@ -15,7 +15,7 @@ from raysweep.results._records import (
     stable_trial_id,
     strip_ansi,
 )
-from raysweep.results._objective import MODES, Mode, Objective
+from raysweep.results._objective import MODES, Objective
 from raysweep.results._schema import (
     RUN_STATUSES,
     SCHEMA_VERSION,
@@ -31,7 +31,6 @@ __all__ = [
     "RUN_STATUSES",
     "SCHEMA_VERSION",
     "TRIAL_STATUSES",
-    "Mode",
     "Objective",
     "ResultsWarning",
     "RunStatus",
