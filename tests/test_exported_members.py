@@ -34,8 +34,9 @@ EXPECTED = {
     ],
     # Layers above the core (storage, comparison, execution, workloads).
     "raysweep.results": [
-        "MODES", "RUN_STATUSES", "SCHEMA_VERSION", "TRIAL_STATUSES", "Objective",
-        "ResultsWarning", "RunStatus", "RunWriter", "TrialStatus",
+        "MODES", "RESERVED_COLUMNS", "RUN_STATUSES", "SCHEMA_VERSION", "TRIAL_STATUSES",
+        "IterationRow", "Objective", "ResultsWarning", "RunRow", "RunStatus", "RunWriter",
+        "TrialRow", "TrialStatus",
         "best_config", "best_trial", "config_columns", "latest_run", "list_runs",
         "load_iterations", "load_trials", "metric_columns", "resolve_root", "runs_overview",
         "stable_trial_id", "strip_ansi", "top_trials",
