@@ -16,6 +16,7 @@ EXPECTED = {
     "raysweep": [
         "ClusterError", "ConfigError", "ExecutionError", "RaysweepError", "StorageError", "Sweep",
         "SweepNotFoundError", "__version__", "load_sweep", "schedulers", "searchers", "space",
+        "warm_start",
     ],
     "raysweep.space": [
         "Categorical", "Domain", "Float", "Integer", "choice", "flatten", "grid", "grid_size",
@@ -24,8 +25,11 @@ EXPECTED = {
         "validate_space",
     ],
     "raysweep.searchers": [
-        "TPE_DEFAULT_MAX_CONCURRENT", "GridSearch", "RandomSearch", "SearcherSpec", "TPESearch",
-        "from_name", "grid", "random", "tpe",
+        "TPE_DEFAULT_MAX_CONCURRENT", "GridSearch", "OptunaSearch", "RandomSearch", "SearcherSpec",
+        "TPESearch", "from_name", "grid", "optuna", "random", "tpe", "tpe_startup_rule",
+    ],
+    "raysweep.warm_start": [
+        "Seeds", "WarmStart", "category_index", "collect", "from_runs", "in_domain", "inside",
     ],
     "raysweep.schedulers": ["ASHA", "FIFO", "SchedulerSpec", "asha", "fifo", "from_name"],
     "raysweep.sweep": [

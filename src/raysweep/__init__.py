@@ -5,7 +5,7 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
-from raysweep import schedulers, searchers, space
+from raysweep import schedulers, searchers, space, warm_start
 from raysweep._errors import (
     ClusterError,
     ConfigError,
@@ -34,4 +34,5 @@ __all__ = [
     "schedulers",
     "searchers",
     "space",
+    "warm_start",
 ]

@@ -7,14 +7,14 @@ import json
 import pytest
 
 from raysweep import ConfigError, searchers
-from raysweep.searchers import GridSearch, RandomSearch, SearcherSpec, TPESearch
+from raysweep.searchers import GridSearch, OptunaSearch, RandomSearch, SearcherSpec, TPESearch
 
 
 def test_tpe_defaults_and_params():
     spec = searchers.tpe()
     assert isinstance(spec, TPESearch) and isinstance(spec, SearcherSpec)
     assert spec.name == "tpe"
-    assert spec.params() == {"seed": None, "n_initial_points": 20, "gamma": 0.25}
+    assert spec.params() == {"seed": None, "n_initial_points": None, "gamma": 0.25}
 
 
 def test_tpe_params_are_what_was_passed():
@@ -57,6 +57,8 @@ def test_parameters_are_keyword_only():
         (lambda: searchers.tpe(foo=1), "searchers.tpe", "seed, n_initial_points, gamma"),
         (lambda: searchers.random(foo=1), "searchers.random", "seed"),
         (lambda: searchers.grid(foo=1), "searchers.grid", "grid_points"),
+        (lambda: searchers.optuna(foo=1), "searchers.optuna",
+         "seed, n_startup_trials, multivariate, constant_liar"),
     ],
 )
 def test_unknown_parameter_is_named_with_the_valid_ones(make, owner, valid):
@@ -94,11 +96,11 @@ def test_tpe_n_initial_points_must_be_a_positive_integer(n):
         searchers.tpe(n_initial_points=n)
     message = str(info.value)
     assert "'n_initial_points' parameter of searchers.tpe" in message
-    assert "an integer >= 1" in message
+    assert "an integer >= 1 or None" in message
     assert f"Got {n!r} instead" in message
 
 
-@pytest.mark.parametrize("make", [searchers.tpe, searchers.random])
+@pytest.mark.parametrize("make", [searchers.tpe, searchers.random, searchers.optuna])
 @pytest.mark.parametrize("seed", [-1, 1.5, "0", True])
 def test_seeds_must_be_non_negative_integers_or_none(make, seed):
     with pytest.raises(ConfigError) as info:
@@ -109,7 +111,7 @@ def test_seeds_must_be_non_negative_integers_or_none(make, seed):
     assert f"Got {seed!r} instead" in message
 
 
-@pytest.mark.parametrize("make", [searchers.tpe, searchers.random])
+@pytest.mark.parametrize("make", [searchers.tpe, searchers.random, searchers.optuna])
 def test_seed_zero_is_a_seed(make):
     assert make(seed=0).seed == 0
 
@@ -132,7 +134,7 @@ def test_validation_also_applies_to_direct_construction():
 
 
 @pytest.mark.parametrize(("name", "cls"), [("grid", GridSearch), ("random", RandomSearch),
-                                           ("tpe", TPESearch)])
+                                           ("tpe", TPESearch), ("optuna", OptunaSearch)])
 def test_from_name_gives_the_default_spec(name, cls):
     spec = searchers.from_name(name)
     assert type(spec) is cls
@@ -151,7 +153,7 @@ def test_from_name_rejects_anything_else(bad):
         searchers.from_name(bad)
     message = str(info.value)
     assert "'searcher' parameter of Sweep" in message
-    assert "one of 'grid', 'random', 'tpe'" in message
+    assert "one of 'grid', 'random', 'tpe', 'optuna'" in message
     assert f"Got {bad!r} instead" in message
 
 
@@ -169,3 +171,49 @@ def test_parameter_names_follow_field_order():
 def test_tpe_default_max_concurrent_is_a_positive_int():
     assert isinstance(searchers.TPE_DEFAULT_MAX_CONCURRENT, int)
     assert searchers.TPE_DEFAULT_MAX_CONCURRENT >= 1
+
+
+def test_optuna_defaults_and_params():
+    spec = searchers.optuna()
+    assert isinstance(spec, OptunaSearch) and spec.name == "optuna"
+    assert spec.params() == {"seed": None, "n_startup_trials": 10, "multivariate": True,
+                             "constant_liar": True}
+    assert searchers.optuna(seed=2, n_startup_trials=0, multivariate=False,
+                            constant_liar=False).params() == {
+        "seed": 2, "n_startup_trials": 0, "multivariate": False, "constant_liar": False}
+
+
+@pytest.mark.parametrize(("param", "bad", "expected"), [
+    ("n_startup_trials", -1, "an integer >= 0"), ("n_startup_trials", 2.5, "an integer >= 0"),
+    ("multivariate", 1, "True or False"), ("constant_liar", "yes", "True or False"),
+])
+def test_optuna_rejects_bad_parameters(param, bad, expected):
+    with pytest.raises(ConfigError) as info:
+        searchers.optuna(**{param: bad})
+    message = str(info.value)
+    assert f"'{param}' parameter of searchers.optuna must be {expected}" in message
+    assert f"Got {bad!r} instead" in message
+
+
+@pytest.mark.parametrize(("num_samples", "expected"),
+                         [(1, 1), (2, 1), (5, 4), (6, 5), (24, 5), (30, 6), (60, 12), (100, 20),
+                          (200, 20), (1000, 20)])
+def test_tpe_startup_rule_follows_the_budget_and_never_takes_all_of_it(num_samples, expected):
+    assert searchers.tpe_startup_rule(num_samples) == expected
+    assert searchers.tpe().startup_trials(num_samples) == expected
+    if num_samples > 1:
+        assert expected < num_samples
+
+
+def test_an_explicit_start_up_count_is_kept():
+    assert searchers.tpe(n_initial_points=30).startup_trials(10) == 30
+    assert searchers.optuna(n_startup_trials=7).startup_trials(5) == 7
+
+
+def test_startup_trials_and_default_concurrency_of_every_searcher():
+    assert searchers.grid().startup_trials(10) is None
+    assert searchers.random().startup_trials(10) is None
+    assert searchers.optuna().default_max_concurrent() is None  # the constant liar, not a cap
+    assert searchers.tpe().default_max_concurrent() == searchers.TPE_DEFAULT_MAX_CONCURRENT
+    assert [s.warm_startable for s in (searchers.grid(), searchers.random(), searchers.tpe(),
+                                       searchers.optuna())] == [False, False, True, True]

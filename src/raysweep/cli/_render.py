@@ -69,6 +69,8 @@ def plan_table(plan: Plan) -> Table:
     outer = Table.grid()
     outer.add_row(table)
     outer.add_row(space)
+    for warning in plan.warnings:
+        outer.add_row(f"[yellow]warning:[/] {warning}")
     return outer
 
 

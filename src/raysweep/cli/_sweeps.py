@@ -10,7 +10,7 @@ from rich.console import Console
 from raysweep._errors import RaysweepError
 from raysweep.cli._options import results_option, stdout_console, sweeps_dir_option
 from raysweep.cli._render import plan_table, summary_panel, sweeps_table
-from raysweep.sweep import list_sweeps, load_sweep, make_plan
+from raysweep.sweep import LoadedSweep, list_sweeps, load_sweep, make_plan
 
 __all__ = ["list_cmd", "plan_cmd", "run_cmd", "validate_cmd"]
 
@@ -28,17 +28,36 @@ _SWEEP_HELP = "SWEEP is a name under ./sweeps (see 'raysweep list') or a path to
 @click.option("--num-gpus", type=click.IntRange(min=0), default=None,
               help="GPUs of the embedded Ray (default: detected).")
 @click.option("--no-progress", is_flag=True, help="No live progress bar.")
+@click.option("--warm-start", "warm_start", multiple=True, metavar="SWEEP_OR_RUN",
+              help="Seed the searcher (tpe or optuna) with the in-space trials of an earlier sweep "
+                   "(all its runs) or run, read from the results store. Repeatable.")
 @sweeps_dir_option
-def run_cmd(sweep, results, address, num_cpus, num_gpus, no_progress, sweeps_dir) -> None:
+def run_cmd(sweep, results, address, num_cpus, num_gpus, no_progress, warm_start,
+            sweeps_dir) -> None:
     """Validate SWEEP, run it on Ray, and stream every result to Parquet."""
     from raysweep.execution import run_sweep
 
     loaded = load_sweep(sweep, sweeps_dir)
+    if warm_start:
+        loaded = _with_warm_start(loaded, warm_start)
     console = Console(stderr=True)
     summary = run_sweep(loaded, results_root=results, address=address, num_cpus=num_cpus,
                         num_gpus=num_gpus, progress=False if no_progress else None, console=console)
     stdout_console().print(summary_panel(summary))
     sys.exit(summary.exit_code)
+
+
+def _with_warm_start(loaded: LoadedSweep, sources: tuple[str, ...]) -> LoadedSweep:
+    """``loaded`` warm-started from ``sources`` too (validated again: grid and random refuse it)."""
+    import dataclasses
+
+    from raysweep.warm_start import from_runs
+
+    earlier = loaded.sweep.warm_start
+    merged = (*(earlier.sources if earlier else ()), *sources)
+    root = earlier.results_root if earlier else None
+    sweep = dataclasses.replace(loaded.sweep, warm_start=from_runs(*merged, results_root=root))
+    return dataclasses.replace(loaded, sweep=sweep)
 
 
 @click.command("validate", epilog=_SWEEP_HELP)

@@ -1,56 +1,167 @@
-"""Turning raysweep specs into Ray Tune objects: param spaces, searchers and schedulers."""
+"""Turning raysweep specs into Ray Tune objects: param spaces, searchers and schedulers.
+
+One registry per kind of spec: ``@_searcher(SpecType)`` / ``@_scheduler(SpecType)`` register the function that
+builds the Ray object. Adding a searcher means a spec in ``raysweep.searchers`` plus one function here.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import warnings
+from collections.abc import Callable, Mapping
 from typing import Any
 
+import optuna
+import ray
 from hyperopt import hp
 from hyperopt.pyll import scope
 from ray import tune
 from ray.tune.schedulers import ASHAScheduler, FIFOScheduler, TrialScheduler
 from ray.tune.search import ConcurrencyLimiter, SearchAlgorithm, Searcher
 from ray.tune.search.basic_variant import BasicVariantGenerator
-from ray.tune.search.hyperopt import HyperOptSearch
 
-from raysweep.schedulers import ASHA
-from raysweep.searchers import GridSearch, RandomSearch, TPESearch
+from raysweep.execution._searchers import HyperOptSeeded, OptunaCodec, OptunaSeeded
+from raysweep.schedulers import ASHA, FIFO, SchedulerSpec
+from raysweep.searchers import GridSearch, OptunaSearch, RandomSearch, SearcherSpec, TPESearch
 from raysweep.space import Categorical, Domain, Float, Integer, flatten, grid_values, unflatten
 from raysweep.sweep import Sweep
+from raysweep.warm_start import Seeds, collect
 
-__all__ = ["make_scheduler", "make_search"]
+__all__ = ["load_seeds", "make_scheduler", "make_search", "scheduler_types", "searcher_types"]
+
+Search = tuple[dict[str, Any], SearchAlgorithm | Searcher]
+_SEARCHERS: dict[type[SearcherSpec], Callable[[Sweep, Any, Seeds | None], Search]] = {}
+_SCHEDULERS: dict[type[SchedulerSpec], Callable[[Any], TrialScheduler]] = {}
 
 
-def make_search(sweep: Sweep) -> tuple[dict[str, Any], SearchAlgorithm | Searcher]:
-    """The Tuner's ``param_space`` and search algorithm for ``sweep``."""
-    spec, cap = sweep.searcher, sweep.concurrency_cap
-    if isinstance(spec, GridSearch):
-        space = _map_space(sweep.space, lambda d: tune.grid_search(grid_values(d, spec.grid_points)))
-        return space, BasicVariantGenerator(max_concurrent=cap or 0)
-    if isinstance(spec, RandomSearch):
-        space = _map_space(sweep.space, _tune_domain)
-        return space, BasicVariantGenerator(max_concurrent=cap or 0, random_state=sweep.searcher_seed)
-    if isinstance(spec, TPESearch):
-        searcher = _HyperOptSearch(
-            space=_map_space(sweep.space, _hyperopt_domain, labelled=True),
-            metric=sweep.metric, mode=sweep.mode, n_initial_points=spec.n_initial_points,
-            random_state_seed=sweep.searcher_seed, gamma=spec.gamma,
-        )
-        return {}, ConcurrencyLimiter(searcher, max_concurrent=cap)
-    raise TypeError(f"unsupported searcher spec {spec!r}")
+def _searcher(spec_type: type[SearcherSpec]):
+    def register(make: Callable[[Sweep, Any, Seeds | None], Search]):
+        _SEARCHERS[spec_type] = make
+        return make
+    return register
+
+
+def _scheduler(spec_type: type[SchedulerSpec]):
+    def register(make: Callable[[Any], TrialScheduler]):
+        _SCHEDULERS[spec_type] = make
+        return make
+    return register
+
+
+def searcher_types() -> tuple[type[SearcherSpec], ...]:
+    """The searcher spec types execution can convert."""
+    return tuple(_SEARCHERS)
+
+
+def scheduler_types() -> tuple[type[SchedulerSpec], ...]:
+    """The scheduler spec types execution can convert."""
+    return tuple(_SCHEDULERS)
+
+
+def load_seeds(sweep: Sweep, root: str | None) -> Seeds | None:
+    """The earlier trials that warm-start ``sweep`` (None without a warm start)."""
+    if sweep.warm_start is None:
+        return None
+    return collect(sweep.warm_start, sweep.space, sweep.metric, str(sweep.mode), root)
+
+
+def make_search(sweep: Sweep, seeds: Seeds | None = None) -> Search:
+    """The Tuner's ``param_space`` and search algorithm for ``sweep``, seeded with ``seeds``."""
+    make = _SEARCHERS.get(type(sweep.searcher))
+    if make is None:
+        raise TypeError(f"no Ray conversion registered for searcher spec {sweep.searcher!r}")
+    return make(sweep, sweep.searcher, seeds)
 
 
 def make_scheduler(sweep: Sweep) -> TrialScheduler:
-    """Ray's ASHA or FIFO scheduler for ``sweep`` (metric and mode come from the TuneConfig)."""
-    spec = sweep.scheduler
-    if isinstance(spec, ASHA):
-        return ASHAScheduler(
-            time_attr=spec.time_attr, max_t=spec.max_t, grace_period=spec.grace_period,
-            reduction_factor=spec.reduction_factor, brackets=spec.brackets,
+    """Ray's scheduler for ``sweep`` (metric and mode come from the TuneConfig)."""
+    make = _SCHEDULERS.get(type(sweep.scheduler))
+    if make is None:
+        raise TypeError(f"no Ray conversion registered for scheduler spec {sweep.scheduler!r}")
+    return make(sweep.scheduler)
+
+
+# Searchers.
+
+@_searcher(GridSearch)
+def _grid(sweep: Sweep, spec: GridSearch, seeds: Seeds | None) -> Search:
+    space = _map_space(sweep.space, lambda d: tune.grid_search(grid_values(d, spec.grid_points)))
+    return space, BasicVariantGenerator(max_concurrent=sweep.concurrency_cap or 0)
+
+
+@_searcher(RandomSearch)
+def _random(sweep: Sweep, spec: RandomSearch, seeds: Seeds | None) -> Search:
+    space = _map_space(sweep.space, _tune_domain)
+    return space, BasicVariantGenerator(max_concurrent=sweep.concurrency_cap or 0,
+                                        random_state=sweep.searcher_seed)
+
+
+@_searcher(TPESearch)
+def _tpe(sweep: Sweep, spec: TPESearch, seeds: Seeds | None) -> Search:
+    searcher = HyperOptSeeded(
+        space=_map_space(sweep.space, _hyperopt_domain, labelled=True),
+        metric=sweep.metric, mode=sweep.mode, n_initial_points=spec.startup_trials(sweep.n_trials),
+        random_state_seed=sweep.searcher_seed, gamma=spec.gamma,
+    )
+    if seeds is not None and seeds.n:
+        searcher.add_seeds(seeds, sweep.space)
+    return {}, ConcurrencyLimiter(searcher, max_concurrent=sweep.concurrency_cap)
+
+
+@_searcher(OptunaSearch)
+def _optuna(sweep: Sweep, spec: OptunaSearch, seeds: Seeds | None) -> Search:
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    codec = OptunaCodec(sweep.space, {path: _optuna_distribution(d)
+                                      for path, d in flatten(sweep.space).items()
+                                      if isinstance(d, Domain)})
+    with warnings.catch_warnings():  # multivariate / constant_liar are "experimental" in Optuna
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        sampler = optuna.samplers.TPESampler(
+            seed=sweep.searcher_seed, n_startup_trials=spec.n_startup_trials,
+            multivariate=spec.multivariate, constant_liar=spec.constant_liar,
         )
+    points, rewards = None, None
+    if seeds is not None and seeds.n:
+        points = [codec.encode(point) for point in seeds.points]
+        rewards = list(seeds.values)
+    searcher = OptunaSeeded(
+        codec, space=codec.distributions, metric=sweep.metric, mode=sweep.mode, sampler=sampler,
+        points_to_evaluate=points, evaluated_rewards=rewards,
+    )
+    # No cap of its own: as many trials as fit run at once (Tune keeps a searcher without a limiter to one
+    # trial at a time, so the limiter is set to what the cluster holds when the sweep starts).
+    cap = sweep.concurrency_cap or _trials_that_fit(sweep)
+    return {}, ConcurrencyLimiter(searcher, max_concurrent=cap)
+
+
+def _trials_that_fit(sweep: Sweep) -> int:
+    """Trials of ``sweep`` the running Ray cluster holds at once (1 when Ray is not started)."""
+    if not ray.is_initialized():
+        return 1
+    have = ray.cluster_resources()
+    fits = []
+    for key, need in (("CPU", sweep.resources.get("cpu", 0)), ("GPU", sweep.resources.get("gpu", 0))):
+        if need > 0:
+            fits.append(math.floor(have.get(key, 0) / need + 1e-9))
+    return max(1, min([*fits, sweep.n_trials]))
+
+
+# Schedulers.
+
+@_scheduler(ASHA)
+def _asha(spec: ASHA) -> TrialScheduler:
+    return ASHAScheduler(
+        time_attr=spec.time_attr, max_t=spec.max_t, grace_period=spec.grace_period,
+        reduction_factor=spec.reduction_factor, brackets=spec.brackets,
+    )
+
+
+@_scheduler(FIFO)
+def _fifo(spec: FIFO) -> TrialScheduler:
     return FIFOScheduler()
 
+
+# Spaces.
 
 def _map_space(space: Mapping[str, Any], convert, labelled: bool = False) -> dict[str, Any]:
     flat = {}
@@ -99,17 +210,23 @@ def _hyperopt_domain(d: Domain, label: str):
     raise TypeError(f"unknown dimension {d!r}")
 
 
-class _HyperOptSearch(HyperOptSearch):
-    """Ray's HyperOptSearch, giving back lists where hyperopt turns them into tuples."""
-
-    def suggest(self, trial_id: str) -> dict | None:
-        config = super().suggest(trial_id)
-        return None if config is None else _lists(config)
-
-
-def _lists(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _lists(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_lists(v) for v in value]
-    return value
+def _optuna_distribution(d: Domain) -> optuna.distributions.BaseDistribution:
+    """Optuna distributions; built here because Ray's converter has no log-quantised floats. Categories
+    are indices (Optuna's choices must be plain scalars); quantised log floats are sampled log-uniform and
+    rounded by :class:`OptunaCodec` (Optuna forbids a step on a log scale)."""
+    dist = optuna.distributions
+    if isinstance(d, Categorical):
+        return dist.CategoricalDistribution(list(range(len(d.values))))
+    if isinstance(d, Float):
+        step = None if d.log else d.q
+        return dist.FloatDistribution(d.lower, d.upper, log=d.log, step=step)
+    if isinstance(d, Integer):
+        if d.log:
+            return dist.IntDistribution(d.low, d.high, log=True)
+        if d.q is not None:
+            if d.low % d.q == 0 and (d.high - d.low) % d.q == 0:
+                return dist.IntDistribution(d.low, d.high, step=d.q)
+            return dist.CategoricalDistribution(
+                [v for v in range(d.low, d.high + 1) if v % d.q == 0])
+        return dist.IntDistribution(d.low, d.high)
+    raise TypeError(f"unknown dimension {d!r}")

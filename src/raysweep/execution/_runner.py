@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 import os
 import secrets
 import sys
@@ -16,7 +17,7 @@ from ray import tune
 from rich.console import Console
 
 from raysweep._errors import ExecutionError
-from raysweep.execution._convert import make_scheduler, make_search
+from raysweep.execution._convert import load_seeds, make_scheduler, make_search
 from raysweep.execution._interrupt import InterruptStopper, interrupt_guard
 from raysweep.execution._progress import ProgressCallback
 from raysweep.execution._ray import check_fits, ray_runtime
@@ -65,21 +66,24 @@ def run_sweep(
     live = console.is_terminal if progress is None else progress
     # The results root is checked (its partitions created) before Ray starts: a bad root fails in
     # milliseconds, not after Ray's start-up.
+    seeds = load_seeds(sweep, root)  # warm start: a bad source fails before Ray starts
     writer = RunWriter(root, sweep=sweep.name, run_id=run_id) if write_results else None
     with ray_runtime(address, num_cpus, num_gpus, pythonpath=_project_paths(loaded)):
         cluster = check_fits(sweep.resources)
         _pickle_sweep_modules_by_value(sweep)
-        return _fit(loaded, run_id, root, cluster, writer, live, console)
+        return _fit(loaded, run_id, root, cluster, writer, live, console, seeds)
 
 
 def _fit(loaded: LoadedSweep, run_id: str, root: str, cluster: dict[str, float],
-         writer: RunWriter | None, live: bool, console: Console) -> RunSummary:
+         writer: RunWriter | None, live: bool, console: Console, seeds=None) -> RunSummary:
     sweep = loaded.sweep
     started_at = datetime.now(UTC)
     record = build_run_record(loaded, run_id, started_at, cluster)
+    record.update(n_warm_start=seeds.n if seeds else 0,
+                  warm_start_runs=json.dumps(list(seeds.runs) if seeds else []))
     store = _open_store(writer, loaded, run_id, record) if writer is not None else None
     ray_storage = f"{root.rstrip('/')}/_ray/{sweep.name}"
-    param_space, search_alg = make_search(sweep)
+    param_space, search_alg = make_search(sweep, seeds)
     progress = ProgressCallback(sweep.n_trials, sweep.metric, sweep.mode, console, live=live)
 
     def notify(signum):

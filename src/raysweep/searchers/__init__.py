@@ -1,8 +1,10 @@
-"""Searchers: grid, random and TPE, as typed specs that know nothing of Ray.
+"""Searchers: grid, random, TPE (hyperopt) and Optuna's TPE, as typed specs that know nothing of Ray.
 
 >>> from raysweep import searchers
 >>> searchers.tpe(seed=0, n_initial_points=10)
 TPESearch(seed=0, n_initial_points=10, gamma=0.25)
+>>> searchers.optuna(seed=0)
+OptunaSearch(seed=0, n_startup_trials=10, multivariate=True, constant_liar=True)
 """
 
 from __future__ import annotations
@@ -13,25 +15,30 @@ from raysweep._errors import ConfigError, invalid_parameter, reject_unknown
 from raysweep.searchers._specs import (
     TPE_DEFAULT_MAX_CONCURRENT,
     GridSearch,
+    OptunaSearch,
     RandomSearch,
     SearcherSpec,
     TPESearch,
+    tpe_startup_rule,
 )
 
 __all__ = [
     "TPE_DEFAULT_MAX_CONCURRENT",
     "GridSearch",
+    "OptunaSearch",
     "RandomSearch",
     "SearcherSpec",
     "TPESearch",
     "from_name",
     "grid",
+    "optuna",
     "random",
     "tpe",
+    "tpe_startup_rule",
 ]
 
 _BY_NAME: dict[str, type[SearcherSpec]] = {
-    "grid": GridSearch, "random": RandomSearch, "tpe": TPESearch,
+    "grid": GridSearch, "random": RandomSearch, "tpe": TPESearch, "optuna": OptunaSearch,
 }
 
 
@@ -48,20 +55,36 @@ def random(*, seed: int | None = None, **unknown: Any) -> RandomSearch:
 
 
 def tpe(
-    *, seed: int | None = None, n_initial_points: int = 20, gamma: float = 0.25, **unknown: Any
+    *, seed: int | None = None, n_initial_points: int | None = None, gamma: float = 0.25,
+    **unknown: Any,
 ) -> TPESearch:
-    """HyperOpt TPE; ``seed=None`` takes the sweep's seed."""
+    """HyperOpt TPE; ``seed=None`` takes the sweep's seed.
+
+    ``n_initial_points=None`` picks the random start-up count from the budget: ``num_samples / 5``
+    rounded, at least 5, at most 20, and always fewer than ``num_samples`` (see :func:`tpe_startup_rule`).
+    """
     reject_unknown("searchers.tpe", unknown, TPESearch.parameter_names())
     return TPESearch(seed=seed, n_initial_points=n_initial_points, gamma=gamma)
 
 
+def optuna(
+    *, seed: int | None = None, n_startup_trials: int = 10, multivariate: bool = True,
+    constant_liar: bool = True, **unknown: Any,
+) -> OptunaSearch:
+    """Optuna's TPE sampler (its 5.0 defaults: multivariate, constant liar); ``seed=None`` takes the
+    sweep's seed. No concurrency cap by default: the constant liar keeps parallel trials apart."""
+    reject_unknown("searchers.optuna", unknown, OptunaSearch.parameter_names())
+    return OptunaSearch(seed=seed, n_startup_trials=n_startup_trials, multivariate=multivariate,
+                        constant_liar=constant_liar)
+
+
 def from_name(value: Any, owner: str = "Sweep") -> SearcherSpec:
-    """Accept a spec, or one of the names 'grid', 'random', 'tpe' (defaults)."""
+    """Accept a spec, or one of the names 'grid', 'random', 'tpe', 'optuna' (defaults)."""
     if isinstance(value, SearcherSpec):
         return value
     if isinstance(value, str) and value in _BY_NAME:
         return _BY_NAME[value]()
     raise ConfigError(
-        invalid_parameter("searcher", owner, "one of 'grid', 'random', 'tpe' or a spec from "
-                          "raysweep.searchers", value, "For example searcher=searchers.tpe(seed=0).")
+        invalid_parameter("searcher", owner, "one of 'grid', 'random', 'tpe', 'optuna' or a spec from "
+                          "raysweep.searchers", value, "For example searcher=searchers.optuna(seed=0).")
     )

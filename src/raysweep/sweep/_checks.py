@@ -5,14 +5,13 @@ from __future__ import annotations
 import inspect
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from raysweep._errors import ConfigError, int_problem, invalid_parameter
+from raysweep._errors import ConfigError, RaysweepError, int_problem, invalid_parameter
 
 _NAME = re.compile(r"^[a-z0-9_-]+$")
 _OWNER = "Sweep"
-Check = Callable[[], str | None]
 
 
 def name(value: Any) -> str | None:
@@ -103,3 +102,47 @@ def raise_all(errors: list[str | None], where: str) -> None:
     if found:
         lines = "\n".join(f"  - {e}" for e in found)
         raise ConfigError(f"{len(found)} problems in {where}:\n{lines}")
+
+
+def warm_start(value: Any, searcher: Any) -> str | None:
+    """Warm start needs a :class:`raysweep.warm_start.WarmStart` and a searcher that can be seeded."""
+    from raysweep.warm_start import WarmStart
+
+    if value is None:
+        return None
+    if not isinstance(value, WarmStart):
+        return invalid_parameter("warm_start", _OWNER, "None or warm_start.from_runs(...)", value,
+                                 "For example warm_start=warm_start.from_runs('recsys_mf_tpe_asha').")
+    if not getattr(searcher, "warm_startable", False):
+        name = getattr(searcher, "name", searcher)
+        return invalid_parameter(
+            "warm_start", _OWNER, "None with the grid and random searchers", value,
+            f"The {name!r} searcher learns nothing from earlier trials; use searcher='optuna' or 'tpe'.",
+        )
+    return None
+
+
+def plan_warnings(sweep: Any) -> tuple[str, ...]:
+    """What ``raysweep plan`` warns about the search: a start-up phase covering the whole budget, and how
+    many earlier trials a warm start would seed (read from the default results store)."""
+    out = []
+    startup, n = sweep.startup_trials, sweep.n_trials
+    if startup is not None and startup >= n:
+        out.append(
+            f"The {sweep.searcher.name!r} searcher starts with {startup} random trials but the sweep runs "
+            f"only {n}: every trial is random. Lower its start-up count or raise num_samples."
+        )
+    if sweep.warm_start is not None:
+        from raysweep.warm_start import collect
+
+        try:
+            seeds = collect(sweep.warm_start, sweep.space, sweep.metric, sweep.mode)
+        except RaysweepError as exc:
+            out.append(f"Warm start cannot be read: {exc}")
+        else:
+            out.append(
+                f"Warm start would seed {seeds.n} earlier trials from {len(seeds.runs)} run(s) "
+                f"({seeds.n_outside} finished trials left out: outside the space or without a value); "
+                "they count toward the searcher's start-up trials and are not run again."
+            )
+    return tuple(out)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from raysweep.searchers import GridSearch
 from raysweep.space import Domain, flatten, grid_values
+from raysweep.sweep import _checks
 from raysweep.sweep._sweep import Sweep
 
 __all__ = ["Dimension", "Plan", "make_plan"]
@@ -36,6 +37,7 @@ class Plan:
     concurrency_cap: int | None
     trials_at_once: int | None
     dimensions: list[Dimension]
+    warnings: tuple[str, ...] = ()
 
 
 def make_plan(sweep: Sweep, cluster_cpus: float | None = None,
@@ -65,6 +67,8 @@ def make_plan(sweep: Sweep, cluster_cpus: float | None = None,
         concurrency_cap=sweep.concurrency_cap,
         trials_at_once=_fit(sweep, cluster_cpus, cluster_gpus),
         dimensions=dims,
+        # search helper: start-up >= num_samples, and how many trials a warm start would seed
+        warnings=_checks.plan_warnings(sweep),
     )
 
 

@@ -10,9 +10,10 @@ from raysweep import schedulers as _schedulers
 from raysweep import searchers as _searchers
 from raysweep._errors import ConfigError, invalid_parameter
 from raysweep.schedulers import ASHA, SchedulerSpec
-from raysweep.searchers import TPE_DEFAULT_MAX_CONCURRENT, GridSearch, SearcherSpec, TPESearch
+from raysweep.searchers import GridSearch, SearcherSpec
 from raysweep.space import grid_size, space_to_json, validate_space
 from raysweep.sweep import _checks
+from raysweep.warm_start import WarmStart
 
 __all__ = ["Sweep"]
 
@@ -26,6 +27,9 @@ class Sweep:
 
     ``num_samples`` is the number of trials for random and TPE search (required for them), and the number
     of passes over the grid for grid search (default 1).
+
+    ``warm_start=warm_start.from_runs("earlier_sweep")`` seeds a TPE or Optuna searcher with the earlier
+    trials whose config lies inside ``space`` (same metric and mode); they are not run again.
     """
 
     name: str
@@ -43,6 +47,7 @@ class Sweep:
     seed: int = 0
     description: str = ""
     tags: Mapping[str, str] = field(default_factory=dict)
+    warm_start: WarmStart | None = None
 
     def __post_init__(self) -> None:
         # Normalise string shorthands first: bad names are reported with the other problems.
@@ -69,6 +74,7 @@ class Sweep:
             _checks.positive_int(self.seed, "seed", minimum=0),
             _checks.description(self.description),
             _checks.tags(self.tags),
+            _checks.warm_start(self.warm_start, self.searcher),
         ]
         _checks.raise_all(errors, f"Sweep {self.name!r}")
         object.__setattr__(self, "resources", dict(self.resources))
@@ -102,12 +108,15 @@ class Sweep:
 
     @property
     def concurrency_cap(self) -> int | None:
-        """The limit on trials in flight: ``max_concurrent``, or TPE's default cap."""
+        """The limit on trials in flight: ``max_concurrent``, or the searcher's default cap."""
         if self.max_concurrent is not None:
             return self.max_concurrent
-        if isinstance(self.searcher, TPESearch):
-            return TPE_DEFAULT_MAX_CONCURRENT
-        return None
+        return self.searcher.default_max_concurrent()
+
+    @property
+    def startup_trials(self) -> int | None:
+        """Random start-up trials of a model-based searcher for this budget (None for grid/random)."""
+        return self.searcher.startup_trials(self.n_trials)
 
     @property
     def asha(self) -> ASHA | None:
