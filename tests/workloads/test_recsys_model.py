@@ -61,8 +61,23 @@ def test_train_epochs_reports_documented_metrics():
     rows = [metrics for _, metrics in train_epochs(config)]
     assert [row["epoch"] for row in rows] == [1, 2]
     for row in rows:
-        assert set(row) == {"val_ndcg", "val_recall", "train_loss", "epoch_seconds", "epoch"}
+        assert set(row) == {"val_ndcg", "val_ndcg_best", "val_recall", "train_loss", "epoch_seconds",
+                            "epoch"}
         assert 0.0 <= row["val_ndcg"] <= 1.0 and 0.0 <= row["val_recall"] <= 1.0
+
+
+def test_val_ndcg_best_is_the_running_best_and_survives_a_resume():
+    # A high learning rate over-fits the 5k-interaction data within a few epochs.
+    config = {"dim": 32, "lr": 0.2, "reg": 1e-4, "epochs": 6, "init_scale": 0.3,
+              "data": {"n_interactions": 5_000, "seed": 0}}
+    rows = [metrics for _, metrics in train_epochs(config)]
+    ndcg = [row["val_ndcg"] for row in rows]
+    assert [row["val_ndcg_best"] for row in rows] == [max(ndcg[: i + 1]) for i in range(len(ndcg))]
+    # Resumed after 3 epochs with the best so far: the running best continues, it does not restart.
+    head = list(train_epochs({**config, "epochs": 3}))
+    model, best = head[-1][0], head[-1][1]["val_ndcg_best"]
+    tail = [metrics for _, metrics in train_epochs(config, model, best)]
+    assert [row["val_ndcg_best"] for row in tail] == [row["val_ndcg_best"] for row in rows[3:]]
 
 
 @pytest.mark.parametrize(

@@ -120,7 +120,7 @@ def generate_interactions(
         )
     rng = np.random.default_rng(seed)
 
-    # Popularity: Zipf over a random permutation of items; topic affinity: log-normal per topic.
+    # Popularity: Zipf over a random permutation of items; topic affinity: Gamma(affinity_shape) per topic.
     ranks = rng.permutation(n_items) + 1.0
     popularity = ranks**-popularity_exponent
     affinity = rng.gamma(affinity_shape, 1.0 / affinity_shape, size=(n_topics, n_items))

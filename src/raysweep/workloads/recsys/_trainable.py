@@ -6,13 +6,17 @@ Config keys (see docs/workloads.md): ``dim``, ``lr``, ``reg``, ``n_negatives``, 
 ``{"path": ".../u.data", "min_rating": None}`` for MovieLens, plus optional ``"split"``
 (``"leave_last_out"`` or ``"time"``) and ``"max_eval_users"`` (default 10,000).
 
-Reported each epoch: ``val_ndcg`` (NDCG@10), ``val_recall`` (recall@20), ``train_loss`` (mean BPR
-loss), ``epoch_seconds`` (training + evaluation wall time) and ``epoch``.
+Reported each epoch: ``val_ndcg`` (NDCG@10), ``val_ndcg_best`` (the running best NDCG@10 over the
+trial's epochs so far: the model over-fits after a few epochs, and a sweep with
+``metric="val_ndcg_best"`` makes the searcher learn from the trial's best epoch, not its last one),
+``val_recall`` (recall@20), ``train_loss`` (mean BPR loss), ``epoch_seconds`` (training + evaluation
+wall time) and ``epoch``.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import os
 import tempfile
 import time
@@ -71,11 +75,12 @@ def _model_config(config: Mapping[str, Any]) -> BPRConfig:
 
 
 def train_epochs(
-    config: Mapping[str, Any], model: BPRMF | None = None
+    config: Mapping[str, Any], model: BPRMF | None = None, best_ndcg: float = math.nan
 ) -> Iterator[tuple[BPRMF, dict[str, float]]]:
     """Train epoch by epoch without Ray; yield the model and the epoch's metrics after each epoch.
 
-    ``model`` resumes a partly trained model (its ``epochs_done`` counts toward ``epochs``).
+    ``model`` resumes a partly trained model (its ``epochs_done`` counts toward ``epochs``);
+    ``best_ndcg`` is the running best of the epochs before it (NaN: none; a NaN epoch never wins).
     """
     split, evaluator = load_split(config.get("data"))
     epochs = int(config.get("epochs", 20))
@@ -85,8 +90,11 @@ def train_epochs(
         start = time.perf_counter()
         loss = model.fit_epoch(split.train)
         scores = evaluator.evaluate(model)
+        if not math.isnan(scores["ndcg"]) and not scores["ndcg"] <= best_ndcg:
+            best_ndcg = float(scores["ndcg"])
         yield model, {
             "val_ndcg": scores["ndcg"],
+            "val_ndcg_best": best_ndcg,
             "val_recall": scores["recall"],
             "train_loss": loss,
             "epoch_seconds": time.perf_counter() - start,
@@ -98,18 +106,20 @@ def train_bpr_mf(config: dict[str, Any]) -> None:
     """Ray Tune function trainable: one ``tune.report`` per epoch, checkpoints for resumption."""
     from ray import tune
 
-    model = None
+    model, best = None, math.nan
     checkpoint = tune.get_checkpoint()
     if checkpoint is not None:
         with checkpoint.as_directory() as directory:
             with np.load(os.path.join(directory, _CHECKPOINT_FILE)) as state:
                 model = BPRMF.from_state(dict(state))
+                best = float(state["val_ndcg_best"]) if "val_ndcg_best" in state else math.nan
     every = int(config.get("checkpoint_every", 1))
     epochs = int(config.get("epochs", 20))
-    for trained, metrics in train_epochs(config, model):
+    for trained, metrics in train_epochs(config, model, best):
         if every > 0 and (trained.epochs_done % every == 0 or trained.epochs_done == epochs):
             with tempfile.TemporaryDirectory() as directory:
-                np.savez(os.path.join(directory, _CHECKPOINT_FILE), **trained.state_dict())
+                np.savez(os.path.join(directory, _CHECKPOINT_FILE), **trained.state_dict(),
+                         val_ndcg_best=np.float64(metrics["val_ndcg_best"]))
                 tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(directory))
         else:
             tune.report(metrics)
