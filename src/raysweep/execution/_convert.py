@@ -67,18 +67,20 @@ def load_seeds(sweep: Sweep, root: str | None) -> Seeds | None:
 
 def make_search(sweep: Sweep, seeds: Seeds | None = None) -> Search:
     """The Tuner's ``param_space`` and search algorithm for ``sweep``, seeded with ``seeds``."""
-    make = _SEARCHERS.get(type(sweep.searcher))
+    spec: Any = sweep.searcher  # a SearcherSpec once the Sweep is built
+    make = _SEARCHERS.get(type(spec))
     if make is None:
         raise TypeError(f"no Ray conversion registered for searcher spec {sweep.searcher!r}")
-    return make(sweep, sweep.searcher, seeds)
+    return make(sweep, spec, seeds)
 
 
 def make_scheduler(sweep: Sweep) -> TrialScheduler:
     """Ray's scheduler for ``sweep`` (metric and mode come from the TuneConfig)."""
-    make = _SCHEDULERS.get(type(sweep.scheduler))
+    spec: Any = sweep.scheduler  # a SchedulerSpec once the Sweep is built
+    make = _SCHEDULERS.get(type(spec))
     if make is None:
-        raise TypeError(f"no Ray conversion registered for scheduler spec {sweep.scheduler!r}")
-    return make(sweep.scheduler)
+        raise TypeError(f"no Ray conversion registered for scheduler spec {spec!r}")
+    return make(spec)
 
 
 # Searchers.
@@ -105,7 +107,7 @@ def _tpe(sweep: Sweep, spec: TPESearch, seeds: Seeds | None) -> Search:
     )
     if seeds is not None and seeds.n:
         searcher.add_seeds(seeds, sweep.space)
-    return {}, ConcurrencyLimiter(searcher, max_concurrent=sweep.concurrency_cap)
+    return {}, ConcurrencyLimiter(searcher, max_concurrent=sweep.concurrency_cap or 1)
 
 
 @_searcher(OptunaSearch)

@@ -71,7 +71,7 @@ class OptunaCodec:
 
     def encode(self, point: Mapping[Path, Any]) -> dict[str, Any]:
         """Optuna parameters of one earlier trial's dimension values."""
-        out = {}
+        out: dict[str, Any] = {}
         for path, domain in self.domains.items():
             value = point[path]
             if isinstance(domain, Categorical):
