@@ -84,15 +84,16 @@ def test_a_seed_reproduces_the_trials(ray_session, tmp_path, make):
 
 def test_optuna_runs_two_trials_at_once_without_a_cap(ray_session, tmp_path):
     log = tmp_path / "reports.jsonl"
-    sweep = _sweep(searchers.optuna(seed=0), "parallel", log, num_samples=6, scheduler="fifo",
-                   space={**_space(log), "iters": 2, "sleep": 0.3})
+    # Trials of 3 s: longer than a second worker takes to start even on a loaded machine.
+    sweep = _sweep(searchers.optuna(seed=0), "parallel", log, num_samples=4, scheduler="fifo",
+                   space={**_space(log), "iters": 2, "sleep": 1.5})
     assert sweep.concurrency_cap is None
     run_sweep(sweep, results_root=str(tmp_path / "results"), progress=False)
     spans = {}
     for r in read_log(log):
         key = json.dumps(r["config"], sort_keys=True)
         spans[key] = (r["start"], max(r["time"], spans.get(key, (0, 0))[1]))
-    assert len(spans) == 6
+    assert len(spans) == 4
     ordered = sorted(spans.values())
     overlaps = sum(1 for a, b in zip(ordered, ordered[1:], strict=False) if b[0] < a[1])
     assert overlaps >= 1, f"trials never overlapped: {ordered}"
