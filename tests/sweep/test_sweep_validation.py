@@ -361,3 +361,21 @@ def test_searcher_seed_falls_back_to_the_sweep_seed():
     assert minimal(searcher=searchers.random(seed=0), seed=9).searcher_seed == 0
     # Grid search has no seed of its own.
     assert minimal(searcher="grid", seed=5).searcher_seed == 5
+
+
+def test_warm_start_problems_are_listed_with_the_others():
+    from raysweep import warm_start
+
+    message = rejected(minimal, searcher="random", mode="maximise",
+                       warm_start=warm_start.from_runs("earlier"))
+    assert message.startswith("2 problems in Sweep 'small':")
+    assert "'warm_start' parameter of Sweep must be None with the grid and random searchers" in message
+    assert minimal(searcher="optuna", warm_start=warm_start.from_runs("earlier")).warm_start.sources \
+        == ("earlier",)
+
+
+def test_concurrency_cap_comes_from_the_searcher_spec():
+    assert minimal(searcher="optuna").concurrency_cap is None  # constant liar: no cap of its own
+    assert minimal(searcher="optuna", max_concurrent=3).concurrency_cap == 3
+    assert minimal(searcher="tpe", num_samples=24).startup_trials == 5
+    assert minimal(searcher="random").startup_trials is None
