@@ -8,7 +8,8 @@ Usage (from the repository root)::
     python benchmarks/recsys_search.py --report recsys_search.jsonl
 
 Variants: ``<searcher>-best`` learns from ``val_ndcg_best`` (the trial's running best epoch), ``-last``
-from ``val_ndcg`` at the trial's last report. Every run's score is its best best-epoch NDCG@10 (the same
+from ``val_ndcg`` at the trial's last report; a ``-g2``/``-g3`` suffix sets ASHA's grace period to 2/3
+epochs. Every run's score is its best best-epoch NDCG@10 (the same
 number for every variant), read back from raysweep's results store; each run appends one JSON line.
 """
 
@@ -28,7 +29,7 @@ os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-VARIANTS = ("optuna-best", "optuna-last", "tpe-best", "random-best")
+VARIANTS = ("optuna-best", "optuna-last", "tpe-best", "random-best", "optuna-last-g2", "optuna-last-g3")
 
 
 def _searcher(name: str, seed: int):
@@ -43,10 +44,13 @@ def _run(variant: str, seed: int, root: str, name: str, warm_from: str | None = 
     from raysweep.results import load_iterations
     from raysweep.sweep import load_sweep
 
-    searcher, learns = variant.split("-")
+    searcher, learns, *grace = variant.split("-")
     loaded = load_sweep(REPO / "sweeps" / "quickstart.py")
+    asha = loaded.sweep.scheduler
+    if grace:  # "-g2": ASHA's grace period 2 instead of the quickstart's 1
+        asha = dataclasses.replace(asha, grace_period=int(grace[0][1:]))
     sweep = dataclasses.replace(
-        loaded.sweep, name=name, seed=seed, searcher=_searcher(searcher, seed),
+        loaded.sweep, name=name, seed=seed, searcher=_searcher(searcher, seed), scheduler=asha,
         metric="val_ndcg_best" if learns == "best" else "val_ndcg",
         warm_start=warm_start.from_runs(warm_from) if warm_from else None,
     )
@@ -66,7 +70,7 @@ def _run(variant: str, seed: int, root: str, name: str, warm_from: str | None = 
 def _append(path: str, line: dict) -> None:
     with open(path, "a") as out:
         out.write(json.dumps(line) + "\n")
-    print(f"{line['variant']:12s} seed {line['seed']} best NDCG@10 {line['best']:.4f} "
+    print(f"{line['variant']:14s} seed {line['seed']} best NDCG@10 {line['best']:.4f} "
           f"({line['seconds']:.0f} s){' warm' if line.get('warm_from') else ''}", flush=True)
 
 
