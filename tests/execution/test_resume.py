@@ -7,6 +7,8 @@ import time
 
 import pytest
 
+from raysweep.execution import resume_run
+
 from . import _resume_harness as H
 
 pytestmark = pytest.mark.slow
@@ -14,7 +16,7 @@ pytestmark = pytest.mark.slow
 N, ITERS = 6, 5
 
 
-def _kill_then_resume(tmp_path, name, *, checkpoint, sig):
+def _kill_then_resume(tmp_path, name, *, checkpoint, sig, via_cli=True):
     project, root = tmp_path / "project", tmp_path / "results"
     _, log_dir = H.write_sweep(project, name, n=N, iters=ITERS, checkpoint=checkpoint)
     clock = time.monotonic()
@@ -38,22 +40,34 @@ def _kill_then_resume(tmp_path, name, *, checkpoint, sig):
     run_id = runs.loc[0, "run"]
     killed_at = time.monotonic() - clock
 
-    resumed = H.cli("resume", run_id, "--results", str(root), "--num-cpus", "2", "--no-progress",
-                    cwd=project)
-    code, out = H.finish(resumed)
-    assert code == 0, out
+    if via_cli:
+        resumed = H.cli("resume", run_id, "--results", str(root), "--num-cpus", "2",
+                        "--no-progress", cwd=project)
+        code, out = H.finish(resumed)
+        assert code == 0, out
+    else:  # the Python API, on this test session's Ray (one Ray start less)
+        summary = resume_run(name, results_root=str(root), progress=False)
+        assert summary.run_id == run_id and summary.status == "finished"
+        assert summary.counts["trials"] == N
+        code = summary.exit_code
     facts = H.check_against_log(root, log_dir, n=N, iters=ITERS, ended_before=ended_before,
                                 log_before=log_before)
     return {**facts, "code": code, "killed_after_s": killed_at,
             "total_s": time.monotonic() - clock}
 
 
-@pytest.mark.parametrize("checkpoint", [True, False], ids=["checkpoints", "no-checkpoints"])
-def test_driver_sigkill_then_resume(tmp_path, checkpoint):
-    facts = _kill_then_resume(tmp_path, "killed_tpe", checkpoint=checkpoint, sig=signal.SIGKILL)
+def test_driver_sigkill_then_raysweep_resume_with_checkpoints(tmp_path):
+    facts = _kill_then_resume(tmp_path, "killed_tpe", checkpoint=True, sig=signal.SIGKILL)
     print("measured:", facts)
 
 
-def test_ctrl_c_then_resume(tmp_path):
-    facts = _kill_then_resume(tmp_path, "interrupted_tpe", checkpoint=True, sig=signal.SIGINT)
+def test_driver_sigkill_then_resume_without_checkpoints(ray_session, tmp_path):
+    facts = _kill_then_resume(tmp_path, "killed_nockpt", checkpoint=False, sig=signal.SIGKILL,
+                              via_cli=False)
+    print("measured:", facts)
+
+
+def test_ctrl_c_then_resume(ray_session, tmp_path):
+    facts = _kill_then_resume(tmp_path, "interrupted_tpe", checkpoint=True, sig=signal.SIGINT,
+                              via_cli=False)
     print("measured:", facts)

@@ -7,6 +7,7 @@ import os
 import secrets
 import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -127,7 +128,7 @@ def fit(launch: Launch, cluster: dict[str, float], writer: RunWriter | None) -> 
 def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback | None) -> RunSummary:
     loaded, run_id = launch.loaded, launch.run_id
     sweep = loaded.sweep
-    progress = ProgressCallback(sweep.n_trials, sweep.metric, sweep.mode, launch.console,
+    progress = ProgressCallback(sweep.n_trials, sweep.metric, str(sweep.mode), launch.console,
                                 live=launch.live)
     if store is not None:  # a resumed run starts with the trials that ended before
         so_far = store.summary()
@@ -135,9 +136,6 @@ def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback |
         progress.errored = int(so_far["n_errored"])
 
     def notify(signum):
-        # Ray Tune's own interrupt (SIGUSR1): its loop ends after the current step and the final
-        # experiment snapshot keeps running trials unfinished, so `raysweep resume` continues them.
-        signal.raise_signal(signal.SIGUSR1)
         launch.console.print("[yellow]Stopping the sweep; results so far are kept "
                              f"(continue it with `raysweep resume {run_id}`). "
                              "Press Ctrl-C again to abort at once.[/]")
@@ -145,8 +143,8 @@ def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback |
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")  # with verbose=0: no tables, our progress bar only
     clock = time.monotonic()
     fit_error: BaseException | None = None
-    callbacks: list[tune.Callback] = [progress] + ([store] if store else [])
     with interrupt_guard(notify) as interrupted, progress:
+        callbacks = [_ForwardInterrupt(interrupted), progress, *([store] if store else [])]
         tuner = _tuner(launch, callbacks)
         try:
             grid = tuner.fit()
@@ -165,6 +163,27 @@ def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback |
     return summary
 
 
+class _ForwardInterrupt(tune.Callback):
+    """Ctrl-C becomes Ray Tune's own interrupt (SIGUSR1, which Tune always handles): its loop ends
+    after the current step and its final snapshot keeps running trials unfinished and the searcher
+    open, so `raysweep resume` continues the run. (A stopper's ``stop_all`` would instead mark every
+    trial terminated and the searcher finished in that snapshot.)"""
+
+    def __init__(self, event: threading.Event) -> None:
+        self.event, self.sent = event, False
+
+    def on_step_begin(self, iteration: int, trials: list, **info: Any) -> None:
+        if self.event.is_set() and not self.sent:
+            self.sent = True
+            signal.raise_signal(signal.SIGUSR1)
+
+    def __getstate__(self) -> dict[str, Any]:  # pickled into tuner.pkl: a restored run is fresh
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.event, self.sent = threading.Event(), False
+
+
 def _tuner(launch: Launch, callbacks: list[tune.Callback]) -> tune.Tuner:
     """A new Tuner, or Ray's ``Tuner.restore`` of the run's Ray directory with fresh callbacks."""
     sweep = launch.loaded.sweep
@@ -176,7 +195,10 @@ def _tuner(launch: Launch, callbacks: list[tune.Callback]) -> tune.Tuner:
                                    param_space=param_space)
         # Tune restores the run config pickled at the first launch; its callbacks belonged to the
         # dead driver. Ray 2.60 has no public setter: the Tuner's run config is replaced in place.
-        tuner._local_tuner.get_run_config().callbacks = callbacks
+        local = tuner._local_tuner
+        if local is None:  # only a Ray Client tuner has none; raysweep never makes one
+            raise ExecutionError(f"Cannot resume {launch.run_id} through a Ray Client tuner.")
+        local.get_run_config().callbacks = callbacks
         return tuner
     return tune.Tuner(
         trainable,
@@ -212,7 +234,8 @@ def _summarise(loaded: LoadedSweep, run_id: str, root: str, store: ParquetResult
         counts = {"trials": progress.done + progress.errored, "completed": progress.done,
                   "errored": progress.errored}
         best = (progress.best, None, None)
-    errors = [] if grid is None else [clean_error(r.error) for r in grid if r.error is not None]
+    results = [] if grid is None else [grid[i] for i in range(len(grid))]
+    errors = [clean_error(r.error) for r in results if r.error is not None]
     n_trials = counts.get("trials", 0)
     if interrupted:
         status = "interrupted"
@@ -221,7 +244,7 @@ def _summarise(loaded: LoadedSweep, run_id: str, root: str, store: ParquetResult
     else:
         status = "finished"
     return RunSummary(
-        sweep=sweep.name, run_id=run_id, status=status, metric=sweep.metric, mode=sweep.mode,
+        sweep=sweep.name, run_id=run_id, status=status, metric=sweep.metric, mode=str(sweep.mode),
         counts=counts, best_value=best[0], best_config=best[1], best_trial_id=best[2],
         elapsed_s=elapsed, results_root=root if store is not None else None,
         ray_dir=ray_dir, errors=errors,
@@ -234,7 +257,7 @@ def _open_store(writer: RunWriter, launch: Launch,
     sweep = launch.loaded.sweep
     writer.write_run(record)
     return ParquetResultsCallback(
-        writer, sweep=sweep.name, run_id=launch.run_id, metric=sweep.metric, mode=sweep.mode,
+        writer, sweep=sweep.name, run_id=launch.run_id, metric=sweep.metric, mode=str(sweep.mode),
         asha_max_t=sweep.asha.max_t if sweep.asha else None,
         time_attr=sweep.asha.time_attr if sweep.asha else "training_iteration",
         prior=launch.prior,
@@ -260,7 +283,7 @@ def _num_samples(sweep: Sweep) -> int:
     """Ray's ``num_samples``: grid passes for grid search, trials otherwise."""
     if isinstance(sweep.searcher, GridSearch):
         return sweep.num_samples or 1
-    return sweep.num_samples
+    return int(sweep.num_samples or 0)  # validated: set for every other searcher
 
 
 def _resolve_root(results_root: str | None) -> str:
@@ -274,7 +297,7 @@ def _as_loaded(sweep: Sweep | LoadedSweep | str) -> LoadedSweep:
     if isinstance(sweep, str):
         return load_sweep(sweep)
     source = inspect.getsourcefile(sweep.trainable)
-    return LoadedSweep(sweep, Path(source) if source else None, "", "")
+    return LoadedSweep(sweep, Path(source) if source else None, "", "")  # type: ignore[arg-type]
 
 
 def _project_paths(loaded: LoadedSweep) -> list[str]:

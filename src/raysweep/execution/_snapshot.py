@@ -15,6 +15,7 @@ frame that calls ``Callback.setup`` (Ray 2.60's ``TuneController.setup_experimen
 from __future__ import annotations
 
 import sys
+from types import FrameType
 from typing import Any
 
 __all__ = ["find_controller", "force_snapshot"]
@@ -24,7 +25,7 @@ def find_controller() -> Any | None:
     """The ``TuneController`` whose ``setup_experiments`` is on the call stack, or None."""
     from ray.tune.execution.tune_controller import TuneController
 
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         candidate = frame.f_locals.get("self")
         if isinstance(candidate, TuneController):

@@ -209,7 +209,7 @@ class ParquetResultsCallback(tune.Callback):
         state.attempts = state.attempt_offset + max(1, attempt(trial) - (1 if failed else 0))
 
     # ----------------------------------------------------------------- Tune hooks
-    def setup(self, **info: Any) -> None:
+    def setup(self, *args: Any, **info: Any) -> None:
         self._controller = find_controller()
 
     def on_step_begin(self, iteration: int, trials: list, **info: Any) -> None:
