@@ -122,7 +122,7 @@ def store(root: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         return R.list_runs(str(root)), R.load_trials(str(root)), R.load_iterations(str(root))
 
 
-def wait_for(proc: subprocess.Popen, root: Path, *, ended: int, timeout: float = 90) -> pd.DataFrame:
+def wait_for(proc: subprocess.Popen, root: Path, *, ended: int, timeout: float = 240) -> pd.DataFrame:
     """Poll the store until ``ended`` trials ended and one more is running; return the trials."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -12,7 +12,7 @@ import pytest
 from ray import cloudpickle
 
 from raysweep import Sweep, results
-from raysweep.execution import run_sweep
+from raysweep.execution import resume_run, run_sweep
 from raysweep.sweep import load_sweep
 
 from . import _resume_harness as H
@@ -122,3 +122,53 @@ def test_a_failure_after_the_run_row_marks_the_run_failed(ray_session, tmp_path)
     assert runs.loc[0, "ended_at"] is not None
     assert "lock" in str(info.value).lower() or "pickle" in str(info.value).lower()
     assert "unshippable" in runs.loc[0, "error_message"] or "pickle" in str(info.value)
+
+
+def test_an_end_the_store_missed_is_repaired_from_tunes_files(ray_session, tmp_path):
+    """The driver died after Tune's snapshot recorded a trial's end but before the store got it."""
+    import pyarrow.parquet as pq
+
+    from raysweep.results import RunWriter
+
+    from .test_resume_refusals import _dead_pid
+
+    project, root = tmp_path / "project", tmp_path / "results"
+    path, log_dir = H.write_sweep(project, "repair", n=3, iters=4, sleep=0.01, checkpoint=False,
+                                  searcher="searchers.random(seed=4)")
+    run_sweep(load_sweep(str(path)), results_root=str(root), progress=False)
+    runs, trials, _ = H.store(root)
+    run_id, victim = runs.loc[0, "run"], trials.iloc[0]
+    # Make the store what the crash would have left: the victim still running at iteration 2 ...
+    for part in (root / "iterations").rglob("*.parquet"):
+        table = pq.read_table(part)
+        keep = [not (t == victim["trial_id"] and i > 2) for t, i in
+                zip(table["trial_id"].to_pylist(), table["training_iteration"].to_pylist(),
+                    strict=True)]
+        pq.write_table(table.filter(keep), part)
+    run_row = _no_nan(runs.iloc[0].drop(["stale", "sweep", "run"]).to_dict())
+    with RunWriter(str(root), sweep="repair", run_id=run_id) as writer:
+        trial_row = _no_nan(victim.drop(["sweep", "run", "updated_at"]).to_dict())
+        writer.add_trial({**trial_row, "status": "running", "ended_at": None, "iterations": 2})
+        # ... and the run row of a driver that died.
+        writer.write_run({**run_row, "status": "running", "ended_at": None,
+                          "driver_pid": _dead_pid()})
+    lines_before = len(H.read_log(log_dir))
+
+    summary = resume_run("repair", results_root=str(root), progress=False)
+
+    assert summary.status == "finished" and summary.counts["trials"] == 3
+    assert len(H.read_log(log_dir)) == lines_before  # nothing ran again
+    _, trials, iters = H.store(root)
+    repaired = trials.set_index("trial_id").loc[victim["trial_id"]]
+    assert repaired["status"] == "completed" and repaired["iterations"] == 4
+    mine = iters[iters["trial_id"] == victim["trial_id"]]
+    log = H.read_log(log_dir).set_index(["trial", "it"])["value"]
+    assert mine["training_iteration"].tolist() == [1, 2, 3, 4]
+    assert mine["loss"].tolist() == [log[(victim["ray_trial_id"], i)] for i in range(1, 5)]
+
+
+def _no_nan(row: dict) -> dict:
+    import pandas as pd
+
+    return {k: None if not isinstance(v, str | list | dict) and pd.isna(v) else v
+            for k, v in row.items()}

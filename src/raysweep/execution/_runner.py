@@ -238,11 +238,11 @@ def _summarise(loaded: LoadedSweep, run_id: str, root: str, store: ParquetResult
     errors = [clean_error(r.error) for r in results if r.error is not None]
     n_trials = counts.get("trials", 0)
     if interrupted:
-        status = "interrupted"
+        status = RunStatus.INTERRUPTED.value
     elif fit_error is not None or (n_trials > 0 and counts.get("errored", 0) == n_trials):
-        status = "failed"
+        status = RunStatus.FAILED.value
     else:
-        status = "finished"
+        status = RunStatus.FINISHED.value
     return RunSummary(
         sweep=sweep.name, run_id=run_id, status=status, metric=sweep.metric, mode=str(sweep.mode),
         counts=counts, best_value=best[0], best_config=best[1], best_trial_id=best[2],

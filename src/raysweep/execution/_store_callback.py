@@ -301,6 +301,9 @@ class ParquetResultsCallback(tune.Callback):
 
     def on_experiment_end(self, trials: list, **info: Any) -> None:
         self._trials_seen = trials
+        if not self._repaired:  # a restored run with nothing left to run takes no step
+            self._repaired = True
+            self._repair(trials)
         for row in self._held:  # Tune's final snapshot is taken before this hook
             self.writer.add_trial(row)
         self._held.clear()
