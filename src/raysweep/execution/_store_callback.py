@@ -37,6 +37,8 @@ from raysweep.results import (
 
 _INDEX = re.compile(r"_(\d+)$")
 _TRIAL_END_FLUSH_S = 0.5
+# At most one forced snapshot per second: events in between are held and covered by the next one.
+_SNAPSHOT_MIN_GAP_S = 1.0
 
 
 _ENDED = frozenset({TrialStatus.COMPLETED, TrialStatus.EARLY_STOPPED, TrialStatus.ERRORED})
@@ -114,6 +116,7 @@ class ParquetResultsCallback(tune.Callback):
         self._end_pending = False
         self._held: list[dict[str, Any]] = []
         self._n_snapshot = -1
+        self._last_snapshot = float("-inf")
         self._repaired = False
         self.snapshots = 0
         self.snapshot_seconds = 0.0
@@ -283,21 +286,31 @@ class ParquetResultsCallback(tune.Callback):
 
     def on_step_end(self, iteration: int, trials: list, **info: Any) -> None:
         self._trials_seen = trials
-        if self._controller is not None and (self._dirty or len(trials) != self._n_snapshot):
-            clock = time.perf_counter()
-            force_snapshot(self._controller)
-            self.snapshot_seconds += time.perf_counter() - clock
-            self.snapshots += 1
-            self._n_snapshot = len(trials)
-        self._dirty = False
-        for row in self._held:
-            self.writer.add_trial(row)
-        self._held.clear()
+        if self._dirty or len(trials) != self._n_snapshot:
+            self._snapshot_then_release(trials)
         if self._end_pending:
             self._end_pending = not self.writer.maybe_flush(min_interval_s=_TRIAL_END_FLUSH_S)
         else:
             self.writer.maybe_flush()
         self.writer.heartbeat()
+
+    def _snapshot_then_release(self, trials: list) -> None:
+        """Force Tune's snapshot (at most one per second), then hand the held rows to the writer.
+
+        Until the snapshot is taken, rows stay held: the next one covers their events too."""
+        if self._controller is not None:
+            if time.monotonic() - self._last_snapshot < _SNAPSHOT_MIN_GAP_S:
+                return
+            clock = time.perf_counter()
+            force_snapshot(self._controller)
+            self.snapshot_seconds += time.perf_counter() - clock
+            self.snapshots += 1
+            self._last_snapshot = time.monotonic()
+        self._n_snapshot = len(trials)
+        self._dirty = False
+        for row in self._held:
+            self.writer.add_trial(row)
+        self._held.clear()
 
     def on_experiment_end(self, trials: list, **info: Any) -> None:
         self._trials_seen = trials
