@@ -37,8 +37,11 @@ from raysweep.results import (
 
 _INDEX = re.compile(r"_(\d+)$")
 _TRIAL_END_FLUSH_S = 0.5
-# At most one forced snapshot per second: events in between are held and covered by the next one.
-_SNAPSHOT_MIN_GAP_S = 1.0
+# Shortest gap between two forced snapshots (events in between wait, held, for the next one). 0: a
+# snapshot at the end of every step with a trial event. A 1 s gap cut the cost from 59 to 10 ms per
+# trial but let a trial started, or ended, within that second of a crash run again, so exactness wins
+# (docs/benchmarks.md, "Forced experiment snapshots").
+_SNAPSHOT_MIN_GAP_S = 0.0
 
 
 _ENDED = frozenset({TrialStatus.COMPLETED, TrialStatus.EARLY_STOPPED, TrialStatus.ERRORED})
@@ -295,7 +298,7 @@ class ParquetResultsCallback(tune.Callback):
         self.writer.heartbeat()
 
     def _snapshot_then_release(self, trials: list) -> None:
-        """Force Tune's snapshot (at most one per second), then hand the held rows to the writer.
+        """Force Tune's snapshot (see ``_SNAPSHOT_MIN_GAP_S``), then hand the held rows to the writer.
 
         Until the snapshot is taken, rows stay held: the next one covers their events too."""
         if self._controller is not None:
