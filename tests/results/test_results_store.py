@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from raysweep import StorageError
+from raysweep import StorageError, SweepNotFoundError
 from raysweep import results as R
 
 from ._store import T0, run_record, write_run
@@ -100,8 +100,8 @@ def test_partition_pruning_reads_only_selected(tmp_path):
     runs = R.list_runs(root)
     assert list(runs["run"]) == ["r3", "r2", "r1"]  # newest first
     assert R.latest_run("a", root=root) == "r2"
-    with pytest.raises(StorageError, match="raysweep runs"):
-        R.latest_run("nope", root=root)
+    with pytest.raises(SweepNotFoundError, match="Did you mean 'a'.*raysweep runs"):
+        R.latest_run("A", root=root)
 
 
 def test_corrupt_and_truncated_files_are_skipped_with_a_warning(tmp_path):
@@ -142,18 +142,6 @@ def test_load_iterations_columns(tmp_path):
     assert list(iters.columns) == ["sweep", "run", "trial_id", "training_iteration", "score"]
 
 
-def test_stale_running_run(tmp_path):
-    writer = R.RunWriter(str(tmp_path), sweep="s", run_id="r")
-    writer.write_run(run_record("s", "r"))
-    assert not R.list_runs(str(tmp_path))["stale"].any()
-    path = tmp_path / "runs" / "sweep=s" / "run=r" / "run.parquet"
-    table = pq.read_table(path)
-    old = pa.array([datetime.now(UTC) - timedelta(minutes=5)], pa.timestamp("us", tz="UTC"))
-    table = table.set_column(table.schema.get_field_index("updated_at"), "updated_at", old)
-    pq.write_table(table, path)
-    assert R.list_runs(str(tmp_path))["stale"].tolist() == [True]
-
-
 def test_resolve_root(tmp_path, monkeypatch):
     monkeypatch.setenv("RAYSWEEP_RESULTS", str(tmp_path / "env"))
     assert R.resolve_root() == str(tmp_path / "env")
@@ -189,10 +177,6 @@ def test_empty_store_reads_as_empty_frames(tmp_path):
     assert "training_iteration" in R.load_iterations(str(tmp_path)).columns
 
 
-def test_metric_columns_and_strip_ansi():
-    result = {"loss": 1, "acc": 0.5, "flag": True, "name": "x", "nested": {"a": 2, "b": {"c": 3}},
-              "config": {"lr": 1}, "training_iteration": 3, "attempt": 7, "node_ip": "1.2.3.4"}
-    assert R.metric_columns(result) == {"loss": 1.0, "acc": 0.5, "nested/a": 2.0,
-                                        "nested/b/c": 3.0, "metric/attempt": 7.0}
+def test_strip_ansi_and_config_columns():
     assert R.strip_ansi("\x1b[31mboom\x1b[0m done") == "boom done"
     assert R.config_columns({"a": {"b": 1}, "c": (1, 2)}) == {"config.a.b": 1, "config.c": [1, 2]}

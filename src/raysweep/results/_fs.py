@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from raysweep._errors import StorageError, invalid_parameter
+from raysweep._errors import ConfigError, StorageError, invalid_parameter
 
 ENV_VAR = "RAYSWEEP_RESULTS"
 DEFAULT_ROOT = "./results"
@@ -85,7 +85,25 @@ def open_root(root: str | os.PathLike[str] | None = None) -> Root:
                 f"pyarrow said: {exc}",
             )
         ) from exc
-    return Root(uri=uri, fs=fs, base=base)
+    opened = Root(uri=uri, fs=fs, base=base)
+    if isinstance(fs, pafs.LocalFileSystem):  # one stat; remote roots are probed by their writer
+        _check_not_a_file(opened)
+    return opened
+
+
+def _check_not_a_file(root: Root) -> None:
+    """A root (or a dataset directory under it) that is a file is bad input: ``ConfigError``."""
+    for path in (root.base, *(root.path(d) for d in DATASETS)):
+        try:
+            kind = root.fs.get_file_info(path).type
+        except OSError:
+            return
+        if kind == pafs.FileType.File:
+            where = "" if path == root.base else f" ({path!r} under it)"
+            raise ConfigError(
+                f"The results root {root.uri!r} is a file, not a directory{where}. "
+                "Pass a directory with --results DIR (or $RAYSWEEP_RESULTS)."
+            )
 
 
 def ensure_dir(root: Root, path: str) -> None:

@@ -71,6 +71,8 @@ class RunWriter:
         self._write_run_row()
 
     def _write_run_row(self) -> None:
+        if self._run_record is None:
+            return
         self._last_heartbeat = time.monotonic()
         row = {**self._run_record, "updated_at": datetime.now(UTC)}
         row.setdefault("schema_version", _schema.SCHEMA_VERSION)
@@ -127,7 +129,9 @@ class RunWriter:
     def heartbeat(self) -> None:
         """Refresh the run row's ``updated_at`` (at most every 10 s): a live run keeps it fresh.
 
-        Readers report a ``running`` run whose heartbeat is older than 60 s as ``stale``.
+        Readers report a ``running`` run whose driver is gone as ``crashed`` (see
+        :func:`raysweep.results.driver_alive`: a dead pid on the driver's host, else a heartbeat
+        older than 60 s).
         """
         if self._run_record is not None and time.monotonic() - self._last_heartbeat >= _HEARTBEAT_S:
             self._write_run_row()
