@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 
 from raysweep._errors import StorageError, SweepNotFoundError, invalid_parameter
-from raysweep.results import _fs, _schema
+from raysweep.results import _fs, _scan, _schema
 from raysweep.results._liveness import driver_alive
 from raysweep.results._schema import RunStatus
 
@@ -30,21 +30,6 @@ def _as_list(value: str | Iterable[str] | None, param: str) -> list[str] | None:
     return items
 
 
-def _partitions(
-    root: _fs.Root, dataset: str, sweeps: list[str] | None, runs: list[str] | None
-) -> list[tuple[str, str]]:
-    """(sweep, run) pairs present for ``dataset``, filtered by the requested values."""
-    pairs = []
-    for name in sweeps or []:
-        _fs.check_name(name, "sweeps")
-    for sweep in sweeps if sweeps is not None else _fs.list_partitions(root, dataset, "sweep"):
-        parent = root.path(dataset, f"sweep={sweep}")
-        for run in _fs.list_partitions(root, dataset, "run", parent=parent):
-            if runs is None or run in runs:
-                pairs.append((sweep, run))
-    return pairs
-
-
 def read_dataset(
     root: str | None,
     dataset: str,
@@ -55,15 +40,18 @@ def read_dataset(
     """Read, de-duplicate and concatenate the selected partitions of one dataset as Arrow."""
     opened = _fs.open_root(root)
     sweeps, runs = _as_list(sweeps, "sweeps"), _as_list(runs, "runs")
+    for name in sweeps or []:
+        _fs.check_name(name, "sweeps")
+    for name in runs or []:
+        _fs.check_name(name, "runs")
     if columns is not None:
         keys, tiebreak = _schema.DEDUP[dataset]
         wanted = list(dict.fromkeys([*keys, *tiebreak, *columns]))
     else:
         wanted = None
     parts = []
-    for sweep, run in _partitions(opened, dataset, sweeps, runs):
-        files = _fs.list_files(opened, opened.partition(dataset, sweep, run))
-        table = _schema.unify(_fs.read_parquet(opened, path, wanted) for path in files)
+    for (sweep, run), fragments in _scan.discover(opened, dataset, sweeps, runs).items():
+        table = _schema.unify(_scan.read_fragment(opened, f, wanted) for f in fragments)
         if table is None or table.num_rows == 0:
             continue
         table = _schema.dedup(dataset, table)

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, get_type_hints
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -156,9 +157,43 @@ def conform(dataset: str, table: pa.Table) -> pa.Table:
     return table
 
 
+def supersede(table: pa.Table) -> pa.Table:
+    """Drop iteration rows that a later attempt of the same trial restarted over.
+
+    An attempt's start is the smallest ``training_iteration`` it reported. A row of attempt ``a``
+    at iteration ``i`` is superseded when some later attempt of the trial started at or before
+    ``i``: a trial's curve never mixes attempts (attempt 1 reached 7, attempt 2 restarted from a
+    checkpoint at 3 and reached 5: iterations 1-3 come from attempt 1, 4-5 from attempt 2).
+    """
+    names = ("trial_id", "attempt", "training_iteration")
+    if table.num_rows <= 1 or not all(n in table.column_names for n in names):
+        return table
+    rows = pd.DataFrame({
+        "trial_id": table.column("trial_id").to_pandas(),
+        "attempt": table.column("attempt").to_pandas().fillna(0),
+        "iteration": table.column("training_iteration").to_pandas(),
+    })
+    starts = rows.groupby(["trial_id", "attempt"], sort=False, as_index=False)["iteration"].min()
+    if not starts["trial_id"].duplicated().any():
+        return table  # one attempt per trial: nothing to supersede
+    starts = starts.sort_values(["trial_id", "attempt"], ascending=[True, False])
+    # The earliest start among the LATER attempts: a running minimum, shifted by one attempt.
+    later = starts.groupby("trial_id")["iteration"].cummin()
+    starts["cutoff"] = later.groupby(starts["trial_id"]).shift(1)
+    cut = rows.merge(starts[["trial_id", "attempt", "cutoff"]], on=["trial_id", "attempt"],
+                     how="left")["cutoff"]
+    keep = (cut.isna() | (rows["iteration"] < cut)).to_numpy()
+    return table.filter(pa.array(keep, type=pa.bool_()))
+
+
 def dedup(dataset: str, table: pa.Table) -> pa.Table:
-    """Keep one row per key of ``dataset``: the one with the greatest tiebreak columns."""
+    """Keep one row per key of ``dataset``: the one with the greatest tiebreak columns.
+
+    Iteration rows superseded by a later attempt (:func:`supersede`) are dropped first.
+    """
     keys, tiebreak = DEDUP[dataset]
+    if dataset == "iterations":
+        table = supersede(table)
     if table.num_rows <= 1:
         return table
     present = [c for c in tiebreak if c in table.column_names]

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from raysweep._errors import StorageError, invalid_parameter
-from raysweep.results import _fs, _schema
+from raysweep.results import _fs, _scan, _schema
 
 _MAX_BUFFERED_ROWS = 20_000
 _HEARTBEAT_S = 10.0
@@ -137,21 +137,27 @@ class RunWriter:
             self._write_run_row()
 
     def compact(self) -> None:
-        """Merge the run's trial and iteration files into one de-duplicated file per dataset."""
+        """Merge the run's trial and iteration files into one de-duplicated file per dataset.
+
+        The same rule as every read applies (``_schema.dedup``: one row per key, superseded
+        attempts dropped), so plain-Parquet readers agree with raysweep after compaction.
+        """
         for dataset in ("trials", "iterations"):
-            directory = self._dir(dataset)
-            files = _fs.list_files(self._root, directory)
-            if len(files) <= 1:
+            found = _scan.discover(self._root, dataset, [self.sweep], [self.run_id])
+            fragments = found.get((self.sweep, self.run_id), [])
+            if not fragments:
                 continue
-            tables = [_fs.read_parquet(self._root, path) for path in files]
-            readable = [path for path, table in zip(files, tables, strict=True) if table is not None]
+            tables = [_scan.read_fragment(self._root, f) for f in fragments]
+            readable = [f.path for f, table in zip(fragments, tables, strict=True) if table is not None]
             merged = _schema.unify(tables)
             if merged is None:
                 continue
-            merged = _schema.dedup(dataset, merged)
+            deduped = _schema.dedup(dataset, merged)
+            if len(fragments) <= 1 and deduped.num_rows == merged.num_rows:
+                continue  # one file, nothing superseded: already compact
             self._seq += 1
             name = f"data-{self._session}-{self._seq:06d}.parquet"
-            _fs.atomic_write(self._root, merged, directory, name)
+            _fs.atomic_write(self._root, deduped, self._dir(dataset), name)
             _fs.delete_files(self._root, readable)
 
     def close(self, compact: bool = True) -> None:
