@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from raysweep import StorageError, SweepNotFoundError
+from raysweep import ConfigError, StorageError, SweepNotFoundError
 from raysweep import results as R
 
 from ._store import T0, run_record, write_run
@@ -181,3 +181,17 @@ def test_empty_store_reads_as_empty_frames(tmp_path):
 def test_strip_ansi_and_config_columns():
     assert R.strip_ansi("\x1b[31mboom\x1b[0m done") == "boom done"
     assert R.config_columns({"a": {"b": 1}, "c": (1, 2)}) == {"config.a.b": 1, "config.c": [1, 2]}
+
+
+def test_a_file_as_results_root_is_bad_input_before_anything_is_written(tmp_path):
+    path = tmp_path / "results.txt"
+    path.write_text("x")
+    for root in (path, path / "sub"):
+        with pytest.raises(ConfigError, match="is a file, not a directory"):
+            R.RunWriter(str(root), sweep="s", run_id="r")  # what `raysweep run` opens first
+        with pytest.raises(ConfigError, match="is a file, not a directory"):
+            R.list_runs(str(root))
+    (tmp_path / "ok").mkdir()
+    (tmp_path / "ok" / "trials").write_text("x")
+    with pytest.raises(ConfigError, match="trials"):
+        R.load_trials(str(tmp_path / "ok"))

@@ -91,18 +91,22 @@ def open_root(root: str | os.PathLike[str] | None = None) -> Root:
 
 
 def _check_not_a_file(root: Root) -> None:
-    """A root (or a dataset directory under it) that is a file is bad input: ``ConfigError``."""
+    """A root (or a dataset directory under it, or a parent of it) that is a file is bad input."""
     for path in (root.base, *(root.path(d) for d in DATASETS)):
-        try:
-            kind = root.fs.get_file_info(path).type
-        except OSError:
-            return
-        if kind == pafs.FileType.File:
-            where = "" if path == root.base else f" ({path!r} under it)"
+        if root.fs.get_file_info(path).type == pafs.FileType.File:
+            where = "" if path == root.base else f" ({path!r} under it is a file)"
             raise ConfigError(
                 f"The results root {root.uri!r} is a file, not a directory{where}. "
                 "Pass a directory with --results DIR (or $RAYSWEEP_RESULTS)."
             )
+    parent = Path(root.base).parent
+    while parent != parent.parent and not parent.exists():
+        parent = parent.parent
+    if parent.is_file():
+        raise ConfigError(
+            f"The results root {root.uri!r} cannot be created: {str(parent)!r} is a file, not a "
+            "directory. Pass a directory with --results DIR (or $RAYSWEEP_RESULTS)."
+        )
 
 
 def ensure_dir(root: Root, path: str) -> None:
