@@ -7,6 +7,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -96,3 +97,11 @@ def test_v1_row_without_driver_columns_falls_back_to_the_heartbeat():
     assert R.driver_alive({"updated_at": now}, now=now)
     assert not R.driver_alive({"updated_at": None})
     assert not R.driver_alive({}, now=now)
+
+
+def test_missing_values_of_any_kind_fall_back_to_the_heartbeat():
+    now = datetime.now(UTC)
+    for missing in (None, float("nan"), pd.NA, pd.NaT):
+        row = {"driver_host": HERE, "driver_pid": missing, "updated_at": pd.Timestamp(now)}
+        assert R.driver_alive(row, now=now)
+        assert not R.driver_alive({**row, "updated_at": missing}, now=now)

@@ -11,7 +11,6 @@ A ``running`` run whose driver is not alive is reported as ``crashed``. Nothing 
 
 from __future__ import annotations
 
-import math
 import os
 import socket
 from collections.abc import Mapping
@@ -27,11 +26,11 @@ HEARTBEAT_TIMEOUT_S = 60.0
 
 def _value(row: Mapping[str, Any], key: str) -> Any:
     value = row.get(key)
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
+    try:
+        missing = value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):  # not a scalar
+        missing = False
+    return None if missing else value
 
 
 def _timestamp(value: Any) -> datetime | None:
