@@ -22,6 +22,7 @@ from ._store import T0
 LOG = [
     *[("a", 1, i, 1.0 * i) for i in range(1, 8)],    # attempt 1 reaches 7 ...
     *[("b", 1, i, 100.0 + i) for i in range(1, 4)],  # b: attempt 1 reaches 3
+    *[("c", 1, i, 50.0 + i) for i in range(1, 4)],    # c: never retried
     *[("a", 2, i, 20.0 * i) for i in (4, 5)],        # ... attempt 2 restarts from a checkpoint at 3
     *[("b", 2, i, 200.0 + i) for i in (1, 2)],       # b: attempt 2 restarts from scratch
     *[("b", 3, i, 300.0 + i) for i in (2,)],         # b: attempt 3 from a checkpoint at 1
@@ -70,9 +71,10 @@ def test_ground_truth_replay_is_the_documented_example():
     a = [(i, att) for t, i, att, _ in EXPECTED if t == "a"]
     assert a == [(1, 1), (2, 1), (3, 1), (4, 2), (5, 2)]  # not 6-7 from attempt 1
     assert [(i, att) for t, i, att, _ in EXPECTED if t == "b"] == [(1, 2), (2, 3)]
+    assert [(i, att) for t, i, att, _ in EXPECTED if t == "c"] == [(1, 1), (2, 1), (3, 1)]
 
 
-@pytest.mark.parametrize("cuts", [(), (10,), (5, 12, 14)])
+@pytest.mark.parametrize("cuts", [(), (10,), (5, 15, 17)])
 def test_every_reader_sees_each_iteration_once_from_the_right_attempt(tmp_path, cuts):
     root = str(tmp_path)
     writers = _write(root, LOG, cuts)

@@ -13,7 +13,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, get_type_hints
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -168,22 +167,31 @@ def supersede(table: pa.Table) -> pa.Table:
     names = ("trial_id", "attempt", "training_iteration")
     if table.num_rows <= 1 or not all(n in table.column_names for n in names):
         return table
-    rows = pd.DataFrame({
-        "trial_id": table.column("trial_id").to_pandas(),
-        "attempt": table.column("attempt").to_pandas().fillna(0),
-        "iteration": table.column("training_iteration").to_pandas(),
-    })
-    starts = rows.groupby(["trial_id", "attempt"], sort=False, as_index=False)["iteration"].min()
+    attempt = pc.fill_null(table.column("attempt"), 0)
+    bounds = pc.min_max(attempt)
+    if bounds["min"].as_py() == bounds["max"].as_py():
+        return table  # one attempt number in the whole partition: nothing to supersede
+    rows = pa.table({"trial_id": table.column("trial_id"), "attempt": attempt,
+                     "iteration": table.column("training_iteration"),
+                     "__row": pa.array(range(table.num_rows), type=_I)})
+    starts = rows.group_by(["trial_id", "attempt"], use_threads=False).aggregate(
+        [("iteration", "min")]).to_pandas()
     if not starts["trial_id"].duplicated().any():
-        return table  # one attempt per trial: nothing to supersede
+        return table  # one attempt per trial
     starts = starts.sort_values(["trial_id", "attempt"], ascending=[True, False])
     # The earliest start among the LATER attempts: a running minimum, shifted by one attempt.
-    later = starts.groupby("trial_id")["iteration"].cummin()
+    later = starts.groupby("trial_id")["iteration_min"].cummin()
     starts["cutoff"] = later.groupby(starts["trial_id"]).shift(1)
-    cut = rows.merge(starts[["trial_id", "attempt", "cutoff"]], on=["trial_id", "attempt"],
-                     how="left")["cutoff"]
-    keep = (cut.isna() | (rows["iteration"] < cut)).to_numpy()
-    return table.filter(pa.array(keep, type=pa.bool_()))
+    starts = starts.dropna(subset=["cutoff"])
+    cutoffs = pa.table({
+        "trial_id": pa.array(starts["trial_id"].tolist(), type=rows["trial_id"].type),
+        "attempt": pa.array(starts["attempt"].tolist(), type=rows["attempt"].type),
+        "cutoff": pa.array(starts["cutoff"].astype("int64").tolist(), type=rows["iteration"].type),
+    })
+    joined = rows.join(cutoffs, keys=["trial_id", "attempt"], join_type="inner", use_threads=False)
+    dropped = joined.filter(pc.greater_equal(joined["iteration"], joined["cutoff"]))["__row"]
+    keep = pc.invert(pc.is_in(rows["__row"], value_set=dropped.combine_chunks()))
+    return table.filter(keep)
 
 
 def dedup(dataset: str, table: pa.Table) -> pa.Table:
