@@ -24,7 +24,8 @@ def s3_root(monkeypatch):
                        ("AWS_DEFAULT_REGION", "us-east-1"), ("AWS_EC2_METADATA_DISABLED", "true")):
         monkeypatch.setenv(key, value)
     endpoint = f"http://127.0.0.1:{port}"
-    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(Bucket="raysweep-results")
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    s3.create_bucket(Bucket="raysweep-results")
     try:
         yield f"s3://raysweep-results/store?endpoint_override=127.0.0.1:{port}&scheme=http&region=us-east-1"
     finally:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import warnings
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
 from raysweep import ConfigError, StorageError, SweepNotFoundError
 from raysweep import results as R
 
-from ._store import T0, run_record, write_run
+from ._store import T0, write_run
 
 
 def test_round_trip_columns_and_types(tmp_path):
@@ -101,7 +99,7 @@ def test_partition_pruning_reads_only_selected(tmp_path):
     runs = R.list_runs(root)
     assert list(runs["run"]) == ["r3", "r2", "r1"]  # newest first
     assert R.latest_run("a", root=root) == "r2"
-    with pytest.raises(SweepNotFoundError, match="Did you mean 'a'.*raysweep runs"):
+    with pytest.raises(SweepNotFoundError, match=r"Did you mean 'a'.*raysweep runs"):
         R.latest_run("A", root=root)
 
 
