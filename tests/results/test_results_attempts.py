@@ -29,13 +29,20 @@ LOG = [
 ]
 
 
-def _replay(log):
+def _drivers(log, cuts: tuple[int, ...]) -> list[int]:
+    """Which driver (writer) reported each log entry: a new one at each cut (crash, then resume)."""
+    return [sum(1 for c in cuts if c <= n) for n in range(len(log))]
+
+
+def _replay(log, cuts: tuple[int, ...] = ()):
+    """The trainables' final curves: a new attempt, or a trial's first report through a new
+    driver (a resume restarts it from its checkpoint), discards every later iteration."""
     curves: dict[str, dict[int, tuple[int, float]]] = {}
-    started: set[tuple[str, int]] = set()
-    for trial, attempt, iteration, value in log:
+    started: set[tuple[str, int, int]] = set()
+    for (trial, attempt, iteration, value), driver in zip(log, _drivers(log, cuts), strict=True):
         curve = curves.setdefault(trial, {})
-        if (trial, attempt) not in started:  # a new attempt starts here
-            started.add((trial, attempt))
+        if (trial, attempt, driver) not in started:
+            started.add((trial, attempt, driver))
             for i in [i for i in curve if i >= iteration]:
                 del curve[i]
         curve[iteration] = (attempt, value)
@@ -44,18 +51,19 @@ def _replay(log):
 
 def _write(root: str, log, cuts: tuple[int, ...]) -> list[R.RunWriter]:
     """Write ``log`` through a new writer (a new driver: crash, then resume) at each cut."""
-    writers, writer = [], None
-    for n, (trial, attempt, iteration, value) in enumerate(log):
-        if writer is None or n in cuts:
-            if writer is not None:
-                writer.flush()  # the old driver got this far, then died
-            writer = R.RunWriter(root, sweep="s", run_id="r", flush_interval_s=60)
-            writers.append(writer)
-        writer.add_iteration({"trial_id": trial, "attempt": attempt, "training_iteration": iteration,
-                              "timestamp": T0 + timedelta(seconds=n), "loss": value})
+    writers: list[R.RunWriter] = []
+    for n, ((trial, attempt, iteration, value), driver) in enumerate(
+            zip(log, _drivers(log, cuts), strict=True)):
+        if driver == len(writers):
+            if writers:
+                writers[-1].flush()  # the old driver got this far, then died
+            writers.append(R.RunWriter(root, sweep="s", run_id="r", flush_interval_s=60))
+        writers[-1].add_iteration({"trial_id": trial, "attempt": attempt,
+                                   "training_iteration": iteration,
+                                   "timestamp": T0 + timedelta(seconds=n), "loss": value})
         if n % 3 == 0:
-            writer.flush()
-    writer.flush()
+            writers[-1].flush()
+    writers[-1].flush()
     return writers
 
 
@@ -74,22 +82,40 @@ def test_ground_truth_replay_is_the_documented_example():
     assert [(i, att) for t, i, att, _ in EXPECTED if t == "c"] == [(1, 1), (2, 1), (3, 1)]
 
 
-@pytest.mark.parametrize("cuts", [(), (10,), (5, 15, 17)])
-def test_every_reader_sees_each_iteration_once_from_the_right_attempt(tmp_path, cuts):
+def _check_every_reader(tmp_path, log, cuts):
     root = str(tmp_path)
-    writers = _write(root, LOG, cuts)
-    assert _view(R.load_iterations(root)) == EXPECTED  # live: many part files, several writers
+    expected = _replay(log, cuts)
+    writers = _write(root, log, cuts)
+    assert _view(R.load_iterations(root)) == expected  # live: many part files, several writers
     writers[-1].close()  # the run ends: compaction applies the same rule physically
-    assert _view(R.load_iterations(root)) == EXPECTED
+    assert _view(R.load_iterations(root)) == expected
     files = list((tmp_path / "iterations").rglob("*.parquet"))
     assert len(files) == 1
     raw_pandas = pd.read_parquet(f"{root}/iterations")
-    assert _view(raw_pandas) == EXPECTED
+    assert _view(raw_pandas) == expected
     raw_polars = pl.read_parquet(f"{root}/iterations/**/*.parquet", hive_partitioning=True)
-    assert _view(raw_polars.to_pandas()) == EXPECTED
+    assert _view(raw_polars.to_pandas()) == expected
     raw_duck = duckdb.sql(f"SELECT * FROM read_parquet('{root}/iterations/*/*/*.parquet', "
                           "hive_partitioning = true)").df()
-    assert _view(raw_duck) == EXPECTED
+    assert _view(raw_duck) == expected
+    return expected
+
+
+@pytest.mark.parametrize("cuts", [(), (10,), (5, 15, 17)])
+def test_every_reader_sees_each_iteration_once_from_the_right_attempt(tmp_path, cuts):
+    # Cuts here fall where no trial restarts: a new driver changes nothing in the curves.
+    assert _check_every_reader(tmp_path, LOG, cuts) == EXPECTED
+
+
+def test_a_resume_supersedes_even_when_the_trial_keeps_its_attempt_number(tmp_path):
+    # Driver 1: trial a reaches 7, trial d ends at 2. Driver 1 dies; driver 2 (resume) restores a
+    # from its checkpoint at 3 with the SAME attempt number (a driver crash is no trial failure).
+    log = [*[("a", 1, i, 1.0 * i) for i in range(1, 8)], ("d", 1, 1, 9.0), ("d", 1, 2, 8.0),
+           ("a", 1, 4, 40.0), ("a", 1, 5, 50.0)]
+    expected = _check_every_reader(tmp_path, log, cuts=(9,))
+    assert [(t, i, v) for t, i, _, v in expected] == [
+        ("a", 1, 1.0), ("a", 2, 2.0), ("a", 3, 3.0), ("a", 4, 40.0), ("a", 5, 50.0),
+        ("d", 1, 9.0), ("d", 2, 8.0)]
 
 
 def test_single_attempt_trials_are_untouched(tmp_path):

@@ -44,7 +44,8 @@ class RunWriter:
         self.run_id = _fs.check_name(run_id, "run_id")
         self.flush_interval_s = float(flush_interval_s)
         self._root = _fs.open_root(root)
-        self._session = f"{time.time_ns() // 1_000_000:013d}-{uuid.uuid4().hex[:6]}"
+        # Sorts by creation time (ns): readers order a resumed driver's rows after the crashed one's.
+        self._session = f"{time.time_ns():019d}-{uuid.uuid4().hex[:6]}"
         self._seq = 0
         self._trials: dict[str, dict[str, Any]] = {}
         self._iterations: dict[tuple[str, int], dict[str, Any]] = {}
@@ -88,9 +89,13 @@ class RunWriter:
         self._maybe_flush_on_size()
 
     def add_iteration(self, row: Mapping[str, Any]) -> None:
-        """Buffer an iteration row keyed by ``(trial_id, training_iteration)``; the last one wins."""
+        """Buffer an iteration row keyed by ``(trial_id, training_iteration)``; the last one wins.
+
+        The row is stamped with this writer's ``writer_id`` (creation time in ns + random suffix).
+        """
         self._check_open()
-        self._iterations[(row["trial_id"], int(row["training_iteration"]))] = dict(row)
+        row = {**row, "writer_id": self._session}  # orders attempts across resumes
+        self._iterations[(row["trial_id"], int(row["training_iteration"]))] = row
         self._maybe_flush_on_size()
 
     def _maybe_flush_on_size(self) -> None:
