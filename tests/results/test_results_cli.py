@@ -140,9 +140,12 @@ def test_runs_marks_crashed_runs_and_hints_resume(tmp_path):
     writer.write_run({**run_record("e", "rc"), "driver_host": socket.gethostname(),
                       "driver_pid": dead.pid})
     write_run(str(tmp_path), "mf", "r1")
+    interrupted = R.RunWriter(str(tmp_path), sweep="mf", run_id="ri")
+    interrupted.write_run({**run_record("mf", "ri"), "status": "interrupted"})
     out = CliRunner().invoke(raysweep, ["runs", "--results", str(tmp_path)])
+    assert "Run ri was interrupted: continue it with `raysweep resume ri`" in out.output
     assert out.exit_code == 0 and "crashed" in out.output
-    assert "rc is crashed: continue it with `raysweep resume rc`" in out.output
+    assert "Run rc crashed (its driver is gone): continue it with `raysweep resume rc`" in out.output
     assert "resume r1" not in out.output
     show = CliRunner().invoke(raysweep, ["show", "rc", "--results", str(tmp_path)])
     assert "raysweep resume rc" in show.output and "yet" not in show.output

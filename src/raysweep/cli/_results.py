@@ -29,6 +29,7 @@ _COUNT_LABELS = (("completed", "done"), ("early_stopped", "stopped"), ("errored"
                  ("cancelled", "cancelled"), ("running", "running"))
 #: Runs that can be continued with `raysweep resume`.
 _RESUMABLE = (RunStatus.CRASHED, RunStatus.INTERRUPTED)
+_VERB = {RunStatus.CRASHED: "crashed (its driver is gone)", RunStatus.INTERRUPTED: "was interrupted"}
 _STYLE = {**RUN_STATUS_STYLE, RunStatus.CRASHED.value: "bold red"}
 
 
@@ -78,7 +79,7 @@ def runs_cmd(sweeps: tuple[str, ...], results: str | None) -> None:
         )
     console.print(table)
     for _, row in frame[frame["status"].isin(_RESUMABLE)].iterrows():
-        console.print(Text(f"{row['run']} is {row['status']}: continue it with "
+        console.print(Text(f"Run {row['run']} {_VERB[row['status']]}: continue it with "
                            f"`raysweep resume {row['run']}`"))
 
 
@@ -145,7 +146,8 @@ def show_cmd(target: str, k: int, errors: bool, results: str | None) -> None:
         console.print(f"No trial has reported a finite {run.get('metric')}"
                       + (" yet." if live else f"; the run is {run.get('status')}."))
     if run.get("status") in _RESUMABLE:
-        console.print(f"The run is {run['status']}: continue it with `raysweep resume {run['run']}`.")
+        console.print(Text(f"Run {run['run']} {_VERB[run['status']]}: continue it with "
+                           f"`raysweep resume {run['run']}`"))
 
 
 @click.command("best")
