@@ -87,6 +87,8 @@ def _check_every_reader(tmp_path, log, cuts):
     expected = _replay(log, cuts)
     writers = _write(root, log, cuts)
     assert _view(R.load_iterations(root)) == expected  # live: many part files, several writers
+    projected = R.load_iterations(root, columns=["loss", "attempt"])  # reads the dedup columns too
+    assert _view(projected) == expected
     writers[-1].close()  # the run ends: compaction applies the same rule physically
     assert _view(R.load_iterations(root)) == expected
     files = list((tmp_path / "iterations").rglob("*.parquet"))

@@ -45,8 +45,7 @@ def read_dataset(
     for name in runs or []:
         _fs.check_name(name, "runs")
     if columns is not None:
-        keys, tiebreak = _schema.DEDUP[dataset]
-        wanted = list(dict.fromkeys([*keys, *tiebreak, *columns]))
+        wanted = list(dict.fromkeys([*_schema.DEDUP_COLUMNS[dataset], *columns]))
     else:
         wanted = None
     parts = []

@@ -77,6 +77,12 @@ DEDUP = {
     "trials": (("trial_id",), ("updated_at",)),
     "iterations": (("trial_id", "training_iteration"), ("attempt", "timestamp")),
 }
+# Every column the de-duplication of a dataset reads (a projected read must include them).
+DEDUP_COLUMNS = {
+    "runs": ("updated_at",),
+    "trials": ("trial_id", "updated_at"),
+    "iterations": ("trial_id", "training_iteration", "attempt", "timestamp", "writer_id"),
+}
 FIXED = {"runs": RUN_COLUMNS, "trials": TRIAL_COLUMNS, "iterations": ITERATION_COLUMNS}
 # Free-form columns: the prefix decides the type (None: inferred from the values).
 _FREE_TYPES = {"trials": {"config.": None, "last.": _F}, "iterations": {"": _F}, "runs": {"": None}}
