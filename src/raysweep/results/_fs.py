@@ -18,10 +18,10 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from raysweep._errors import ConfigError, StorageError, invalid_parameter
+from raysweep.results._schema import FIXED
 
 ENV_VAR = "RAYSWEEP_RESULTS"
 DEFAULT_ROOT = "./results"
-DATASETS = ("runs", "trials", "iterations")
 
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -92,7 +92,7 @@ def open_root(root: str | os.PathLike[str] | None = None) -> Root:
 
 def _check_not_a_file(root: Root) -> None:
     """A root (or a dataset directory under it, or a parent of it) that is a file is bad input."""
-    for path in (root.base, *(root.path(d) for d in DATASETS)):
+    for path in (root.base, *(root.path(d) for d in FIXED)):
         if root.fs.get_file_info(path).type == pafs.FileType.File:
             where = "" if path == root.base else f" ({path!r} under it is a file)"
             raise ConfigError(
