@@ -59,7 +59,7 @@ def test_band_skips_groups_without_a_common_range():
 def test_paired_comparison_distinguishes_clearly_different_sweeps():
     comp = Comparison.from_frames(*frames(*_seeded("good", 6, 0.0, 0.5),
                                           *_seeded("bad", 6, 10.0, 0.5, rng_seed=1)))
-    res = paired_comparison(comp, "good", "bad", "trial_seconds", n_boot=1000)
+    res = paired_comparison(comp, "good", "bad", "compute_seconds", n_boot=1000)
     assert res.paired and res.n_a == res.n_b == 6
     assert res.p_value == pytest.approx(2 / 2**6)
     assert res.diff < 0 and res.ci_high < 0

@@ -12,7 +12,7 @@ from rich.table import Table
 
 __all__ = ["compare_cmd", "report_cmd"]
 
-_AXES = ("trials", "iterations", "trial_seconds", "wall_seconds")
+_AXES = ("trials", "iterations", "compute_seconds", "wall_seconds")
 _LEVELS = (0.95, 0.99)
 
 
@@ -28,7 +28,7 @@ def _selection_options(func):
                      help="Direction of --metric when the runs do not optimise it."),
         click.option("--top-k", type=click.IntRange(min=1), default=10, show_default=True,
                      help="How many top configurations to overlap."),
-        click.option("--axis", type=click.Choice(_AXES), default="trial_seconds",
+        click.option("--axis", type=click.Choice(_AXES), default="compute_seconds",
                      show_default=True, help="Budget axis of the equal-compute comparison."),
         click.option("--seed", type=int, default=0, show_default=True,
                      help="Seed of the bootstrap."),
@@ -98,12 +98,13 @@ def _config(config: dict) -> str:
 def _runs_table(summary: pd.DataFrame, metric: str, mode: str) -> Table:
     table = Table(title=f"Runs ({metric}, {mode})")
     for name in ("run", "searcher", "scheduler", "trials (ok/stop/err/cancel)", f"best {metric}",
-                 "best config", "trial s", "iterations", "wall s"):
+                 "best config", "compute s", "trial life s", "iterations", "wall s"):
         table.add_column(name, justify="left" if name in ("run", "best config") else "right")
     for r in summary.itertuples(index=False):
         counts = f"{r.n_trials} ({r.completed}/{r.early_stopped}/{r.errored}/{r.cancelled})"
         table.add_row(r.label, _fmt(r.searcher), _fmt(r.scheduler), counts, _fmt(r.best_value),
-                      _config(r.best_config), _fmt(r.trial_seconds), _fmt(r.iterations),
+                      _config(r.best_config), _fmt(r.compute_seconds), _fmt(r.trial_seconds),
+                      _fmt(r.iterations),
                       _fmt(r.wall_seconds))
     return table
 
@@ -114,7 +115,7 @@ def _cost_table(summary: pd.DataFrame, targets: pd.Series) -> Table:
     table.add_column("run")
     for level in targets.index:
         pct = f"{level * 100:g}"
-        for axis in ("trials", "iterations", "trial s", "wall s"):
+        for axis in ("trials", "iterations", "compute s", "wall s"):
             table.add_column(f"{axis} to {pct}%", justify="right")
     for r in summary.to_dict("records"):
         cells = [r["label"]]

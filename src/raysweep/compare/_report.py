@@ -43,7 +43,7 @@ def render_report(
     title: str | None = None,
     levels: Sequence[float] = (0.95, 0.99),
     top_k: int = 10,
-    axis: str = "trial_seconds",
+    axis: str = "compute_seconds",
     n_boot: int = 1000,
     seed: int = 0,
 ) -> str:
@@ -116,7 +116,7 @@ def _focus(comp: Comparison) -> tuple[float, float] | None:
     values = values[np.isfinite(values)]
     if values.size == 0:
         return None
-    best = values.max() if comp.mode == "max" else values.min()
+    best = float(comp.objective.best(values.tolist()))  # type: ignore[arg-type]
     ref = float(np.median(values))
     pad = 0.1 * abs(ref - best) or 0.1 * abs(best) or 1.0
     return (min(best, ref) - pad, max(best, ref) + pad)

@@ -50,7 +50,7 @@ def bootstrap_median_band(
 
 def seed_bands(
     comp: Comparison,
-    axis: str = "trial_seconds",
+    axis: str = "compute_seconds",
     *,
     ci: float = 0.9,
     n_boot: int = 1000,
@@ -129,7 +129,7 @@ def paired_comparison(
     comp: Comparison,
     a: str,
     b: str,
-    axis: str = "trial_seconds",
+    axis: str = "compute_seconds",
     *,
     ci: float = 0.95,
     n_boot: int = 2000,
@@ -182,7 +182,7 @@ def _median(values: np.ndarray) -> float:
     return float(np.median(finite)) if finite.size else float("nan")
 
 
-def compare_groups(comp: Comparison, axis: str = "trial_seconds", **kwargs) -> pd.DataFrame:
+def compare_groups(comp: Comparison, axis: str = "compute_seconds", **kwargs) -> pd.DataFrame:
     """:func:`paired_comparison` for every pair of groups (display order), one row each."""
     rows = [
         paired_comparison(comp, a, b, axis, **kwargs).as_dict()
