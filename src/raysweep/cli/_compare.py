@@ -147,8 +147,9 @@ def _overlap_table(overlap: pd.DataFrame) -> Table:
 
 
 def _tests_table(tests: pd.DataFrame, axis: str) -> Table:
-    table = Table(title=f"Equal-compute comparison ({axis}; 95% bootstrap interval)")
-    for name in ("a", "b", "budget", "runs", "paired", "median a", "median b", "diff",
+    table = Table(title=f"Equal-compute comparison ({axis}; diff of means, 95% bootstrap "
+                        "interval, permutation p)")
+    for name in ("a", "b", "budget", "runs", "paired", "mean a", "mean b", "diff",
                  "interval", "p", "verdict"):
         table.add_column(name, justify="left" if name in ("a", "b", "verdict") else "right")
     for r in tests.itertuples(index=False):
@@ -161,6 +162,6 @@ def _tests_table(tests: pd.DataFrame, axis: str) -> Table:
         else:
             verdict = "not distinguishable"
         table.add_row(r.a, r.b, _fmt(r.budget), f"{r.n_a} vs {r.n_b}", _fmt(bool(r.paired)),
-                      _fmt(r.median_a), _fmt(r.median_b), _fmt(r.diff),
+                      _fmt(r.mean_a), _fmt(r.mean_b), _fmt(r.diff),
                       f"[{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]", _fmt(r.p_value), verdict)
     return table

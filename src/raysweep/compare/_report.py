@@ -143,9 +143,11 @@ def _target_note(targets: pd.Series) -> str:
 
 def _tests_note(axis: str) -> str:
     return (f"Each pair of sweeps at the largest {axis.replace('_', ' ')} budget every run reached. "
-            "diff = median(a - b) per seed when both share seeds, else median(a) - median(b); "
-            "95 % bootstrap interval; permutation p-value. Needs at least two runs (seeds) per "
-            "sweep (use --all-runs).")
+            "One statistic throughout: diff = mean(a) - mean(b) (the mean per-seed difference "
+            "when both sweeps share seeds); its 95 % percentile-bootstrap interval "
+            "(scipy.stats.bootstrap) and two-sided permutation p-value "
+            "(scipy.stats.permutation_test: sign flips when paired, label shuffles otherwise). "
+            "Needs at least two runs (seeds) per sweep (use --all-runs).")
 
 
 def _summary_view(summary: pd.DataFrame, levels: Sequence[float]) -> pd.DataFrame:
@@ -165,7 +167,7 @@ def _cost_view(summary: pd.DataFrame, levels: Sequence[float]) -> pd.DataFrame:
 
 
 def _tests_view(tests: pd.DataFrame) -> pd.DataFrame:
-    return tests[["a", "b", "axis", "budget", "n_a", "n_b", "paired", "median_a", "median_b",
+    return tests[["a", "b", "axis", "budget", "n_a", "n_b", "paired", "mean_a", "mean_b",
                   "diff", "ci_low", "ci_high", "p_value", "distinguishable", "better"]]
 
 
