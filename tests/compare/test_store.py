@@ -111,3 +111,19 @@ def test_registered_commands_exit_with_config_status(store):
     assert result.exit_code == 2
     ok = CliRunner().invoke(raysweep, ["compare", "grid", "tpe", "--results", store])
     assert ok.exit_code == 0 and "Equal-compute comparison" in ok.output
+
+
+def test_cli_compare_piped_is_as_wide_as_the_other_commands(store):
+    # a real pipe, no terminal and no COLUMNS: the tables must not be squeezed to 80 columns
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    code = "from raysweep.cli import raysweep; raysweep()"
+    out = subprocess.run([sys.executable, "-c", code, "compare", "grid", "tpe", "--results",
+                          store, "--all-runs"], capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "searcher" in out.stdout and "searc…" not in out.stdout
+    assert '{"lr": 0.01, "opt": "sgd"}' in out.stdout  # the best config on one line
+    assert max(len(line) for line in out.stdout.splitlines()) > 80

@@ -7,8 +7,9 @@ import json
 import click
 import numpy as np
 import pandas as pd
-from rich.console import Console
 from rich.table import Table
+
+from raysweep.cli._options import stdout_console
 
 __all__ = ["compare_cmd", "report_cmd"]
 
@@ -52,7 +53,7 @@ def compare_cmd(targets, results_root, all_runs, metric, mode, top_k, axis, seed
     from raysweep import compare
 
     comp = _load(targets, results_root, all_runs, metric, mode)
-    console = Console()
+    console = stdout_console()  # wide when piped, like list/runs/show
     summary = compare.run_summary(comp, _LEVELS)
     targets_ = compare.target_values(comp, _LEVELS)
     console.print(_runs_table(summary, comp.metric, comp.mode))
