@@ -79,7 +79,7 @@ def report_cmd(targets, results_root, all_runs, metric, mode, top_k, axis, seed,
     click.echo(f"Wrote {path} ({len(comp.labels)} runs, metric {comp.metric}, {comp.mode}).")
 
 
-def _fmt(value) -> str:
+def _fmt(value: object) -> str:
     if value is None:
         return "-"
     if isinstance(value, float | np.floating):
@@ -112,7 +112,9 @@ def _runs_table(summary: pd.DataFrame, metric: str, mode: str) -> Table:
 
 def _cost_table(summary: pd.DataFrame, targets: pd.Series) -> Table:
     levels = ", ".join(f"{lv:.0%} = {tv:.4g}" for lv, tv in targets.items())
-    table = Table(title=f"Cost to reach the targets ({levels})")
+    table = Table(title=f"Cost to reach the targets ({levels})",
+                  caption="The 95% target closes 95% of the gap from the median trial to the best "
+                          "trial of all compared runs (docs/compare.md, Targets).")
     table.add_column("run")
     for level in targets.index:
         pct = f"{level * 100:g}"

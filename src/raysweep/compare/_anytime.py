@@ -143,7 +143,9 @@ def _trial_steps(comp: Comparison, run: str) -> pd.DataFrame:
     )
 
 
-def _iteration_steps(comp: Comparison, run: str, started_at, axis: str) -> pd.DataFrame:
+def _iteration_steps(
+    comp: Comparison, run: str, started_at: pd.Timestamp, axis: str
+) -> pd.DataFrame:
     its = comp.iterations
     if its.empty or comp.metric not in its:
         return pd.DataFrame({"x": pd.Series(dtype=float), "value": pd.Series(dtype=float)})

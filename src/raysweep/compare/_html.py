@@ -96,11 +96,11 @@ def page(title: str, sections: Sequence[str], footer: str) -> str:
     )
 
 
-def _cell(value, *, clip: str | None = None) -> str:
+def _cell(value: object, *, clip: str | None = None) -> str:
     if isinstance(value, float | np.floating):
-        return "<td>–</td>" if np.isnan(value) else f"<td>{value:.5g}</td>"
+        return "<td>\u2013</td>" if np.isnan(value) else f"<td>{value:.5g}</td>"
     if value is None or (not isinstance(value, str | bool | dict) and pd.isna(value)):
-        return "<td>–</td>"
+        return "<td>\u2013</td>"
     text = html.escape(str(value))
     if clip is not None:  # cut to the column's width; the full text on hover
         return f"<td class='text'><div class='{clip}' title=\"{text}\">{text}</div></td>"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -115,7 +116,7 @@ def _focus(comp: Comparison) -> tuple[float, float] | None:
     return (min(best, ref) - pad, max(best, ref) + pad)
 
 
-def write_report(comp: Comparison, path: str | Path, **kwargs) -> Path:
+def write_report(comp: Comparison, path: str | Path, **kwargs: Any) -> Path:
     """Render the report (see :func:`render_report` for options) and write it to ``path``."""
     path = Path(path)
     try:
@@ -186,7 +187,7 @@ def _tests_view(tests: pd.DataFrame) -> pd.DataFrame:
 
 
 def _num(value: float) -> str:
-    return "–" if value is None or np.isnan(value) else f"{value:.5g}"
+    return "\u2013" if value is None or np.isnan(value) else f"{value:.5g}"
 
 
 def _config_text(config: dict) -> str:

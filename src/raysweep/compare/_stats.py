@@ -12,7 +12,9 @@ The resampling is scipy's: ``scipy.stats.bootstrap`` (percentile intervals) and
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -192,7 +194,9 @@ def _mean(values: np.ndarray) -> float:
     return float(np.mean(finite)) if finite.size else float("nan")
 
 
-def compare_groups(comp: Comparison, axis: str = "compute_seconds", **kwargs) -> pd.DataFrame:
+def compare_groups(
+    comp: Comparison, axis: str = "compute_seconds", **kwargs: Any
+) -> pd.DataFrame:
     """:func:`paired_comparison` for every pair of groups (display order), one row each."""
     rows = [
         paired_comparison(comp, a, b, axis, **kwargs).as_dict()
@@ -206,13 +210,17 @@ def _mean_diff(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
     return np.mean(a, axis=axis) - np.mean(b, axis=axis)
 
 
-def _difference(va, vb, *, paired, ci, n_boot, rng) -> tuple[float, float, float, float]:
+def _difference(
+    va: np.ndarray, vb: np.ndarray, *, paired: bool, ci: float, n_boot: int,
+    rng: np.random.Generator,
+) -> tuple[float, float, float, float]:
     """(difference of means, bootstrap interval low, high, permutation p) of ``va - vb``."""
     nan = float("nan")
     if paired:
         d = va - vb
         samples: tuple[np.ndarray, ...] = (d[np.isfinite(d)],)
-        statistic, kind = np.mean, "samples"  # one sample: the permutation test flips signs
+        statistic: Callable[..., Any] = np.mean
+        kind = "samples"  # one sample: the permutation test flips signs
     else:
         samples = (va[np.isfinite(va)], vb[np.isfinite(vb)])
         statistic, kind = _mean_diff, "independent"  # label shuffles
