@@ -104,13 +104,13 @@ def seed_bands(
 class GroupComparison:
     """Whether group ``a``'s best is distinguishable from group ``b``'s at equal compute.
 
-    One statistic throughout: ``diff`` is the mean of ``a - b`` at ``budget`` on ``axis``
-    (paired: the mean of the per-seed differences, which equals ``mean_a - mean_b``; unpaired:
-    ``mean_a - mean_b``); ``[ci_low, ci_high]`` is the percentile-bootstrap interval of that same
-    statistic (``scipy.stats.bootstrap``) and ``p_value`` the two-sided permutation test of it
-    (``scipy.stats.permutation_test``: sign flips when paired, label shuffles otherwise).
-    ``distinguishable`` is True when both
-    sides have at least two runs, the interval excludes 0 and ``p_value <= 1 - ci``; ``better``
+    One statistic throughout: ``diff`` is the difference of means of ``a - b`` at ``budget`` on
+    ``axis`` (paired: the mean of the per-seed differences, which is ``mean_a - mean_b`` when every
+    run has a value; unpaired: ``mean_a - mean_b``); ``[ci_low, ci_high]`` is the
+    percentile-bootstrap interval of that same statistic (``scipy.stats.bootstrap``) and
+    ``p_value`` the two-sided permutation test of it (``scipy.stats.permutation_test``: sign flips
+    when paired, label shuffles otherwise). ``distinguishable`` is True when both sides have at
+    least two runs, the interval excludes 0 and ``p_value <= 1 - ci``; ``better``
     then names the better group under the comparison's mode, else is None. With ``ci=0.95`` the
     exact permutation test needs at least 6 paired seeds, or 4 runs per side unpaired, before it
     can reach p <= 0.05: fewer seeds are never called distinguishable.
