@@ -51,7 +51,7 @@ EXPECTED = {
         "topk_ranges", "write_report",
     ],
     "raysweep.execution": [
-        "EXIT_CODES", "RunSummary", "new_run_id", "run_sweep",
+        "EXIT_CODES", "RunSummary", "new_run_id", "resume_run", "run_sweep",
     ],
     "raysweep.workloads": [
         "ArimaFitError", "digits_epochs", "fit_arima", "load_digits_split", "load_series",
