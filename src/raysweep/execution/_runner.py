@@ -17,13 +17,15 @@ from rich.console import Console
 
 from raysweep._errors import ExecutionError
 from raysweep.execution._convert import make_scheduler, make_search
+from raysweep.execution._guard import NonFiniteGuard, guard_trainable
 from raysweep.execution._interrupt import InterruptStopper, interrupt_guard
 from raysweep.execution._progress import ProgressCallback
+from raysweep.execution._quiet import route_ray_logs
 from raysweep.execution._ray import check_fits, ray_runtime
 from raysweep.execution._record import build_run_record
 from raysweep.execution._store_callback import ParquetResultsCallback
 from raysweep.execution._summary import RunSummary
-from raysweep.execution._text import clean_error
+from raysweep.execution._text import clean_error, error_groups, error_of, explain_fit_error
 from raysweep.results import RunWriter, resolve_root
 from raysweep.searchers import GridSearch
 from raysweep.sweep import LoadedSweep, Sweep, load_sweep
@@ -66,6 +68,8 @@ def run_sweep(
     # The results root is checked (its partitions created) before Ray starts: a bad root fails in
     # milliseconds, not after Ray's start-up.
     writer = RunWriter(root, sweep=sweep.name, run_id=run_id) if write_results else None
+    if live:  # ray.init takes seconds: say so rather than leave the terminal blank
+        console.print("[dim]Starting Ray...[/]")
     with ray_runtime(address, num_cpus, num_gpus, pythonpath=_project_paths(loaded)):
         cluster = check_fits(sweep.resources)
         _pickle_sweep_modules_by_value(sweep)
@@ -80,7 +84,9 @@ def _fit(loaded: LoadedSweep, run_id: str, root: str, cluster: dict[str, float],
     store = _open_store(writer, loaded, run_id, record) if writer is not None else None
     ray_storage = f"{root.rstrip('/')}/_ray/{sweep.name}"
     param_space, search_alg = make_search(sweep)
-    progress = ProgressCallback(sweep.n_trials, sweep.metric, sweep.mode, console, live=live)
+    progress = ProgressCallback(sweep.n_trials, sweep.metric, sweep.mode, console, live=live,
+                                asha_max_t=sweep.asha.max_t if sweep.asha else None)
+    ray_dir = f"{ray_storage}/{run_id}"
 
     def notify(signum):
         console.print("[yellow]Stopping the sweep; results so far are kept. "
@@ -89,13 +95,16 @@ def _fit(loaded: LoadedSweep, run_id: str, root: str, cluster: dict[str, float],
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")  # with verbose=0: no tables, our progress bar only
     clock = time.monotonic()
     fit_error: BaseException | None = None
-    with interrupt_guard(notify) as interrupted, progress:
+    with interrupt_guard(notify) as interrupted, progress, route_ray_logs(ray_dir, console) as logs:
         tuner = tune.Tuner(
-            tune.with_resources(sweep.trainable, dict(sweep.resources)),
+            # guard_trainable/NonFiniteGuard: a NaN or inf sweep metric errors its trial (_guard.py)
+            tune.with_resources(guard_trainable(sweep.trainable, sweep.metric),
+                                dict(sweep.resources)),
             param_space=param_space,
             tune_config=tune.TuneConfig(
                 metric=sweep.metric, mode=sweep.mode, search_alg=search_alg,
-                scheduler=make_scheduler(sweep), num_samples=_num_samples(sweep),
+                scheduler=NonFiniteGuard(make_scheduler(sweep), sweep.metric),
+                num_samples=_num_samples(sweep),
                 time_budget_s=sweep.time_budget_s, reuse_actors=True,
                 trial_dirname_creator=lambda trial: trial.trial_id,
             ),
@@ -115,21 +124,23 @@ def _fit(loaded: LoadedSweep, run_id: str, root: str, cluster: dict[str, float],
             fit_error, grid = exc, None
     elapsed = time.monotonic() - clock
     summary = _summarise(loaded, run_id, root, store, progress, grid, interrupted.is_set(),
-                         fit_error, elapsed, ray_dir=f"{ray_storage}/{run_id}")
+                         fit_error, elapsed, ray_dir=ray_dir, log_path=logs.destination)
     if writer is not None:
         writer.write_run({**record, **store.summary(), "status": summary.status,
                           "ended_at": datetime.now(UTC)})
         writer.close()
     if fit_error is not None:
         raise ExecutionError(
-            f"Sweep {sweep.name!r} (run {run_id}) stopped: {clean_error(fit_error)}"
+            f"Sweep {sweep.name!r} (run {run_id}) stopped: "
+            f"{explain_fit_error(fit_error, sweep.metric)}"
         ) from fit_error
     return summary
 
 
 def _summarise(loaded: LoadedSweep, run_id: str, root: str, store: ParquetResultsCallback | None,
                progress: ProgressCallback, grid: tune.ResultGrid | None, interrupted: bool,
-               fit_error: BaseException | None, elapsed: float, ray_dir: str) -> RunSummary:
+               fit_error: BaseException | None, elapsed: float, ray_dir: str,
+               log_path: str | None = None) -> RunSummary:
     """The run's final status, counts and best trial (from the store when it is on)."""
     sweep = loaded.sweep
     if store is not None:
@@ -138,10 +149,12 @@ def _summarise(loaded: LoadedSweep, run_id: str, root: str, store: ParquetResult
         counts = {k[2:]: int(v) for k, v in info.items() if k.startswith("n_")}
         best = (info.get("best_value"), info.get("best_config"), info.get("best_trial_id"))
     else:
-        counts = {"trials": progress.done + progress.errored, "completed": progress.done,
-                  "errored": progress.errored}
+        counts = {"trials": progress.ended, "completed": progress.done,
+                  "early_stopped": progress.early_stopped, "errored": progress.errored}
         best = (progress.best, None, None)
     errors = [] if grid is None else [clean_error(r.error) for r in grid if r.error is not None]
+    groups = [] if grid is None else error_groups(error_of(r.error) for r in grid
+                                                  if r.error is not None)
     n_trials = counts.get("trials", 0)
     if interrupted:
         status = "interrupted"
@@ -153,7 +166,7 @@ def _summarise(loaded: LoadedSweep, run_id: str, root: str, store: ParquetResult
         sweep=sweep.name, run_id=run_id, status=status, metric=sweep.metric, mode=sweep.mode,
         counts=counts, best_value=best[0], best_config=best[1], best_trial_id=best[2],
         elapsed_s=elapsed, results_root=root if store is not None else None,
-        ray_dir=ray_dir, errors=errors,
+        ray_dir=ray_dir, errors=errors, error_groups=groups, log_path=log_path,
     )
 
 
