@@ -6,6 +6,8 @@ Adding or removing a public name is a deliberate change: update the expected lis
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import importlib
 import subprocess
 import sys
@@ -90,9 +92,32 @@ def test_exported_callables_have_docstrings(module_name):
     module = importlib.import_module(module_name)
     undocumented = [
         name for name in module.__all__
-        if callable(getattr(module, name)) and not (getattr(module, name).__doc__ or "").strip()
+        if callable(getattr(module, name)) and not _has_own_docstring(getattr(module, name))
     ]
     assert undocumented == []
+
+
+def _has_own_docstring(obj: object) -> bool:
+    """A docstring someone wrote: not empty, not dataclass's generated signature, not Enum's default."""
+    doc = (getattr(obj, "__doc__", None) or "").strip()
+    if not doc:
+        return False
+    if isinstance(obj, type) and dataclasses.is_dataclass(obj) and doc.startswith(f"{obj.__name__}("):
+        return False
+    return not (isinstance(obj, type) and issubclass(obj, enum.Enum) and doc == "An enumeration.")
+
+
+def test_the_docstring_check_rejects_generated_docstrings():
+    @dataclasses.dataclass
+    class Plain:
+        x: int
+
+    class Colour(enum.Enum):
+        RED = 1
+
+    assert not _has_own_docstring(Plain)
+    assert not _has_own_docstring(Colour)
+    assert _has_own_docstring(_has_own_docstring)
 
 
 def test_top_level_re_exports_are_the_same_objects():

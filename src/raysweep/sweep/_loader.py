@@ -10,6 +10,7 @@ import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 from raysweep._errors import ConfigError, RaysweepError, SweepNotFoundError
 from raysweep.sweep._sweep import Sweep
@@ -89,7 +90,7 @@ def _sweep_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.glob("*.py") if not p.name.startswith("_"))
 
 
-def _import(path: Path, module_name: str):
+def _import(path: Path, module_name: str) -> ModuleType:
     if MODULE_PREFIX not in sys.modules:
         package = importlib.util.module_from_spec(
             importlib.machinery.ModuleSpec(MODULE_PREFIX, None, is_package=True)
@@ -97,6 +98,10 @@ def _import(path: Path, module_name: str):
         package.__path__ = []
         sys.modules[MODULE_PREFIX] = package
     spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise SweepNotFoundError(
+            f"Cannot import {str(path)!r} as a Python module: a sweep module is a '.py' file."
+        )
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     try:

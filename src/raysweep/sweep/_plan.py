@@ -23,6 +23,8 @@ class Dimension:
 
 @dataclass(frozen=True)
 class Plan:
+    """What a sweep will run: trial count, searcher, scheduler, resources and how many trials fit at once."""
+
     sweep: str
     searcher: str
     searcher_params: dict
