@@ -36,8 +36,9 @@ EXPECTED = {
     ],
     # Layers above the core (storage, comparison, execution, workloads).
     "raysweep.results": [
-        "MODES", "RUN_STATUSES", "SCHEMA_VERSION", "TRIAL_STATUSES", "Objective",
-        "ResultsWarning", "RunStatus", "RunWriter", "TrialStatus",
+        "MODES", "RESERVED_COLUMNS", "RUN_STATUSES", "SCHEMA_VERSION", "TRIAL_STATUSES",
+        "IterationRow", "Objective", "ResultsWarning", "RunRow", "RunStatus", "RunWriter",
+        "TrialRow", "TrialStatus",
         "best_config", "best_trial", "config_columns", "latest_run", "list_runs",
         "load_iterations", "load_trials", "metric_columns", "resolve_root", "runs_overview",
         "stable_trial_id", "strip_ansi", "top_trials",
@@ -50,7 +51,7 @@ EXPECTED = {
         "topk_ranges", "write_report",
     ],
     "raysweep.execution": [
-        "EXIT_CODES", "RunSummary", "new_run_id", "run_sweep",
+        "EXIT_CODES", "RunSummary", "new_run_id", "resume_run", "run_sweep",
     ],
     "raysweep.workloads": [
         "ArimaFitError", "digits_epochs", "fit_arima", "load_digits_split", "load_series",

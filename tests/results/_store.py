@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from raysweep.results import RunWriter, stable_trial_id
+from raysweep.results import SCHEMA_VERSION, RunWriter, stable_trial_id
 from raysweep.results._records import config_columns
 from raysweep.results._schema import to_json
 
@@ -28,7 +28,7 @@ def run_record(sweep: str, run: str, *, status: str = "running", mode: str = "ma
         "seed": 0,
         "space_json": to_json({"lr": {"loguniform": [1e-4, 1e-1]}}),
         "git_dirty": None,
-        "schema_version": 1,
+        "schema_version": SCHEMA_VERSION,
     }
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
+import socket
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,6 +71,11 @@ def build_run_record(loaded: LoadedSweep, run_id: str, started_at: datetime,
         "description": sweep.description,
         "tags": json.dumps(sweep.tags, sort_keys=True),
         "schema_version": SCHEMA_VERSION,
+        # Who writes this run: a reader sees a dead pid on this host (or a stale heartbeat
+        # elsewhere) as a crashed driver; `raysweep resume` refuses a run whose driver is alive.
+        "driver_host": socket.gethostname(),
+        "driver_pid": os.getpid(),
+        "resumes": 0,
     }
 
 

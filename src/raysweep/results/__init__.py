@@ -16,7 +16,9 @@ from raysweep.results._records import (
     strip_ansi,
 )
 from raysweep.results._objective import MODES, Objective
+from raysweep.results._rows import IterationRow, RunRow, TrialRow
 from raysweep.results._schema import (
+    RESERVED_COLUMNS,
     RUN_STATUSES,
     SCHEMA_VERSION,
     TRIAL_STATUSES,
@@ -28,13 +30,17 @@ from raysweep.results._writer import RunWriter
 
 __all__ = [
     "MODES",
+    "RESERVED_COLUMNS",
     "RUN_STATUSES",
     "SCHEMA_VERSION",
     "TRIAL_STATUSES",
+    "IterationRow",
     "Objective",
     "ResultsWarning",
+    "RunRow",
     "RunStatus",
     "RunWriter",
+    "TrialRow",
     "TrialStatus",
     "best_config",
     "best_trial",

@@ -73,6 +73,8 @@ def read_dataset(
         table = table.add_column(0, "sweep", pa.array([sweep] * n, pa.string()))
         parts.append(table)
     merged = _schema.unify(parts)
+    if merged is not None and columns is None:
+        merged = _schema.conform(dataset, merged)
     if merged is not None and columns is not None:
         keep = ["sweep", "run", *_schema.DEDUP[dataset][0], *columns]
         merged = merged.select([c for c in dict.fromkeys(keep) if c in merged.column_names])

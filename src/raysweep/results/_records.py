@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from raysweep._errors import StorageError, invalid_parameter
-from raysweep.results._schema import ITERATION_COLUMNS, as_number, to_json
+from raysweep.results._schema import RESERVED_COLUMNS, as_number, to_json
 
 # Bookkeeping keys Ray Tune adds to every result; not metrics.
 RAY_RESULT_KEYS = frozenset(
@@ -35,7 +35,6 @@ RAY_RESULT_KEYS = frozenset(
         "time_this_iter_s",
     }
 )
-_RESERVED = frozenset({"sweep", "run", "attempt", *ITERATION_COLUMNS})
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 
 
@@ -79,7 +78,7 @@ def metric_columns(result: Mapping[str, Any], prefix: str = "") -> dict[str, flo
             continue
         number = as_number(value)
         if number is not None:
-            out[f"metric/{name}" if name in _RESERVED else name] = number
+            out[f"metric/{name}" if name in RESERVED_COLUMNS else name] = number
     return out
 
 

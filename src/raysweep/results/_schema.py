@@ -10,12 +10,15 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from datetime import datetime
+from typing import Any, get_type_hints
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-SCHEMA_VERSION = 1
+from raysweep.results._rows import IterationRow, RunRow, TrialRow
+
+SCHEMA_VERSION = 2
 PARTITION_KEYS = ("sweep", "run")
 
 _TS = pa.timestamp("us", tz="UTC")
@@ -24,79 +27,24 @@ _I = pa.int64()
 _F = pa.float64()
 _B = pa.bool_()
 
-RUN_COLUMNS: dict[str, pa.DataType] = {
-    "status": _S,
-    "started_at": _TS,
-    "ended_at": _TS,
-    "searcher": _S,
-    "searcher_params": _S,
-    "scheduler": _S,
-    "scheduler_params": _S,
-    "metric": _S,
-    "mode": _S,
-    "num_samples": _I,
-    "seed": _I,
-    "space_json": _S,
-    "sweep_path": _S,
-    "sweep_sha256": _S,
-    "git_commit": _S,
-    "git_dirty": _B,
-    "raysweep_version": _S,
-    "ray_version": _S,
-    "python_version": _S,
-    "cluster_resources": _S,
-    "resources_per_trial": _S,
-    "max_concurrent": _I,
-    "time_budget_s": _F,
-    "max_failures": _I,
-    "description": _S,
-    "tags": _S,
-    "schema_version": _I,
-    "n_trials": _I,
-    "n_completed": _I,
-    "n_early_stopped": _I,
-    "n_errored": _I,
-    "n_cancelled": _I,
-    "best_value": _F,
-    "best_trial_id": _S,
-    "best_config": _S,
-    "updated_at": _TS,
-}
+_ARROW: dict[type, pa.DataType] = {str: _S, int: _I, float: _F, bool: _B, datetime: _TS}
 
-TRIAL_COLUMNS: dict[str, pa.DataType] = {
-    "trial_id": _S,
-    "ray_trial_id": _S,
-    "trial_index": _I,
-    "status": _S,
-    "config_json": _S,
-    "metric": _S,
-    "metric_last": _F,
-    "metric_best": _F,
-    "iterations": _I,
-    "attempts": _I,
-    "stopped_by_scheduler": _B,
-    "error_type": _S,
-    "error_message": _S,
-    "error_traceback": _S,
-    "node_id": _S,
-    "hostname": _S,
-    "started_at": _TS,
-    "ended_at": _TS,
-    "trial_seconds": _F,
-    "updated_at": _TS,
-}
 
-ITERATION_COLUMNS: dict[str, pa.DataType] = {
-    "trial_id": _S,
-    "attempt": _I,
-    "training_iteration": _I,
-    "time_total_s": _F,
-    "time_this_iter_s": _F,
-    "timestamp": _TS,
-    "node_id": _S,
-    "hostname": _S,
-}
+def _columns(row_type: type) -> dict[str, pa.DataType]:
+    """Column name -> Arrow type, from a row ``TypedDict`` (partition keys excluded)."""
+    return {
+        name: _ARROW[annotation]
+        for name, annotation in get_type_hints(row_type).items()
+        if name not in PARTITION_KEYS
+    }
 
+
+RUN_COLUMNS: dict[str, pa.DataType] = _columns(RunRow)
+TRIAL_COLUMNS: dict[str, pa.DataType] = _columns(TrialRow)
+ITERATION_COLUMNS: dict[str, pa.DataType] = _columns(IterationRow)
+#: Store column names a user metric may not shadow (a metric named so is stored as
+#: ``metric/<name>``): the partition keys and every fixed column of the iterations dataset.
+RESERVED_COLUMNS: frozenset[str] = frozenset({*PARTITION_KEYS, *ITERATION_COLUMNS})
 
 
 class TrialStatus(enum.StrEnum):
@@ -198,6 +146,14 @@ def unify(tables: Iterable[pa.Table]) -> pa.Table | None:
             table = table.set_column(idx, name, pc.cast(table.column(name), _S))
         fixed.append(table)
     return pa.concat_tables(fixed, promote_options="permissive")
+
+
+def conform(dataset: str, table: pa.Table) -> pa.Table:
+    """Add every fixed column ``table`` lacks as nulls of its type (older schema versions)."""
+    for name, dtype in FIXED[dataset].items():
+        if name not in table.column_names:
+            table = table.append_column(name, pa.nulls(table.num_rows, type=dtype))
+    return table
 
 
 def dedup(dataset: str, table: pa.Table) -> pa.Table:

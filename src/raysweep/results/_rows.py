@@ -1,0 +1,109 @@
+"""Row types of the three datasets: THE definition of the fixed columns.
+
+``_schema`` derives the Arrow column dicts (``RUN_COLUMNS``, ``TRIAL_COLUMNS``,
+``ITERATION_COLUMNS``) from these ``TypedDict`` annotations, so a column is added in one place.
+``sweep`` and ``run`` are hive partition keys: they appear in every row a reader returns but live
+only in directory names, never inside the files. Free-form columns (``config.<path>``,
+``last.<metric>`` on trials; one float column per reported metric on iterations) come on top and
+are not part of these types.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TypedDict
+
+
+class RunRow(TypedDict, total=False):
+    """One launch of one sweep (``runs`` dataset)."""
+
+    sweep: str
+    run: str
+    status: str
+    started_at: datetime
+    ended_at: datetime
+    searcher: str
+    searcher_params: str
+    scheduler: str
+    scheduler_params: str
+    metric: str
+    mode: str
+    num_samples: int
+    seed: int
+    space_json: str
+    sweep_path: str
+    sweep_sha256: str
+    git_commit: str
+    git_dirty: bool
+    raysweep_version: str
+    ray_version: str
+    python_version: str
+    cluster_resources: str
+    resources_per_trial: str
+    max_concurrent: int
+    time_budget_s: float
+    max_failures: int
+    description: str
+    tags: str
+    schema_version: int
+    n_trials: int
+    n_completed: int
+    n_early_stopped: int
+    n_errored: int
+    n_cancelled: int
+    best_value: float
+    best_trial_id: str
+    best_config: str
+    updated_at: datetime
+    # schema v2: who drives the run (crash detection, resume) and where it came from
+    driver_host: str
+    driver_pid: int
+    resumes: int
+    job_id: str
+    submitted_from: str
+    warm_start_runs: str
+    n_warm_start: int
+
+
+class TrialRow(TypedDict, total=False):
+    """One trial (``trials`` dataset); the latest version per ``trial_id`` wins."""
+
+    sweep: str
+    run: str
+    trial_id: str
+    ray_trial_id: str
+    trial_index: int
+    status: str
+    config_json: str
+    metric: str
+    metric_last: float
+    metric_best: float
+    iterations: int
+    attempts: int
+    stopped_by_scheduler: bool
+    error_type: str
+    error_message: str
+    error_traceback: str
+    node_id: str
+    node_ip: str
+    hostname: str
+    started_at: datetime
+    ended_at: datetime
+    trial_seconds: float
+    updated_at: datetime
+
+
+class IterationRow(TypedDict, total=False):
+    """One reported result (``iterations`` dataset), keyed by ``(trial_id, training_iteration)``."""
+
+    sweep: str
+    run: str
+    trial_id: str
+    attempt: int
+    training_iteration: int
+    time_total_s: float
+    time_this_iter_s: float
+    timestamp: datetime
+    node_id: str
+    node_ip: str
+    hostname: str
