@@ -26,7 +26,9 @@ def summary_panel(summary: RunSummary) -> Panel:
     best = "-" if summary.best_value is None else f"{summary.best_value:.6g}"
     lines = [
         f"status      [{RUN_STATUS_STYLE[summary.status]}]{summary.status}[/]  "
-        f"({summary.elapsed_s:.1f} s)",
+        f"({summary.elapsed_s:.1f} s"
+        + ("" if summary.trial_lifetimes_s is None
+           else f"; trial lifetimes summed {summary.trial_lifetimes_s:.1f} s") + ")",
         f"trials      {total}" + (f"  ({shown})" if shown else ""),
         f"best        {summary.mode} {summary.metric} = {best}"
         + (f"  (trial {summary.best_trial_id})" if summary.best_trial_id else ""),

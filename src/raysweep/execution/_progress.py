@@ -24,6 +24,9 @@ class ProgressCallback(tune.Callback):
         self.running = self.done = self.early_stopped = self.errored = 0
         self.started_any = False
         self._stopped: dict[str, int] = {}  # trial id -> iterations, for trials Tune marked done
+        self._alive_since: dict[str, float] = {}
+        #: Seconds summed over the lifetimes (start to end) of the trials that ended in this launch.
+        self.trial_lifetimes_s = 0.0
         self.best: float | None = None
         self.started = time.monotonic()
         self._progress = Progress(
@@ -45,6 +48,7 @@ class ProgressCallback(tune.Callback):
     def on_trial_start(self, iteration, trials, trial, **info) -> None:
         self.running += 1
         self.started_any = True
+        self._alive_since[trial.trial_id] = time.monotonic()
         self._refresh()
 
     def on_trial_result(self, iteration, trials, trial, result, **info) -> None:
@@ -57,6 +61,7 @@ class ProgressCallback(tune.Callback):
 
     def on_trial_complete(self, iteration, trials, trial, **info) -> None:
         self.running = max(0, self.running - 1)
+        self._lifetime_ends(trial)
         stopped_at = self._stopped.pop(trial.trial_id, None)
         if stopped_at is not None and self.asha_max_t is not None and stopped_at < self.asha_max_t:
             self.early_stopped += 1
@@ -66,6 +71,7 @@ class ProgressCallback(tune.Callback):
 
     def on_trial_error(self, iteration, trials, trial, **info) -> None:
         self.running, self.errored = max(0, self.running - 1), self.errored + 1
+        self._lifetime_ends(trial)
         self._refresh()
 
     def __getstate__(self) -> dict:
@@ -76,6 +82,11 @@ class ProgressCallback(tune.Callback):
         self.__dict__.update(state)
         self._progress = Progress(disable=True)
         self._task = self._progress.add_task("trials", total=None, status="")
+
+    def _lifetime_ends(self, trial) -> None:
+        since = self._alive_since.pop(trial.trial_id, None)
+        if since is not None:
+            self.trial_lifetimes_s += time.monotonic() - since
 
     @property
     def ended(self) -> int:

@@ -261,6 +261,7 @@ def _summarise(loaded: LoadedSweep, run_id: str, root: str, store: ParquetResult
         counts=counts, best_value=best[0], best_config=best[1], best_trial_id=best[2],
         elapsed_s=elapsed, results_root=root if store is not None else None,
         ray_dir=ray_dir, errors=errors, error_groups=groups, log_path=log_path,
+        trial_lifetimes_s=progress.trial_lifetimes_s,
     )
 
 

@@ -32,6 +32,9 @@ class RunSummary:
     error_groups: list[dict[str, Any]] = field(default_factory=list)
     #: Where Ray's tracebacks and the workers' stderr went during the run (None: not routed).
     log_path: str | None = None
+    #: Seconds summed over the lifetimes of the trials that ended in this launch (not compute time:
+    #: a trial's lifetime includes waiting for its worker and its checkpoints).
+    trial_lifetimes_s: float | None = None
 
     @property
     def exit_code(self) -> int:
