@@ -36,12 +36,12 @@ EXPECTED = {
     ],
     # Layers above the core (storage, comparison, execution, workloads).
     "raysweep.results": [
-        "MODES", "RESERVED_COLUMNS", "RUN_STATUSES", "SCHEMA_VERSION", "TRIAL_STATUSES",
-        "IterationRow", "Objective", "ResultsWarning", "RunRow", "RunStatus", "RunWriter",
-        "TrialRow", "TrialStatus",
-        "best_config", "best_trial", "config_columns", "latest_run", "list_runs",
-        "load_iterations", "load_trials", "metric_columns", "resolve_root", "runs_overview",
-        "stable_trial_id", "strip_ansi", "top_trials",
+        "HEARTBEAT_TIMEOUT_S", "MODES", "RESERVED_COLUMNS", "RUN_STATUSES", "SCHEMA_VERSION",
+        "TRIAL_STATUSES", "IterationRow", "Objective", "ResultsWarning", "RunRow", "RunStatus",
+        "RunWriter", "TrialRow", "TrialStatus", "best_config", "best_trial", "config_columns",
+        "driver_alive", "error_groups", "latest_run", "list_runs", "load_iterations", "load_trials",
+        "resolve_root", "resolve_run", "runs_overview", "stable_trial_id", "strip_ansi",
+        "top_trials",
     ],
     "raysweep.compare": [
         "AXES", "Comparison", "GroupComparison", "anytime_best", "best_params", "best_trials",
