@@ -20,7 +20,7 @@ import ray.cloudpickle
 from ray import tune
 from rich.console import Console
 
-from raysweep._errors import ExecutionError
+from raysweep._errors import ExecutionError, RaysweepError
 from raysweep.execution._convert import make_scheduler, make_search
 from raysweep.execution._guard import NonFiniteGuard, guard_trainable
 from raysweep.execution._interrupt import interrupt_guard
@@ -31,7 +31,8 @@ from raysweep.execution._record import build_run_record
 from raysweep.execution._store_callback import ParquetResultsCallback
 from raysweep.execution._summary import RunSummary
 from raysweep.execution._text import clean_error, error_groups, error_of, explain_fit_error
-from raysweep.results import RunStatus, RunWriter, resolve_root
+from raysweep.results import RunStatus, RunWriter, load_trials, resolve_root
+from raysweep.results import error_groups as group_stored_errors
 from raysweep.searchers import GridSearch
 from raysweep.sweep import LoadedSweep, Sweep, load_sweep
 from raysweep.sweep._loader import MODULE_PREFIX
@@ -248,7 +249,8 @@ def _summarise(loaded: LoadedSweep, run_id: str, root: str, store: ParquetResult
         best = (progress.best, None, None)
     results = [] if grid is None else [grid[i] for i in range(len(grid))]
     errors = [clean_error(r.error) for r in results if r.error is not None]
-    groups = error_groups(error_of(r.error) for r in results if r.error is not None)
+    groups = (_stored_error_groups(root, sweep.name, run_id) if store is not None else None) or \
+        error_groups(error_of(r.error) for r in results if r.error is not None)
     n_trials = counts.get("trials", 0)
     if interrupted:
         status = "interrupted"
@@ -263,6 +265,16 @@ def _summarise(loaded: LoadedSweep, run_id: str, root: str, store: ParquetResult
         ray_dir=ray_dir, errors=errors, error_groups=groups, log_path=log_path,
         trial_lifetimes_s=progress.trial_lifetimes_s,
     )
+
+
+def _stored_error_groups(root: str, sweep: str, run_id: str) -> list[dict[str, Any]] | None:
+    """The run's distinct errors as ``raysweep show RUN --errors`` groups them (None: unreadable)."""
+    try:
+        frame = group_stored_errors(load_trials(root, sweeps=sweep, runs=run_id))
+    except RaysweepError:
+        return None
+    return [{"error_type": r.error_type or "", "error_message": r.error_message or "",
+             "n_trials": int(r.n_trials)} for r in frame.itertuples()]
 
 
 def _open_store(writer: RunWriter, launch: Launch,
