@@ -45,13 +45,14 @@ class ProgressCallback(tune.Callback):
         self._refresh()
         self._progress.stop()
 
-    def on_trial_start(self, iteration, trials, trial, **info) -> None:
+    def on_trial_start(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         self.running += 1
         self.started_any = True
         self._alive_since[trial.trial_id] = time.monotonic()
         self._refresh()
 
-    def on_trial_result(self, iteration, trials, trial, result, **info) -> None:
+    def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict,
+                        **info: Any) -> None:
         if result.get("done"):  # set by the scheduler (or a stopper): early unless at ASHA's max_t
             self._stopped[trial.trial_id] = int(result.get("training_iteration", 0))
         value = result.get(self.metric)
@@ -59,7 +60,7 @@ class ProgressCallback(tune.Callback):
             self.best = float(value)
             self._refresh()
 
-    def on_trial_complete(self, iteration, trials, trial, **info) -> None:
+    def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         self.running = max(0, self.running - 1)
         self._lifetime_ends(trial)
         stopped_at = self._stopped.pop(trial.trial_id, None)
@@ -69,7 +70,7 @@ class ProgressCallback(tune.Callback):
             self.done += 1
         self._refresh()
 
-    def on_trial_error(self, iteration, trials, trial, **info) -> None:
+    def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         self.running, self.errored = max(0, self.running - 1), self.errored + 1
         self._lifetime_ends(trial)
         self._refresh()
@@ -83,7 +84,7 @@ class ProgressCallback(tune.Callback):
         self._progress = Progress(disable=True)
         self._task = self._progress.add_task("trials", total=None, status="")
 
-    def _lifetime_ends(self, trial) -> None:
+    def _lifetime_ends(self, trial: Any) -> None:
         since = self._alive_since.pop(trial.trial_id, None)
         if since is not None:
             self.trial_lifetimes_s += time.monotonic() - since

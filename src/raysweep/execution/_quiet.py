@@ -19,7 +19,7 @@ import logging
 import os
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,7 +119,7 @@ def route_ray_logs(ray_dir: str, console: Console) -> Iterator[LogRoute]:
             _publish(local, destination)
 
 
-def _route_worker_stderr(route: LogRoute):
+def _route_worker_stderr(route: LogRoute) -> Callable[[], None]:
     """Worker stderr and raylet messages to the log; stdout (users' prints) untouched.
 
     Ray prints forwarded worker output through ``ray._private.worker.print_worker_logs`` (looked up at

@@ -8,6 +8,7 @@ import socket
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 import ray
 
@@ -41,7 +42,7 @@ def ray_runtime(address: str | None = None, num_cpus: int | None = None,
             [*pythonpath, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
         )
     check_reachable(address)
-    kwargs = {"num_cpus": num_cpus, "num_gpus": num_gpus} if address is None else {}
+    kwargs: dict[str, Any] = {"num_cpus": num_cpus, "num_gpus": num_gpus} if address is None else {}
     try:
         ray.init(address=address or "local", include_dashboard=False,
                  logging_level=logging.ERROR,
@@ -113,7 +114,7 @@ def check_fits(resources: Mapping[str, float]) -> dict[str, float]:
     need = {_RAY_KEYS.get(k, k): float(v) for k, v in resources.items() if v > 0}
     nodes = [n["Resources"] for n in ray.nodes() if n.get("Alive")]
     if not any(all(node.get(k, 0) >= v for k, v in need.items()) for node in nodes):
-        largest = max(nodes, key=lambda n: n.get("CPU", 0), default={})
+        largest: dict[str, float] = max(nodes, key=lambda n: n.get("CPU", 0), default={})
         have = {k: largest.get(k, 0.0) for k in need}
         raise ClusterError(
             f"No node can run a trial: each trial needs {need}, the largest node has {have}. "

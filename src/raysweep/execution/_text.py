@@ -24,7 +24,7 @@ _RESULT_KEY = re.compile(r"'([^']+)':")
 
 def clean_error(error: BaseException | str) -> str:
     """The last meaningful line of an error, without ANSI colour codes or Ray's wrapping."""
-    text = strip_ansi(str(error)).strip()
+    text = (strip_ansi(str(error)) or "").strip()
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return lines[-1] if lines else type(error).__name__
 
@@ -47,7 +47,7 @@ def error_groups(errors: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
 def explain_fit_error(error: BaseException, metric: str) -> str:
     """One line for an error that aborted the whole sweep; a metric never reported is explained
     with the metrics the trainable did report (instead of Ray's hint to disable the check)."""
-    text = strip_ansi(str(error))
+    text = strip_ansi(str(error)) or ""
     if "TUNE_DISABLE_STRICT_METRIC_CHECKING" not in text:
         return clean_error(error)
     result = text.split("Result:", 1)[1] if "Result:" in text else ""
