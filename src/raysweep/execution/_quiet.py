@@ -147,6 +147,11 @@ def _route_worker_stderr(route: LogRoute) -> Callable[[], None]:
     ray_worker.print_worker_logs = routed
 
     def restore() -> None:
+        # Ray holds back repeated lines and prints them at shutdown: write the held stderr ones now.
+        deduplicator = getattr(ray_worker, "stderr_deduplicator", None)
+        if deduplicator is not None:
+            for batch in deduplicator.flush():
+                routed(batch, None)
         if ray_worker.print_worker_logs is routed:
             ray_worker.print_worker_logs = original
 
