@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -17,26 +18,39 @@ if TYPE_CHECKING:  # the execution layer imports Ray: keep it out of validate/pl
 __all__ = ["plan_table", "summary_panel", "sweeps_table"]
 
 
-
 def summary_panel(summary: RunSummary) -> Panel:
-    counts = "  ".join(f"{k} {v}" for k, v in summary.counts.items())
+    """The run's outcome: status, trial counts, best trial, where things are, distinct errors."""
+    counts = dict(summary.counts)
+    total = counts.pop("trials", sum(counts.values()))
+    shown = "  ".join(f"{v} {k.replace('_', '-')}" for k, v in counts.items() if v)
     best = "-" if summary.best_value is None else f"{summary.best_value:.6g}"
     lines = [
         f"status      [{RUN_STATUS_STYLE[summary.status]}]{summary.status}[/]  "
-        f"({summary.elapsed_s:.1f} s)",
-        f"trials      {counts}",
+        f"({summary.elapsed_s:.1f} s"
+        + ("" if summary.trial_lifetimes_s is None
+           else f"; trial lifetimes summed {summary.trial_lifetimes_s:.1f} s") + ")",
+        f"trials      {total}" + (f"  ({shown})" if shown else ""),
         f"best        {summary.mode} {summary.metric} = {best}"
         + (f"  (trial {summary.best_trial_id})" if summary.best_trial_id else ""),
     ]
     if summary.best_config is not None:
-        lines.append(f"config      {json.dumps(summary.best_config)}")
+        lines.append(f"config      {escape(json.dumps(summary.best_config))}")
     if summary.results_root:
         lines.append(f"results     {summary.results_root}  (run {summary.run_id})")
     lines.append(f"ray files   {summary.ray_dir}")
-    for error in summary.errors[:3]:
-        lines.append(f"[red]error[/]       {error}")
-    if len(summary.errors) > 3:
-        lines.append(f"            ... and {len(summary.errors) - 3} more errored trials")
+    groups = summary.error_groups or [
+        {"error_type": "", "error_message": e, "n_trials": 1} for e in summary.errors]
+    for group in groups[:5]:
+        kind = f"{group['error_type']}: " if group["error_type"] else ""
+        n = group["n_trials"]
+        lines.append(f"[red]errors[/]      {n} trial{'s' if n != 1 else ''}: "
+                     f"{escape(kind + group['error_message'])}")
+    if len(groups) > 5:
+        lines.append(f"            ... and {len(groups) - 5} more distinct errors")
+    if groups:
+        lines.append(f"            tracebacks: raysweep show {summary.run_id} --errors")
+    if summary.log_path:
+        lines.append(f"ray log     {summary.log_path}  (Ray's tracebacks, workers' stderr)")
     return Panel("\n".join(lines), title=f"sweep {summary.sweep}", expand=False)
 
 
