@@ -49,7 +49,8 @@ EXPECTED = {
         "topk_ranges", "write_report",
     ],
     "raysweep.execution": [
-        "EXIT_CODES", "RunSummary", "new_run_id", "run_sweep",
+        "EXIT_CODES", "RunSummary", "SubmitRequest", "build_submit_request", "new_run_id", "run_sweep",
+        "submit_sweep",
     ],
     "raysweep.workloads": [
         "ArimaFitError", "digits_epochs", "fit_arima", "load_digits_split", "load_series",

@@ -5,6 +5,9 @@ local Ray or a cluster, and streams every result into the Parquet store.
 """
 
 from raysweep.execution._runner import new_run_id, run_sweep
+from raysweep.execution._submit import SubmitRequest, submit_sweep
+from raysweep.execution._submit import build_request as build_submit_request
 from raysweep.execution._summary import EXIT_CODES, RunSummary
 
-__all__ = ["EXIT_CODES", "RunSummary", "new_run_id", "run_sweep"]
+__all__ = ["EXIT_CODES", "RunSummary", "SubmitRequest", "build_submit_request", "new_run_id", "run_sweep",
+           "submit_sweep"]

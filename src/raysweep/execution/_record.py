@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import subprocess
 from datetime import UTC, datetime
@@ -69,6 +70,9 @@ def build_run_record(loaded: LoadedSweep, run_id: str, started_at: datetime,
         "description": sweep.description,
         "tags": json.dumps(sweep.tags, sort_keys=True),
         "schema_version": SCHEMA_VERSION,
+        # Set by `raysweep submit` in the job's environment (execution/_submit.py); None otherwise.
+        "job_id": os.environ.get("RAYSWEEP_JOB_ID"),
+        "submitted_from": os.environ.get("RAYSWEEP_SUBMITTED_FROM"),
     }
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from ray import cloudpickle, tune
 
+from raysweep.execution._resources import ActorNodes
 from raysweep.results import RunWriter
 from raysweep.results._records import (
     config_columns,
@@ -51,6 +52,7 @@ class _TrialState:
     last: dict[str, float] = field(default_factory=dict)
     stopped_by_scheduler: bool = False
     node_id: str | None = None
+    node_ip: str | None = None
     hostname: str | None = None
 
 
@@ -94,6 +96,7 @@ class ParquetResultsCallback(tune.Callback):
         self._counts = {"completed": 0, "early_stopped": 0, "errored": 0, "cancelled": 0}
         self._best: tuple[float | None, str | None, dict[str, Any] | None] = (None, None, None)
         self._next_index = 0
+        self._nodes = ActorNodes()  # node id (hex) of each trial's actor
 
     # ----------------------------------------------------------------- state
     def _state(self, trial: Any) -> _TrialState:
@@ -133,6 +136,7 @@ class ParquetResultsCallback(tune.Callback):
             "attempts": state.attempts,
             "stopped_by_scheduler": state.stopped_by_scheduler,
             "node_id": state.node_id,
+            "node_ip": state.node_ip,
             "hostname": state.hostname,
             "started_at": state.started_at,
             "ended_at": ended_at,
@@ -155,6 +159,7 @@ class ParquetResultsCallback(tune.Callback):
         self._trials_seen = trials
         state = self._state(trial)
         state.attempts = _attempt(trial)
+        state.node_id, state.node_ip = self._nodes.locate(trial)
         self.writer.add_trial(self._row(state, "running"))
 
     def on_trial_result(
@@ -166,7 +171,7 @@ class ParquetResultsCallback(tune.Callback):
         step = int(result.get("training_iteration", state.iterations + 1))
         state.iterations = step
         state.last.update(metrics)
-        state.node_id = result.get("node_ip", state.node_id)
+        state.node_ip = result.get("node_ip", state.node_ip)
         state.hostname = result.get("hostname", state.hostname)
         value = metrics.get(self.metric)
         if value is not None:
@@ -184,6 +189,7 @@ class ParquetResultsCallback(tune.Callback):
                 "time_this_iter_s": result.get("time_this_iter_s"),
                 "timestamp": datetime.now(UTC),
                 "node_id": state.node_id,
+                "node_ip": state.node_ip,
                 "hostname": state.hostname,
                 **metrics,
             }
