@@ -47,12 +47,17 @@ def loopback_cluster(head: dict, workers: list[dict] = (), dashboard: bool = Fal
     head_args = {"gcs_server_port": free_port(), **head}
     if dashboard:
         port = free_port()
-        head_args.update(include_dashboard=True, dashboard_host=LOOPBACK, dashboard_port=port)
+        # The job agent's HTTP port defaults to 52365 on every machine: another local Ray may hold it.
+        head_args.update(include_dashboard=True, dashboard_host=LOOPBACK, dashboard_port=port,
+                         dashboard_agent_listen_port=free_port())
     cluster = None
     try:
         cluster = Cluster(initialize_head=True, head_node_args=head_args)
-        for worker in workers:
-            cluster.add_node(**worker)
+        for i, worker in enumerate(workers):
+            # Nodes on one machine share the session directory: without its own runtime-env
+            # directory, a worker node's agent garbage-collects the job's working_dir (the job
+            # driver's cwd on the head) once that node's last worker using it exits.
+            cluster.add_node(**{"runtime_env_dir_name": f"runtime_resources_worker{i}", **worker})
         cluster.wait_for_nodes()
         cluster.dashboard_url = f"http://{LOOPBACK}:{port}" if dashboard else None
         os.environ.clear()

@@ -42,5 +42,6 @@ def submit_cmd(sweep, address, results, no_wait, pip, env, sweeps_dir) -> None:
     loaded = load_sweep(sweep, sweeps_dir)
     address = address or os.environ.get("RAY_API_SERVER_ADDRESS") or os.environ.get("RAY_ADDRESS")
     request = build_submit_request(loaded, address=address, results=results, pip=pip, env=env)
-    code = submit_sweep(request, wait=not no_wait, console=Console(stderr=True, highlight=False))
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    code = submit_sweep(request, wait=not no_wait, console=console)
     sys.exit(code)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import logging
 import os
 import re
 import secrets
@@ -17,7 +18,8 @@ import shlex
 import socket
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +44,8 @@ _INSTALL_HINT = 'raysweep submit needs Ray\'s job client: pip install "raysweep[
 _ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _EXIT_BY_STATUS = {"SUCCEEDED": 0, "FAILED": 1, "STOPPED": 130}
 _TERMINAL = frozenset(_EXIT_BY_STATUS)
+_NOISY_LOGGERS = ("ray._private.runtime_env.packaging", "ray._private.runtime_env.working_dir",
+                  "ray.dashboard.modules.dashboard_sdk", "ray.dashboard.modules.job.sdk")
 
 
 @dataclass(frozen=True)
@@ -99,25 +103,25 @@ def submit_sweep(request: SubmitRequest, *, wait: bool = True, console: Console 
                  out: TextIO | None = None) -> int:
     """Submit ``request``; follow its logs to ``out`` unless ``wait`` is False; return the exit status
     (0 succeeded, 1 failed, 130 stopped; 0 right after submission with ``wait=False``)."""
-    console = console or Console(stderr=True, highlight=False)
+    console = console or Console(stderr=True, highlight=False, soft_wrap=True)
     out = out or sys.stdout
     client = _client(request.address)
-    try:
-        job_id = client.submit_job(entrypoint=request.entrypoint, runtime_env=request.runtime_env(),
-                                   submission_id=request.submission_id, metadata=request.metadata)
-    except RuntimeError as exc:  # the SDK raises RuntimeError for any refusal by the server
-        raise ClusterError(f"Ray refused the job at {request.address}: {exc}") from exc
-    console.print(f"Submitted job [bold]{job_id}[/] to {request.address}: {request.entrypoint}")
-    console.print(f"Dashboard: {request.address}/#/jobs/{job_id}")
+    console.print(f"Uploading {request.working_dir} as the job's working_dir "
+                  f"(excluding {' '.join(request.excludes)})")
+    with _quiet_ray_client():
+        job_id = _submit_job(client, request)
+    console.print(f"Submitted job [bold]{job_id}[/] to {request.address}\n"
+                  f"  entrypoint: {request.entrypoint}\n"
+                  f"  dashboard:  {request.address}/#/jobs/{job_id}\n"
+                  f"  manage it:  ray job status|logs|stop {job_id} --address {request.address}")
     if request.results is None:
         console.print("[yellow]No --results: the job writes to the cluster's $RAYSWEEP_RESULTS, "
                       "else to results/ in its working directory on the head node.[/]")
-    console.print(f"Manage it with: ray job status {job_id} | ray job logs {job_id} | "
-                  f"ray job stop {job_id}  (--address {request.address})")
     if not wait:
         return 0
     try:
-        asyncio.run(_follow(client, job_id, out))
+        with _quiet_ray_client():
+            asyncio.run(_follow(client, job_id, out))
         status = _wait_terminal(client, job_id)
     except KeyboardInterrupt:
         console.print(f"\n[yellow]Stopped following; job {job_id} keeps running. "
@@ -205,6 +209,34 @@ def _client(address: str) -> Any:
             f"Could not reach the Ray Jobs API at {address}: {exc}. Is the head running with its "
             "dashboard (ray start --head --dashboard-host ...) and the port reachable from here?"
         ) from exc
+
+
+def _submit_job(client: Any, request: SubmitRequest, agent_wait_s: float = 60.0) -> str:
+    """Upload and submit; retry while the head's job agent is not up yet (right after ``ray start``)."""
+    deadline = time.monotonic() + agent_wait_s
+    while True:
+        try:
+            return client.submit_job(entrypoint=request.entrypoint, runtime_env=request.runtime_env(),
+                                     submission_id=request.submission_id, metadata=request.metadata)
+        except RuntimeError as exc:  # the SDK raises RuntimeError for any refusal by the server
+            if "No available agent" in str(exc) and time.monotonic() < deadline:
+                time.sleep(1.0)
+                continue
+            raise ClusterError(f"Ray refused the job at {request.address}: {exc}") from exc
+
+
+@contextmanager
+def _quiet_ray_client() -> Iterator[None]:
+    """Ray's client logs every excluded file, its default excludes and the log socket's close."""
+    loggers = [logging.getLogger(name) for name in _NOISY_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 async def _follow(client: Any, job_id: str, out: TextIO) -> None:
