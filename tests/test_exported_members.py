@@ -29,8 +29,8 @@ EXPECTED = {
     ],
     "raysweep.schedulers": ["ASHA", "FIFO", "SchedulerSpec", "asha", "fifo", "from_name"],
     "raysweep.sweep": [
-        "Dimension", "LoadedSweep", "Plan", "Sweep", "list_sweeps", "load_sweep", "make_plan",
-        "resolve_sweep_path",
+        "Dimension", "LoadedSweep", "NodePlan", "Plan", "Sweep", "list_sweeps", "load_sweep", "make_plan",
+        "resolve_sweep_path", "trials_on_node",
     ],
     # Layers above the core (storage, comparison, execution, workloads).
     "raysweep.results": [
@@ -49,8 +49,8 @@ EXPECTED = {
         "topk_ranges", "write_report",
     ],
     "raysweep.execution": [
-        "EXIT_CODES", "RunSummary", "SubmitRequest", "build_submit_request", "new_run_id", "run_sweep",
-        "submit_sweep",
+        "EXIT_CODES", "RunSummary", "SubmitRequest", "build_submit_request", "live_nodes", "new_run_id",
+        "run_sweep", "submit_sweep",
     ],
     "raysweep.workloads": [
         "ArimaFitError", "digits_epochs", "fit_arima", "load_digits_split", "load_series",

@@ -41,20 +41,32 @@ SWEEP = Sweep(name="spread", trainable=train, space={{"x": space.uniform(0.0, 1.
 """
 
 
-def test_trials_run_on_two_nodes_and_rows_carry_the_node_id(tmp_path):
-    log = tmp_path / "reports.jsonl"
+@pytest.fixture(scope="module")
+def cluster():
+    """Two one-CPU nodes: 2 CPUs in total, but no node holds a 2-CPU trial."""
+    with loopback_cluster(head={"num_cpus": 1}, workers=[{"num_cpus": 1}]) as c:
+        yield c
+
+
+def _cli(cluster, tmp_path, *args, timeout=180):
+    return subprocess.run([sys.executable, "-m", "raysweep.cli", *args, "--address", cluster.address],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=timeout, env=node_env())
+
+
+def _project(tmp_path, log, cpus=1):
     (tmp_path / "sweeps").mkdir()
-    (tmp_path / "sweeps" / "spread.py").write_text(SWEEP.format(log=str(log)))
-    with loopback_cluster(head={"num_cpus": 1}, workers=[{"num_cpus": 1}]) as cluster:
-        # The node table, read through the cluster's GCS (this process never calls ray.init).
-        nodes = [n for n in cluster.global_state.node_table() if n["Alive"]]
-        node_ids = {n["NodeID"] for n in nodes}
-        node_ips = {n["NodeManagerAddress"] for n in nodes}
-        out = subprocess.run(
-            [sys.executable, "-m", "raysweep.cli", "run", "spread", "--address", cluster.address,
-             "--no-progress", "--results", str(tmp_path / "results")],
-            cwd=tmp_path, capture_output=True, text=True, timeout=180, env=node_env(),
-        )
+    (tmp_path / "sweeps" / "spread.py").write_text(
+        SWEEP.format(log=str(log)).replace('{"cpu": 1}', f'{{"cpu": {cpus}}}'))
+
+
+def test_trials_run_on_two_nodes_and_rows_carry_the_node_id(cluster, tmp_path):
+    log = tmp_path / "reports.jsonl"
+    _project(tmp_path, log)
+    # The node table, read through the cluster's GCS (this process never calls ray.init).
+    nodes = [n for n in cluster.global_state.node_table() if n["Alive"]]
+    node_ids = {n["NodeID"] for n in nodes}
+    node_ips = {n["NodeManagerAddress"] for n in nodes}
+    out = _cli(cluster, tmp_path, "run", "spread", "--no-progress", "--results", str(tmp_path / "results"))
     assert out.returncode == 0, out.stderr[-3000:]
     truth = [json.loads(line) for line in log.read_text().splitlines()]
     assert len(truth) == 4 * 3
@@ -75,3 +87,25 @@ def test_trials_run_on_two_nodes_and_rows_carry_the_node_id(tmp_path):
     assert set(trials["node_ip"]) <= node_ips  # one IP for both: only the node id shows the spread
     assert trials["node_id"].nunique() == 2
 
+
+
+def test_plan_against_the_live_cluster_shows_each_node(cluster, tmp_path):
+    _project(tmp_path, tmp_path / "never.jsonl")
+    out = _cli(cluster, tmp_path, "plan", "spread")
+    assert out.returncode == 0, out.stderr
+    assert "nodes" in out.stdout and "2 (on 2 nodes)" in out.stdout
+    node_ids = [n["NodeID"][:12] for n in cluster.global_state.node_table() if n["Alive"]]
+    assert all(node_id in out.stdout for node_id in node_ids)
+
+
+def test_a_trial_no_node_holds_is_refused_before_launch_even_if_totals_would(cluster, tmp_path):
+    log = tmp_path / "never.jsonl"
+    _project(tmp_path, log, cpus=2)
+    plan = _cli(cluster, tmp_path, "plan", "spread")
+    assert plan.returncode == 0, plan.stderr
+    assert "warning:" in plan.stderr and "No node can run a trial" in plan.stderr
+    assert "totals" in plan.stderr
+    run = _cli(cluster, tmp_path, "run", "spread", "--no-progress", "--results", str(tmp_path / "r"))
+    assert run.returncode == 3, run.stderr
+    assert "No node can run a trial" in run.stderr and "would hold one" in run.stderr
+    assert not log.exists()  # no trial ever started

@@ -4,10 +4,11 @@ It turns a :class:`raysweep.Sweep` into Ray Tune's searcher, scheduler and Tuner
 local Ray or a cluster, and streams every result into the Parquet store.
 """
 
+from raysweep.execution._resources import live_nodes
 from raysweep.execution._runner import new_run_id, run_sweep
 from raysweep.execution._submit import SubmitRequest, submit_sweep
 from raysweep.execution._submit import build_request as build_submit_request
 from raysweep.execution._summary import EXIT_CODES, RunSummary
 
-__all__ = ["EXIT_CODES", "RunSummary", "SubmitRequest", "build_submit_request", "new_run_id", "run_sweep",
-           "submit_sweep"]
+__all__ = ["EXIT_CODES", "RunSummary", "SubmitRequest", "build_submit_request", "live_nodes", "new_run_id",
+           "run_sweep", "submit_sweep"]

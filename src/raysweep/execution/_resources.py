@@ -1,69 +1,66 @@
-"""The live cluster, node by node: which node runs a trial, and how many trials fit on each node.
+"""The live cluster, node by node: which node runs a trial, and whether a trial fits on any node.
 
 Ray schedules a trial on ONE node, so a cluster whose totals would hold a trial can still hold none
-(two 2-CPU nodes, a 3-CPU trial): every check here is per node.
+(two 2-CPU nodes, a 3-CPU trial): the check here is per node. How many fit is computed by the sweep
+layer (:func:`raysweep.sweep.trials_on_node`), which ``raysweep plan`` uses too.
 """
 
 from __future__ import annotations
 
-import math
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import ray
 
-__all__ = ["NodeFit", "ActorNodes", "node_fits", "live_nodes", "ray_resources"]
+from raysweep._errors import ClusterError
+from raysweep.sweep import trials_on_node
 
-#: raysweep's resource names -> Ray's.
-RAY_KEYS = {"cpu": "CPU", "gpu": "GPU", "memory": "memory"}
-_SHOWN = ("CPU", "GPU", "memory")
+__all__ = ["ActorNodes", "cluster_nodes", "live_nodes", "require_a_node_fits"]
 
-
-@dataclass(frozen=True)
-class NodeFit:
-    """One alive node: its id (hex), IP, declared resources and how many trials fit on it at once."""
-
-    node_id: str
-    node_ip: str
-    resources: dict[str, float]
-    trials: int
-    is_head: bool = False
+_RAY_NAMES = {"cpu": "CPU", "gpu": "GPU", "memory": "memory"}
+_HEAD = "node:__internal_head__"
 
 
-def ray_resources(resources: Mapping[str, float]) -> dict[str, float]:
-    """A trial's resources in Ray's names, zero entries dropped."""
-    return {RAY_KEYS.get(k, k): float(v) for k, v in resources.items() if v and v > 0}
+def live_nodes(address: str) -> list[dict[str, Any]]:
+    """The alive nodes of the cluster at ``address`` (joined for the call only), as
+    :func:`cluster_nodes` gives them: what ``raysweep plan --address`` plans against."""
+    from raysweep.execution._ray import ray_runtime
+
+    with ray_runtime(address):
+        return cluster_nodes()
 
 
-def live_nodes() -> list[dict[str, Any]]:
-    """``ray.nodes()`` of the connected cluster, alive nodes only, head first then by node id."""
-    nodes = [n for n in ray.nodes() if n.get("Alive")]
-    return sorted(nodes, key=lambda n: ("node:__internal_head__" not in n["Resources"], n["NodeID"]))
+def cluster_nodes() -> list[dict[str, Any]]:
+    """Alive nodes of the connected cluster, head first: ``node_id`` (hex), ``node_ip``, ``resources``
+    (Ray's names, without the ``node:<ip>`` markers)."""
+    nodes = sorted((n for n in ray.nodes() if n.get("Alive")),
+                   key=lambda n: (_HEAD not in n["Resources"], n["NodeID"]))
+    return [{"node_id": n["NodeID"], "node_ip": n.get("NodeManagerAddress", ""),
+             "resources": {k: float(v) for k, v in n["Resources"].items() if not k.startswith("node:")}}
+            for n in nodes]
 
 
-def trials_on(node_resources: Mapping[str, float], need: Mapping[str, float]) -> int:
-    """How many trials needing ``need`` (Ray names) fit at once on a node with ``node_resources``."""
-    if not need:
-        return 0
-    return min(math.floor(node_resources.get(k, 0.0) / v + 1e-9) for k, v in need.items())
-
-
-def node_fits(resources: Mapping[str, float], nodes: list[dict[str, Any]] | None = None) -> list[NodeFit]:
-    """Per alive node: its resources and how many trials of ``resources`` fit there at once."""
-    need = ray_resources(resources)
-    fits = []
-    for node in live_nodes() if nodes is None else nodes:
-        have = node["Resources"]
-        fits.append(NodeFit(
-            node_id=node["NodeID"],
-            node_ip=node.get("NodeManagerAddress", ""),
-            resources={k: float(have[k]) for k in _SHOWN if k in have}
-            | {k: float(have[k]) for k in need if k in have},
-            trials=trials_on(have, need),
-            is_head="node:__internal_head__" in have,
-        ))
-    return fits
+def require_a_node_fits(resources: Mapping[str, float], nodes: list[dict[str, Any]] | None = None) -> None:
+    """Raise ``ClusterError`` before launch when no alive node can hold one trial (Ray would wait
+    forever), saying when the cluster's totals would have held it."""
+    nodes = cluster_nodes() if nodes is None else nodes
+    need = {_RAY_NAMES.get(k, k): float(v) for k, v in resources.items() if v and v > 0}
+    if not need or any(trials_on_node(resources, n["resources"]) > 0 for n in nodes):
+        return
+    totals: dict[str, float] = {}
+    for node in nodes:
+        for key, value in node["resources"].items():
+            totals[key] = totals.get(key, 0.0) + value
+    largest = max(nodes, key=lambda n: tuple(n["resources"].get(k, 0.0) for k in need), default=None)
+    have = {k: (largest["resources"].get(k, 0.0) if largest else 0.0) for k in need}
+    why = (f" The cluster's totals {json.dumps({k: totals.get(k, 0.0) for k in need})} would hold one, "
+           "but Ray places a trial on a single node." if trials_on_node(resources, totals) > 0 else "")
+    raise ClusterError(
+        f"No node can run a trial: each trial needs {json.dumps(need)}, the largest of the "
+        f"{len(nodes)} node(s) has {json.dumps(have)}.{why} Lower Sweep.resources, or run on a "
+        "cluster with such nodes (--address)."
+    )
 
 
 class ActorNodes:
