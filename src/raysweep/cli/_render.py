@@ -53,7 +53,7 @@ def plan_table(plan: Plan) -> Table:
         ("objective", f"{plan.mode} {plan.metric}"),
         ("per trial", json.dumps(plan.resources_per_trial)),
         ("concurrency cap", "none" if plan.concurrency_cap is None else str(plan.concurrency_cap)),
-        ("trials at once", fit + (f" (on {len(plan.nodes)} nodes)" if plan.nodes else "")),
+        ("trials at once", fit + (f" (on {len(plan.nodes)} node{'s' * (len(plan.nodes) > 1)})" if plan.nodes else "")),
         *([("trials per GPU", str(plan.trials_per_gpu))] if plan.trials_per_gpu else []),
     ):
         table.add_row(f"[bold]{key}[/]", value)
