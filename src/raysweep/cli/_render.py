@@ -46,6 +46,8 @@ def plan_table(plan: Plan) -> Table:
     if plan.grid_cells is not None:
         trials += f" ({plan.grid_cells} grid cells x {plan.n_trials // max(plan.grid_cells, 1)})"
     fit = "-" if plan.trials_at_once is None else str(plan.trials_at_once)
+    if plan.nodes:
+        fit += f" (on {len(plan.nodes)} node{'s' * (len(plan.nodes) > 1)})"
     for key, value in (
         ("trials", trials),
         ("searcher", f"{plan.searcher} {json.dumps(plan.searcher_params)}"),
@@ -53,7 +55,7 @@ def plan_table(plan: Plan) -> Table:
         ("objective", f"{plan.mode} {plan.metric}"),
         ("per trial", json.dumps(plan.resources_per_trial)),
         ("concurrency cap", "none" if plan.concurrency_cap is None else str(plan.concurrency_cap)),
-        ("trials at once", fit + (f" (on {len(plan.nodes)} node{'s' * (len(plan.nodes) > 1)})" if plan.nodes else "")),
+        ("trials at once", fit),
         *([("trials per GPU", str(plan.trials_per_gpu))] if plan.trials_per_gpu else []),
     ):
         table.add_row(f"[bold]{key}[/]", value)
