@@ -173,3 +173,21 @@ def test_no_wait_returns_after_submission(cluster, tmp_path):
                                                 JobStatus.SUCCEEDED} and time.monotonic() < deadline:
         time.sleep(0.5)
     assert client.get_job_status(job_id) == JobStatus.STOPPED
+
+
+def test_cluster_yaml_commented_aws_block_is_a_valid_config():
+    """docs/clusters.md tells users to uncomment it: it must validate as `ray up` would (offline)."""
+    import copy
+
+    import yaml
+    from ray.autoscaler._private.util import prepare_config, validate_config
+
+    text = (Path(__file__).resolve().parents[2] / "cluster.yaml").read_text()
+    block = text.split("# AWS instead")[1].split("\n", 3)[3]
+    lines = [line[2:] if line.startswith("# ") else "" for line in block.splitlines()]
+    aws = yaml.safe_load("\n".join(lines))
+    assert aws["provider"]["type"] == "aws"
+    assert "g5" in aws["available_node_types"]["gpu_worker"]["node_config"]["InstanceType"]
+    config = {**yaml.safe_load(text), **aws}
+    config.pop("min_workers")  # per node type with available_node_types
+    validate_config(prepare_config(copy.deepcopy(config)))
