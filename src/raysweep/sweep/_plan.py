@@ -80,6 +80,7 @@ def make_plan(sweep: Sweep, cluster_cpus: float | None = None,
                  trials_on_node(sweep.resources, n["resources"]))
         for n in nodes or ()
     )
+    fit: int | None
     if nodes is not None:
         fit = _capped(sweep, sum(n.trials for n in node_plans) if _needs(sweep) else sweep.n_trials)
     else:
