@@ -112,6 +112,17 @@ def test_unreachable_dashboard_is_a_cluster_error(tmp_path):
     assert "Could not reach the Ray Jobs API" in out.stderr and "Traceback" not in out.stderr
 
 
+def test_without_ray_default_the_error_names_the_cluster_extra(tmp_path):
+    project = _project(tmp_path / "proj")
+    # A real process in which aiohttp (brought only by ray[default]) cannot be imported.
+    code = ("import sys; sys.modules['aiohttp'] = None; sys.argv = ['raysweep', 'submit', 'tiny', "
+            f"'--address', 'http://127.0.0.1:{free_port()}']; from raysweep.cli import main; main()")
+    out = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True,
+                         timeout=120, env=node_env())
+    assert out.returncode == 3, out.stderr
+    assert 'pip install "raysweep[cluster]"' in out.stderr and "Traceback" not in out.stderr
+
+
 # ----------------------------------------------------------------- real jobs
 @pytest.fixture(scope="module")
 def cluster():
