@@ -84,11 +84,10 @@ def test_a_sweep_writes_store_and_ray_files_to_s3_and_reads_back(s3, tmp_path, m
         monkeypatch.setenv(key, value)
     root = f"s3://{BUCKET}/team/results"
     (tmp_path / "sweeps").mkdir()
-    for name, seed in (("s3a", 1), ("s3b", 2)):
-        (tmp_path / "sweeps" / f"{name}.py").write_text(
-            SWEEP.format(log=str(tmp_path / f"{name}.jsonl"), name=name, seed=seed))
-        out = _cli(["run", name, "--results", root, "--num-cpus", "1", "--no-progress"], tmp_path, env)
-        assert out.returncode == 0, out.stderr[-3000:]
+    (tmp_path / "sweeps" / "s3a.py").write_text(SWEEP.format(log=str(tmp_path / "s3a.jsonl"), name="s3a",
+                                                             seed=1))
+    out = _cli(["run", "s3a", "--results", root, "--num-cpus", "1", "--no-progress"], tmp_path, env)
+    assert out.returncode == 0, out.stderr[-3000:]
 
     keys = _keys(client, "team/results/")
     assert any(k.startswith("team/results/_ray/s3a/") for k in keys)  # Ray's own files, on S3 too
@@ -115,18 +114,18 @@ def test_a_sweep_writes_store_and_ray_files_to_s3_and_reads_back(s3, tmp_path, m
     con = duckdb.connect()
     con.register("trials", trials_ds)
     counts = dict(con.execute("select sweep, count(*) from trials group by sweep").fetchall())
-    assert counts == {"s3a": 3, "s3b": 3}
+    assert counts == {"s3a": 3}
 
     runs = _cli(["runs", "--results", root], tmp_path, env, timeout=120)
     assert runs.returncode == 0, runs.stderr
-    assert "s3a" in runs.stdout and "s3b" in runs.stdout and "finished" in runs.stdout
+    assert "s3a" in runs.stdout and "finished" in runs.stdout
     show = _cli(["show", "s3a", "--results", root], tmp_path, env, timeout=120)
     assert show.returncode == 0, show.stderr
     best = max(r["score"] for r in truth)
     assert f"{best:.4g}"[:4] in show.stdout
-    compare = _cli(["compare", "s3a", "s3b", "--results", root], tmp_path, env, timeout=180)
+    compare = _cli(["compare", "s3a", "--results", root], tmp_path, env, timeout=180)
     assert compare.returncode == 0, compare.stderr
-    assert "s3a" in compare.stdout and "s3b" in compare.stdout
+    assert "Best configuration" in compare.stdout
 
 
 def test_an_unreachable_endpoint_fails_fast_with_a_storage_error(monkeypatch):
