@@ -19,7 +19,7 @@ __all__ = ["submit_cmd"]
 @click.argument("sweep")
 @click.option("--address", default=None, metavar="URL",
               help="The head's dashboard (Ray Jobs API), e.g. http://HEAD:8265. "
-                   "Default: $RAY_API_SERVER_ADDRESS, else $RAY_ADDRESS.")
+                   "Default: $RAY_API_SERVER_ADDRESS, else an http(s) $RAY_ADDRESS.")
 @click.option("--results", "results", default=None, metavar="URI",
               help="Results root the job writes to, reachable from every node and from here "
                    "(e.g. s3://bucket/prefix). Default: $RAYSWEEP_RESULTS.")
@@ -40,7 +40,9 @@ def submit_cmd(sweep, address, results, no_wait, pip, env, sweeps_dir) -> None:
     from raysweep.execution import build_submit_request, submit_sweep
 
     loaded = load_sweep(sweep, sweeps_dir)
-    address = address or os.environ.get("RAY_API_SERVER_ADDRESS") or os.environ.get("RAY_ADDRESS")
+    ray_address = os.environ.get("RAY_ADDRESS", "")  # often a GCS address: only an http(s) one fits
+    address = (address or os.environ.get("RAY_API_SERVER_ADDRESS")
+               or (ray_address if ray_address.startswith(("http://", "https://")) else None))
     request = build_submit_request(loaded, address=address, results=results, pip=pip, env=env)
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     code = submit_sweep(request, wait=not no_wait, console=console)
