@@ -60,6 +60,8 @@ def plan_table(plan: Plan) -> Table:
     if plan.grid_cells is not None:
         trials += f" ({plan.grid_cells} grid cells x {plan.n_trials // max(plan.grid_cells, 1)})"
     fit = "-" if plan.trials_at_once is None else str(plan.trials_at_once)
+    if plan.nodes:
+        fit += f" (on {len(plan.nodes)} node{'s' * (len(plan.nodes) > 1)})"
     for key, value in (
         ("trials", trials),
         ("searcher", f"{plan.searcher} {json.dumps(plan.searcher_params)}"),
@@ -68,6 +70,7 @@ def plan_table(plan: Plan) -> Table:
         ("per trial", json.dumps(plan.resources_per_trial)),
         ("concurrency cap", "none" if plan.concurrency_cap is None else str(plan.concurrency_cap)),
         ("trials at once", fit),
+        *([("trials per GPU", str(plan.trials_per_gpu))] if plan.trials_per_gpu else []),
     ):
         table.add_row(f"[bold]{key}[/]", value)
     space = Table(title="space")
@@ -82,8 +85,23 @@ def plan_table(plan: Plan) -> Table:
         space.add_row(*row)
     outer = Table.grid()
     outer.add_row(table)
+    if plan.nodes:
+        outer.add_row(_nodes_table(plan))
     outer.add_row(space)
     return outer
+
+
+def _nodes_table(plan: Plan) -> Table:
+    """The live cluster, one row per node: its resources and how many trials fit there at once."""
+    table = Table(title="nodes")
+    for column in ("node id", "ip", "CPU", "GPU", "memory GiB", "trials at once"):
+        table.add_column(column, justify="left" if column in ("node id", "ip") else "right")
+    for node in plan.nodes:
+        res = node.resources
+        table.add_row(node.node_id[:12], node.node_ip, f"{res.get('CPU', 0):g}", f"{res.get('GPU', 0):g}",
+                      f"{res.get('memory', 0) / 2**30:.1f}",
+                      f"[red]{node.trials}[/]" if node.trials == 0 else str(node.trials))
+    return table
 
 
 def sweeps_table(rows: list[tuple[str, Sweep | None, str | None]]) -> Table:

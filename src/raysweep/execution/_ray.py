@@ -13,14 +13,13 @@ from typing import Any
 import ray
 
 from raysweep._errors import ClusterError, ConfigError, invalid_parameter
+from raysweep.execution._resources import require_a_node_fits
 
 __all__ = ["check_fits", "check_reachable", "quiet_worker_logs", "ray_runtime"]
 
 #: Seconds a TCP connect to a cluster address may take before the address counts as unreachable.
 CONNECT_TIMEOUT_S = 5.0
 _CLIENT_PORT, _GCS_PORT = 10001, 6379
-
-_RAY_KEYS = {"cpu": "CPU", "gpu": "GPU", "memory": "memory"}
 
 
 @contextmanager
@@ -111,13 +110,5 @@ def quiet_worker_logs() -> None:
 
 def check_fits(resources: Mapping[str, float]) -> dict[str, float]:
     """Fail early when no node can hold one trial (Ray would wait forever); return cluster totals."""
-    need = {_RAY_KEYS.get(k, k): float(v) for k, v in resources.items() if v > 0}
-    nodes = [n["Resources"] for n in ray.nodes() if n.get("Alive")]
-    if not any(all(node.get(k, 0) >= v for k, v in need.items()) for node in nodes):
-        largest: dict[str, float] = max(nodes, key=lambda n: n.get("CPU", 0), default={})
-        have = {k: largest.get(k, 0.0) for k in need}
-        raise ClusterError(
-            f"No node can run a trial: each trial needs {need}, the largest node has {have}. "
-            "Lower Sweep.resources, or run on a cluster with such nodes (--address)."
-        )
+    require_a_node_fits(resources)  # per node, not totals (execution/_resources.py)
     return {k: v for k, v in ray.cluster_resources().items() if not k.startswith("node:")}
