@@ -34,8 +34,7 @@ from raysweep.execution._text import clean_error, error_groups, error_of, explai
 from raysweep.results import RunStatus, RunWriter, load_trials, resolve_root
 from raysweep.results import error_groups as group_stored_errors
 from raysweep.searchers import GridSearch
-from raysweep.sweep import LoadedSweep, Sweep, load_sweep
-from raysweep.sweep._loader import MODULE_PREFIX
+from raysweep.sweep import LoadedSweep, Sweep, is_sweep_module, load_sweep
 
 __all__ = ["Launch", "fit", "new_run_id", "preserved_process_state", "run_sweep"]
 
@@ -336,7 +335,7 @@ def _project_paths(loaded: LoadedSweep) -> list[str]:
 def _pickle_sweep_modules_by_value(sweep: Sweep) -> None:
     """Sweep modules are imported by path, so workers cannot import them: ship their code by value."""
     module = sys.modules.get(getattr(sweep.trainable, "__module__", ""))
-    if module is not None and module.__name__.startswith(MODULE_PREFIX + "."):
+    if module is not None and is_sweep_module(module.__name__):
         ray.cloudpickle.register_pickle_by_value(module)
 
 

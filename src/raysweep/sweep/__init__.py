@@ -1,6 +1,12 @@
 """Sweep definitions: the :class:`Sweep` record, loading sweep modules, and planning. No Ray here."""
 
-from raysweep.sweep._loader import LoadedSweep, list_sweeps, load_sweep, resolve_sweep_path
+from raysweep.sweep._loader import (
+    LoadedSweep,
+    is_sweep_module,
+    list_sweeps,
+    load_sweep,
+    resolve_sweep_path,
+)
 from raysweep.sweep._plan import Dimension, NodePlan, Plan, make_plan, trials_on_node
 from raysweep.sweep._sweep import Sweep
 
@@ -10,6 +16,7 @@ __all__ = [
     "NodePlan",
     "Plan",
     "Sweep",
+    "is_sweep_module",
     "list_sweeps",
     "load_sweep",
     "make_plan",
