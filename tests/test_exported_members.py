@@ -31,8 +31,8 @@ EXPECTED = {
     ],
     "raysweep.schedulers": ["ASHA", "FIFO", "SchedulerSpec", "asha", "fifo", "from_name"],
     "raysweep.sweep": [
-        "Dimension", "LoadedSweep", "NodePlan", "Plan", "Sweep", "is_sweep_module", "list_sweeps", "load_sweep", "make_plan",
-        "resolve_sweep_path", "trials_on_node",
+        "Dimension", "LoadedSweep", "NodePlan", "Plan", "Sweep", "is_sweep_module", "list_sweeps",
+        "load_sweep", "make_plan", "resolve_sweep_path", "trials_on_node",
     ],
     # Layers above the core (storage, comparison, execution, workloads).
     "raysweep.results": [
