@@ -146,7 +146,7 @@ def inspect_page(path: Path, *, width: int = 1280, height: int = 2400,
         finally:
             try:
                 pipe.call("Browser.close", timeout=5)
-            except Exception:
+            except Exception:  # noqa: BLE001 - best effort, the process is killed below
                 pass
             try:
                 proc.wait(timeout=10)

@@ -5,8 +5,8 @@ local Ray or a cluster, streams every result into the Parquet store, and resumes
 interrupted run (:func:`resume_run`).
 """
 
-from raysweep.execution._resume import resume_run
 from raysweep.execution._resources import live_nodes
+from raysweep.execution._resume import resume_run
 from raysweep.execution._runner import new_run_id, run_sweep
 from raysweep.execution._submit import SubmitRequest, submit_sweep
 from raysweep.execution._submit import build_request as build_submit_request

@@ -61,7 +61,7 @@ class _FileHandler(logging.Handler):
         try:
             self.route.write(self.format(record))
             self.route.records += 1
-        except Exception:  # logging must never break the sweep
+        except Exception:  # noqa: BLE001 - logging must never break the sweep
             self.handleError(record)
 
 
@@ -166,5 +166,5 @@ def _publish(local: str, destination: str) -> None:
         filesystem, path = fs.FileSystem.from_uri(destination)
         with open(local, "rb") as src, filesystem.open_output_stream(path) as dst:
             dst.write(src.read())
-    except Exception:  # the results matter more than the log
+    except Exception:  # noqa: BLE001 - the results matter more than the log
         pass

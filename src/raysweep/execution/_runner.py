@@ -155,7 +155,7 @@ def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback |
         tuner = _tuner(launch, callbacks)
         try:
             grid = tuner.fit()
-        except Exception as exc:  # Tune aborts the whole experiment, e.g. a metric never reported
+        except Exception as exc:  # noqa: BLE001 - Tune aborts the experiment (e.g. metric never reported)
             fit_error, grid = exc, None
     elapsed = time.monotonic() - clock
     summary = _summarise(loaded, run_id, launch.root, store, progress, grid, interrupted.is_set(),

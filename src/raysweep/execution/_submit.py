@@ -166,8 +166,8 @@ def _dashboard_address(address: str | None) -> str:
     address = (address or "").strip().rstrip("/")
     fix = ("Pass the head's dashboard address, e.g. --address http://HEAD:8265 "
            "(the Ray Jobs API; not the GCS port 6379 nor ray://).")
-    if not address or address.startswith("ray://") or "://" in address and not address.startswith(
-            ("http://", "https://")):
+    if not address or address.startswith("ray://") or ("://" in address and not address.startswith(
+            ("http://", "https://"))):
         raise ConfigError(invalid_parameter("address", "raysweep submit",
                                             "an http(s):// dashboard address", address or None, fix))
     return address if "://" in address else f"http://{address}"
