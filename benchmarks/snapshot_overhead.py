@@ -22,11 +22,11 @@ from datetime import UTC, datetime
 
 os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
 
-import ray  # noqa: E402
-from ray import tune  # noqa: E402
+import ray
+from ray import tune
 
-from raysweep import results  # noqa: E402
-from raysweep.execution._store_callback import ParquetResultsCallback  # noqa: E402
+from raysweep import results
+from raysweep.execution._store_callback import ParquetResultsCallback
 
 
 def trivial(config):

@@ -31,8 +31,8 @@ EXPECTED = {
     ],
     "raysweep.schedulers": ["ASHA", "FIFO", "SchedulerSpec", "asha", "fifo", "from_name"],
     "raysweep.sweep": [
-        "Dimension", "LoadedSweep", "Plan", "Sweep", "list_sweeps", "load_sweep", "make_plan",
-        "resolve_sweep_path",
+        "Dimension", "LoadedSweep", "NodePlan", "Plan", "Sweep", "is_sweep_module", "list_sweeps",
+        "load_sweep", "make_plan", "resolve_sweep_path", "trials_on_node",
     ],
     # Layers above the core (storage, comparison, execution, workloads).
     "raysweep.results": [
@@ -51,7 +51,8 @@ EXPECTED = {
         "topk_ranges", "write_report",
     ],
     "raysweep.execution": [
-        "EXIT_CODES", "RunSummary", "new_run_id", "resume_run", "run_sweep",
+        "EXIT_CODES", "RunSummary", "SubmitRequest", "build_submit_request", "live_nodes", "new_run_id",
+        "resume_run", "run_sweep", "submit_sweep",
     ],
     "raysweep.workloads": [
         "ArimaFitError", "digits_epochs", "fit_arima", "load_digits_split", "load_series",

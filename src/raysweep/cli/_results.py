@@ -30,7 +30,7 @@ _COUNT_LABELS = (("completed", "done"), ("early_stopped", "stopped"), ("errored"
 #: Runs that can be continued with `raysweep resume`.
 _RESUMABLE = (RunStatus.CRASHED, RunStatus.INTERRUPTED)
 _VERB = {RunStatus.CRASHED: "crashed (its driver is gone)", RunStatus.INTERRUPTED: "was interrupted"}
-_STYLE = {**RUN_STATUS_STYLE, RunStatus.CRASHED.value: "bold red"}
+
 
 
 def _fmt(value: Any) -> str:
@@ -45,7 +45,7 @@ def _fmt(value: Any) -> str:
 
 def _status(row: pd.Series) -> str:
     status = str(row["status"])
-    return f"[{_STYLE.get(status, 'white')}]{status}[/]"
+    return f"[{RUN_STATUS_STYLE.get(status, 'white')}]{status}[/]"
 
 
 @click.command("runs")

@@ -5,8 +5,21 @@ local Ray or a cluster, streams every result into the Parquet store, and resumes
 interrupted run (:func:`resume_run`).
 """
 
+from raysweep.execution._resources import live_nodes
 from raysweep.execution._resume import resume_run
 from raysweep.execution._runner import new_run_id, run_sweep
+from raysweep.execution._submit import SubmitRequest, submit_sweep
+from raysweep.execution._submit import build_request as build_submit_request
 from raysweep.execution._summary import EXIT_CODES, RunSummary
 
-__all__ = ["EXIT_CODES", "RunSummary", "new_run_id", "resume_run", "run_sweep"]
+__all__ = [
+    "EXIT_CODES",
+    "RunSummary",
+    "SubmitRequest",
+    "build_submit_request",
+    "live_nodes",
+    "new_run_id",
+    "resume_run",
+    "run_sweep",
+    "submit_sweep",
+]

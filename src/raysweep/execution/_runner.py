@@ -20,19 +20,21 @@ import ray.cloudpickle
 from ray import tune
 from rich.console import Console
 
-from raysweep._errors import ExecutionError
+from raysweep._errors import ExecutionError, RaysweepError
 from raysweep.execution._convert import make_scheduler, make_search
+from raysweep.execution._guard import NonFiniteGuard, guard_trainable
 from raysweep.execution._interrupt import interrupt_guard
 from raysweep.execution._progress import ProgressCallback
+from raysweep.execution._quiet import route_ray_logs
 from raysweep.execution._ray import check_fits, ray_runtime
 from raysweep.execution._record import build_run_record
 from raysweep.execution._store_callback import ParquetResultsCallback
 from raysweep.execution._summary import RunSummary
-from raysweep.execution._text import clean_error
-from raysweep.results import RunStatus, RunWriter, resolve_root
+from raysweep.execution._text import clean_error, error_groups, error_of, explain_fit_error
+from raysweep.results import RunStatus, RunWriter, load_trials, resolve_root
+from raysweep.results import error_groups as group_stored_errors
 from raysweep.searchers import GridSearch
-from raysweep.sweep import LoadedSweep, Sweep, load_sweep
-from raysweep.sweep._loader import MODULE_PREFIX
+from raysweep.sweep import LoadedSweep, Sweep, is_sweep_module, load_sweep
 
 __all__ = ["Launch", "fit", "new_run_id", "preserved_process_state", "run_sweep"]
 
@@ -73,6 +75,8 @@ def run_sweep(
         # The results root is checked (its partitions created) before Ray starts: a bad root fails
         # in milliseconds, not after Ray's start-up.
         writer = RunWriter(root, sweep=sweep.name, run_id=run_id) if write_results else None
+        if live:  # ray.init takes seconds: say so rather than leave the terminal blank
+            console.print("[dim]Starting Ray...[/]")
         try:
             with ray_runtime(address, num_cpus, num_gpus, pythonpath=_project_paths(loaded)):
                 cluster = check_fits(sweep.resources)
@@ -129,11 +133,13 @@ def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback |
     loaded, run_id = launch.loaded, launch.run_id
     sweep = loaded.sweep
     progress = ProgressCallback(sweep.n_trials, sweep.metric, str(sweep.mode), launch.console,
-                                live=launch.live)
+                                live=launch.live, asha_max_t=sweep.asha.max_t if sweep.asha else None)
     if store is not None:  # a resumed run starts with the trials that ended before
         so_far = store.summary()
-        progress.done = int(so_far["n_completed"] + so_far["n_early_stopped"])
+        progress.done = int(so_far["n_completed"])
+        progress.early_stopped = int(so_far["n_early_stopped"])
         progress.errored = int(so_far["n_errored"])
+    ray_dir = f"{launch.ray_storage}/{run_id}"
 
     def notify(signum):
         launch.console.print("[yellow]Stopping the sweep; results so far are kept "
@@ -143,22 +149,24 @@ def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback |
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")  # with verbose=0: no tables, our progress bar only
     clock = time.monotonic()
     fit_error: BaseException | None = None
-    with interrupt_guard(notify) as interrupted, progress:
+    with (interrupt_guard(notify) as interrupted, progress,
+          route_ray_logs(ray_dir, launch.console) as logs):  # tracebacks to a log file (_quiet.py)
         callbacks = [_ForwardInterrupt(interrupted), progress, *([store] if store else [])]
         tuner = _tuner(launch, callbacks)
         try:
             grid = tuner.fit()
-        except Exception as exc:  # Tune aborts the whole experiment, e.g. a metric never reported
+        except Exception as exc:  # noqa: BLE001 - Tune aborts the experiment (e.g. metric never reported)
             fit_error, grid = exc, None
     elapsed = time.monotonic() - clock
     summary = _summarise(loaded, run_id, launch.root, store, progress, grid, interrupted.is_set(),
-                         fit_error, elapsed, ray_dir=f"{launch.ray_storage}/{run_id}")
+                         fit_error, elapsed, ray_dir=ray_dir, log_path=logs.destination)
     if store is not None:
         store.writer.write_run({**record, **store.summary(), "status": summary.status,
                                 "ended_at": datetime.now(UTC)})
     if fit_error is not None:
         raise ExecutionError(
-            f"Sweep {sweep.name!r} (run {run_id}) stopped: {clean_error(fit_error)}"
+            f"Sweep {sweep.name!r} (run {run_id}) stopped: "
+            f"{explain_fit_error(fit_error, sweep.metric)}"
         ) from fit_error
     return summary
 
@@ -188,7 +196,9 @@ def _tuner(launch: Launch, callbacks: list[tune.Callback]) -> tune.Tuner:
     """A new Tuner, or Ray's ``Tuner.restore`` of the run's Ray directory with fresh callbacks."""
     sweep = launch.loaded.sweep
     param_space, search_alg = make_search(sweep)
-    trainable = tune.with_resources(sweep.trainable, dict(sweep.resources))
+    # guard_trainable + NonFiniteGuard: a NaN or inf sweep metric errors its trial (_guard.py)
+    trainable = tune.with_resources(guard_trainable(sweep.trainable, sweep.metric),
+                                    dict(sweep.resources))
     if launch.restore_path is not None:
         tuner = tune.Tuner.restore(launch.restore_path, trainable, resume_unfinished=True,
                                    resume_errored=False, restart_errored=False,
@@ -205,7 +215,8 @@ def _tuner(launch: Launch, callbacks: list[tune.Callback]) -> tune.Tuner:
         param_space=param_space,
         tune_config=tune.TuneConfig(
             metric=sweep.metric, mode=sweep.mode, search_alg=search_alg,
-            scheduler=make_scheduler(sweep), num_samples=_num_samples(sweep),
+            scheduler=NonFiniteGuard(make_scheduler(sweep), sweep.metric),
+            num_samples=_num_samples(sweep),
             time_budget_s=sweep.time_budget_s, reuse_actors=True,
             trial_dirname_creator=lambda trial: trial.trial_id,
         ),
@@ -222,7 +233,8 @@ def _tuner(launch: Launch, callbacks: list[tune.Callback]) -> tune.Tuner:
 
 def _summarise(loaded: LoadedSweep, run_id: str, root: str, store: ParquetResultsCallback | None,
                progress: ProgressCallback, grid: tune.ResultGrid | None, interrupted: bool,
-               fit_error: BaseException | None, elapsed: float, ray_dir: str) -> RunSummary:
+               fit_error: BaseException | None, elapsed: float, ray_dir: str,
+               log_path: str | None = None) -> RunSummary:
     """The run's final status, counts and best trial (from the store when it is on)."""
     sweep = loaded.sweep
     if store is not None:
@@ -231,11 +243,13 @@ def _summarise(loaded: LoadedSweep, run_id: str, root: str, store: ParquetResult
         counts = {k[2:]: int(v) for k, v in info.items() if k.startswith("n_")}
         best = (info.get("best_value"), info.get("best_config"), info.get("best_trial_id"))
     else:
-        counts = {"trials": progress.done + progress.errored, "completed": progress.done,
-                  "errored": progress.errored}
+        counts = {"trials": progress.ended, "completed": progress.done,
+                  "early_stopped": progress.early_stopped, "errored": progress.errored}
         best = (progress.best, None, None)
     results = [] if grid is None else [grid[i] for i in range(len(grid))]
     errors = [clean_error(r.error) for r in results if r.error is not None]
+    groups = (_stored_error_groups(root, sweep.name, run_id) if store is not None else None) or \
+        error_groups(error_of(r.error) for r in results if r.error is not None)
     n_trials = counts.get("trials", 0)
     if interrupted:
         status = RunStatus.INTERRUPTED.value
@@ -247,8 +261,19 @@ def _summarise(loaded: LoadedSweep, run_id: str, root: str, store: ParquetResult
         sweep=sweep.name, run_id=run_id, status=status, metric=sweep.metric, mode=str(sweep.mode),
         counts=counts, best_value=best[0], best_config=best[1], best_trial_id=best[2],
         elapsed_s=elapsed, results_root=root if store is not None else None,
-        ray_dir=ray_dir, errors=errors,
+        ray_dir=ray_dir, errors=errors, error_groups=groups, log_path=log_path,
+        trial_lifetimes_s=progress.trial_lifetimes_s,
     )
+
+
+def _stored_error_groups(root: str, sweep: str, run_id: str) -> list[dict[str, Any]] | None:
+    """The run's distinct errors as ``raysweep show RUN --errors`` groups them (None: unreadable)."""
+    try:
+        frame = group_stored_errors(load_trials(root, sweeps=sweep, runs=run_id))
+    except RaysweepError:
+        return None
+    return [{"error_type": r.error_type or "", "error_message": r.error_message or "",
+             "n_trials": int(r.n_trials)} for r in frame.itertuples()]
 
 
 def _open_store(writer: RunWriter, launch: Launch,
@@ -310,7 +335,7 @@ def _project_paths(loaded: LoadedSweep) -> list[str]:
 def _pickle_sweep_modules_by_value(sweep: Sweep) -> None:
     """Sweep modules are imported by path, so workers cannot import them: ship their code by value."""
     module = sys.modules.get(getattr(sweep.trainable, "__module__", ""))
-    if module is not None and module.__name__.startswith(MODULE_PREFIX + "."):
+    if module is not None and is_sweep_module(module.__name__):
         ray.cloudpickle.register_pickle_by_value(module)
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from ray import tune
 
+from raysweep.execution._resources import ActorNodes
 from raysweep.execution._rows import metric_columns, to_json
 from raysweep.execution._snapshot import find_controller, force_snapshot
 from raysweep.execution._trial_info import attempt, error_info, number, stored_results
@@ -62,6 +63,7 @@ class _TrialState:
     last: dict[str, float] = field(default_factory=dict)
     stopped_by_scheduler: bool = False
     node_id: str | None = None
+    node_ip: str | None = None
     hostname: str | None = None
 
 
@@ -113,6 +115,7 @@ class ParquetResultsCallback(tune.Callback):
         self._counts = {str(s): 0 for s in TrialStatus if s != TrialStatus.RUNNING}
         self._best: tuple[float | None, str | None, dict[str, Any] | None] = (None, None, None)
         self._next_index = 0
+        self._nodes = ActorNodes()  # node id (hex) of each trial's actor
         self._prior = dict(prior or {})
         self._controller: Any = None
         self._dirty = False
@@ -188,6 +191,7 @@ class ParquetResultsCallback(tune.Callback):
             "attempts": state.attempts,
             "stopped_by_scheduler": state.stopped_by_scheduler,
             "node_id": state.node_id,
+            "node_ip": state.node_ip,
             "hostname": state.hostname,
             "started_at": state.started_at,
             "ended_at": ended_at,
@@ -227,6 +231,7 @@ class ParquetResultsCallback(tune.Callback):
         self._trials_seen = trials
         state = self._state(trial)
         self._set_attempt(state, trial)
+        state.node_id, state.node_ip = self._nodes.locate(trial)
         self._hold(self._row(state, TrialStatus.RUNNING))
 
     def on_trial_result(
@@ -238,7 +243,7 @@ class ParquetResultsCallback(tune.Callback):
         step = int(result.get("training_iteration", state.iterations + 1))
         state.iterations = step
         state.last.update(metrics)
-        state.node_id = result.get("node_ip", state.node_id)
+        state.node_ip = result.get("node_ip", state.node_ip)
         state.hostname = result.get("hostname", state.hostname)
         value = metrics.get(self.metric)
         if value is not None:
@@ -256,6 +261,7 @@ class ParquetResultsCallback(tune.Callback):
                 "time_this_iter_s": result.get("time_this_iter_s"),
                 "timestamp": datetime.now(UTC),
                 "node_id": state.node_id,
+                "node_ip": state.node_ip,
                 "hostname": state.hostname,
                 **metrics,
             }

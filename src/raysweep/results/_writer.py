@@ -10,6 +10,7 @@ from typing import Any
 
 from raysweep._errors import StorageError, invalid_parameter
 from raysweep.results import _fs, _scan, _schema
+from raysweep.results._probe import probe_writable
 
 _MAX_BUFFERED_ROWS = 20_000
 _HEARTBEAT_S = 10.0
@@ -44,6 +45,7 @@ class RunWriter:
         self.run_id = _fs.check_name(run_id, "run_id")
         self.flush_interval_s = float(flush_interval_s)
         self._root = _fs.open_root(root)
+        probe_writable(self._root)  # a URI root that is unreachable or read-only fails here, at once
         # Sorts by creation time (ns): readers order a resumed driver's rows after the crashed one's.
         self._session = f"{time.time_ns():019d}-{uuid.uuid4().hex[:6]}"
         self._seq = 0

@@ -21,6 +21,11 @@ __all__ = ["LoadedSweep", "list_sweeps", "load_sweep", "resolve_sweep_path"]
 MODULE_PREFIX = "raysweep_sweeps"
 
 
+def is_sweep_module(module_name: str) -> bool:
+    """Whether ``module_name`` is a sweep module raysweep imported by path (workers cannot import it)."""
+    return module_name.startswith(MODULE_PREFIX + ".")
+
+
 @dataclass(frozen=True)
 class LoadedSweep:
     """A sweep with where it came from: recorded with every run for reproducibility."""
