@@ -13,7 +13,7 @@ import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +33,11 @@ from raysweep.execution._runner import (
     preserved_process_state,
 )
 from raysweep.execution._summary import RunSummary
-from raysweep.results import RunStatus, RunWriter, list_runs, load_trials
+from raysweep.results import RunStatus, RunWriter, driver_alive, list_runs, load_trials
 from raysweep.sweep import LoadedSweep, load_sweep
 
 __all__ = ["resume_run"]
 
-#: A driver on another host is presumed dead when its heartbeat is older than this.
-HEARTBEAT_TIMEOUT = timedelta(seconds=60)
 #: Run-record fields compared when a sweep module's sha256 changed: what the message names.
 _COMPARED = ("metric", "mode", "num_samples", "space_json", "searcher", "searcher_params",
              "scheduler", "scheduler_params", "max_failures", "resources_per_trial",
@@ -104,26 +102,11 @@ def find_run(root: str, ref: str) -> pd.Series:
         f"{hint}List the recorded runs with `raysweep runs --results {root}`."))
 
 
-def driver_alive(row: pd.Series) -> bool:
-    """Whether the driver recorded in a run row may still be writing it.
-
-    On this host: its pid is alive (and not a zombie). Elsewhere: its heartbeat (``updated_at``)
-    is younger than :data:`HEARTBEAT_TIMEOUT`.
-    """
-    host, pid = row.get("driver_host"), row.get("driver_pid")
-    if isinstance(host, str) and host == socket.gethostname() and not pd.isna(pid):
-        try:
-            return psutil.Process(int(pid)).status() != psutil.STATUS_ZOMBIE
-        except psutil.Error:
-            return False
-    beat = row.get("updated_at")
-    if beat is None or pd.isna(beat):
-        return False
-    return datetime.now(UTC) - pd.Timestamp(beat).to_pydatetime() < HEARTBEAT_TIMEOUT
-
-
 def refuse_unless_resumable(row: pd.Series) -> None:
-    """``ConfigError`` for a finished run, or one whose driver is still alive."""
+    """``ConfigError`` for a finished run, or one whose driver is still alive.
+
+    Liveness is :func:`raysweep.results.driver_alive`, the rule readers use to show ``crashed``: on
+    the driver's host its pid; elsewhere a heartbeat younger than 60 s."""
     name = f"Run {row['run']} of sweep {row['sweep']!r}"
     status = str(row.get("status"))
     if status == RunStatus.FINISHED:
