@@ -1,4 +1,8 @@
-"""Ctrl-C: the first stops the sweep cleanly (results flushed, run marked interrupted); the second aborts."""
+"""Ctrl-C: the first stops the sweep cleanly (results flushed, run marked interrupted); the second aborts.
+
+The runner forwards the first signal to Tune's own interrupt (``_ForwardInterrupt`` in ``_runner.py``), so
+Tune's saved state keeps running trials unfinished and an interrupted run resumes like a crashed one.
+"""
 
 from __future__ import annotations
 
@@ -8,29 +12,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from ray import tune
-
-__all__ = ["InterruptStopper", "interrupt_guard"]
-
-
-class InterruptStopper(tune.Stopper):
-    """Stops every trial once ``event`` is set; never stops a single trial."""
-
-    def __init__(self, event: threading.Event) -> None:
-        self.event = event
-
-    def __call__(self, trial_id: str, result: dict) -> bool:
-        return False
-
-    def stop_all(self) -> bool:
-        return self.event.is_set()
-
-    def __getstate__(self) -> dict:
-        # Tune pickles its run config for restoration; a restored run starts un-interrupted.
-        return {}
-
-    def __setstate__(self, state: dict) -> None:
-        self.event = threading.Event()
+__all__ = ["interrupt_guard"]
 
 
 @contextmanager
