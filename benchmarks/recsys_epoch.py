@@ -17,7 +17,7 @@ import time
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core per trial, as in a sweep
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from raysweep.workloads.recsys import (  # noqa: E402
+from raysweep.workloads.recsys import (
     BPRMF,
     BPRConfig,
     Evaluator,

@@ -25,7 +25,7 @@ from pathlib import Path
 os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import functions  # noqa: E402  (benchmarks/functions.py, next to this script)
+import functions  # benchmarks/functions.py, next to this script
 
 PROBLEMS = ("branin", "hartmann6", "rosenbrock4", "ackley5")
 CONTENDERS = ("raysweep-optuna", "raysweep-tpe", "optuna-inprocess", "hyperopt-fmin")

@@ -1,7 +1,7 @@
 """Per-trial overhead: raysweep against raw Ray Tune (its best configuration) and Optuna, in one run.
 
-The workload is ../shared's peer baseline: a trivial trainable, 10 reports per trial, TPE + ASHA,
-2 trials at once. Usage (from the repository root)::
+The workload is the peer baseline of benchmarks/raw_tune_overhead.py: a trivial trainable, 10 reports
+per trial, TPE + ASHA, 2 trials at once. Usage (from the repository root)::
 
     python benchmarks/trial_overhead.py [N] [--repeats R]
 

@@ -22,11 +22,11 @@ from datetime import UTC, datetime
 
 os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")  # no Tune tables between the measurements
 
-import ray  # noqa: E402
-from ray import tune  # noqa: E402
+import ray
+from ray import tune
 
-from raysweep import results  # noqa: E402
-from raysweep.execution._store_callback import ParquetResultsCallback  # noqa: E402
+from raysweep import results
+from raysweep.execution._store_callback import ParquetResultsCallback
 
 
 def trivial(config):
@@ -39,7 +39,7 @@ class TimedCallback(ParquetResultsCallback):
 
     spent = 0.0
 
-    def _timed(name):  # noqa: N805 - a decorator factory used at class creation
+    def _timed(name):
         def hook(self, *args, **kwargs):
             t0 = time.perf_counter()
             try:

@@ -34,10 +34,22 @@ def test_runtime_errors_are_not_config_errors(cls):
     assert not issubclass(cls, ValueError)
 
 
-def test_errors_are_distinct_classes():
-    classes = {RaysweepError, ConfigError, SweepNotFoundError, StorageError, ClusterError,
-               ExecutionError}
-    assert len(classes) == 6
+_LEAVES = (SweepNotFoundError, StorageError, ClusterError, ExecutionError)
+
+
+@pytest.mark.parametrize("raised", _LEAVES)
+@pytest.mark.parametrize("caught", _LEAVES)
+def test_a_handler_for_one_kind_never_catches_another(raised, caught):
+    """The CLI maps each kind to its own exit status, so no kind may be caught as a sibling."""
+    if raised is caught:
+        with pytest.raises(caught):
+            raise raised("x")
+        return
+    with pytest.raises(raised):
+        try:
+            raise raised("x")
+        except caught:  # pragma: no cover - reaching this is the failure
+            pytest.fail(f"{raised.__name__} was caught as {caught.__name__}")
 
 
 def test_invalid_parameter_follows_the_template():

@@ -38,7 +38,7 @@ def test_python_example_runs(index, workdir, monkeypatch, ray_session):
     monkeypatch.chdir(workdir)
     code = PYTHON_BLOCKS[index]
     namespace = {"__name__": f"readme_example_{index}"}
-    exec(compile(code, f"README.md python block {index}", "exec"), namespace)  # noqa: S102
+    exec(compile(code, f"README.md python block {index}", "exec"), namespace)
     if "SWEEP" in namespace:
         from raysweep import Sweep
 

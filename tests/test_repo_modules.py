@@ -44,5 +44,5 @@ def test_search_space_module_holds_valid_spaces(path):
 def _is_space(value) -> bool:
     try:
         return isinstance(value, dict) and any(isinstance(v, Domain) for v in flatten(value).values())
-    except Exception:  # not a space-shaped dict (e.g. a table of sizes)
+    except Exception:  # noqa: BLE001 - not a space-shaped dict (e.g. a table of sizes)
         return False

@@ -49,6 +49,7 @@ class PageReport:
     plots: int = 0
     png: bytes = b""
     pixels: dict = field(default_factory=dict)
+    probed: object = None
 
 
 class _Pipe:
@@ -113,8 +114,14 @@ def _high_fd(fd: int) -> int:
 
 
 def inspect_page(path: Path, *, width: int = 1280, height: int = 2400,
-                 settle_s: float = 1.0) -> PageReport:
-    """Open ``path`` (a local file), return console errors, network requests, plots, screenshot."""
+                 settle_s: float = 1.0, probe: str | None = None,
+                 wait_for: str | None = None) -> PageReport:
+    """Open ``path`` (a local file), return console errors, network requests, plots, screenshot.
+
+    ``probe``: a JavaScript expression evaluated in the loaded page (its JSON value is returned
+    as ``PageReport.probed``), for layout measurements. ``wait_for``: a JavaScript boolean
+    expression polled (up to 60 s) after the load event, before anything is inspected.
+    """
     to_chrome_r, to_chrome_w = (_high_fd(fd) for fd in os.pipe())
     from_chrome_r, from_chrome_w = (_high_fd(fd) for fd in os.pipe())
 
@@ -135,7 +142,7 @@ def inspect_page(path: Path, *, width: int = 1280, height: int = 2400,
         os.close(from_chrome_w)
         pipe = _Pipe(proc, to_chrome_w, from_chrome_r)
         try:
-            return _inspect(pipe, path, width, height, settle_s)
+            return _inspect(pipe, path, width, height, settle_s, probe, wait_for)
         finally:
             try:
                 pipe.call("Browser.close", timeout=5)
@@ -149,7 +156,8 @@ def inspect_page(path: Path, *, width: int = 1280, height: int = 2400,
             os.close(to_chrome_w)
 
 
-def _inspect(pipe: _Pipe, path: Path, width: int, height: int, settle_s: float) -> PageReport:
+def _inspect(pipe: _Pipe, path: Path, width: int, height: int, settle_s: float,
+             probe: str | None, wait_for: str | None) -> PageReport:
     events: list = []
     target = pipe.call("Target.createTarget", {"url": "about:blank"}, sink=events)["targetId"]
     session = pipe.call("Target.attachToTarget", {"targetId": target, "flatten": True},
@@ -163,6 +171,12 @@ def _inspect(pipe: _Pipe, path: Path, width: int, height: int, settle_s: float) 
     pipe.call("Page.navigate", {"url": Path(path).resolve().as_uri()}, session=session,
               sink=events)
     pipe.wait_event("Page.loadEventFired", events, timeout=60)
+    if wait_for is not None:
+        poll = ("new Promise((ok) => { const t0 = Date.now(); const tick = () => "
+                f"(({wait_for}) || Date.now() - t0 > 60000) ? ok(true) : setTimeout(tick, 50); "
+                "tick(); })")
+        pipe.call("Runtime.evaluate", {"expression": poll, "awaitPromise": True},
+                  session=session, sink=events, timeout=90)
     time.sleep(settle_s)
     plots = pipe.call("Runtime.evaluate", {
         "expression": "document.querySelectorAll('.js-plotly-plot .main-svg').length",
@@ -172,6 +186,10 @@ def _inspect(pipe: _Pipe, path: Path, width: int, height: int, settle_s: float) 
         "expression": f"({_BLANK_CHECK})({json.dumps(shot['data'])})", "awaitPromise": True,
         "returnByValue": True}, session=session, sink=events, timeout=60)["result"]["value"]
     report = PageReport(plots=int(plots), png=base64.b64decode(shot["data"]), pixels=pixels)
+    if probe is not None:
+        report.probed = pipe.call("Runtime.evaluate", {
+            "expression": probe, "returnByValue": True}, session=session,
+            sink=events)["result"].get("value")
     for e in events:
         method, params = e.get("method"), e.get("params", {})
         if method == "Runtime.exceptionThrown":

@@ -15,9 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _chromium import inspect_page  # noqa: E402
+from _chromium import inspect_page
 
-from raysweep import compare  # noqa: E402
+from raysweep import compare
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -42,7 +42,7 @@ def test_anytime_iteration_axes():
     comp = _comp()
     its = anytime_best(comp, "iterations")
     assert its[its["label"] == "B"]["best"].tolist() == [5, 4, 0.6, 0.5]
-    secs = anytime_best(comp, "trial_seconds")
+    secs = anytime_best(comp, "compute_seconds")
     assert secs[secs["label"] == "B"]["x"].tolist() == [2, 4, 6, 8]
     wall = anytime_best(comp, "wall_seconds")
     assert wall[wall["label"] == "A"]["x"].tolist() == [1, 2, 3]
@@ -77,14 +77,14 @@ def test_cost_to_target_by_hand():
     # 95 %: target 0.575 -> only B reaches it, at its 4th iteration (8 s compute, 8 s wall)
     assert np.isnan(costs.loc[("A", 0.95), "trials"])
     b95 = costs.loc[("B", 0.95)]
-    assert (b95["trials"], b95["iterations"], b95["trial_seconds"], b95["wall_seconds"]) == (
+    assert (b95["trials"], b95["iterations"], b95["compute_seconds"], b95["wall_seconds"]) == (
         2, 4, 8, 8
     )
     # 50 %: target 1.25 -> A at its 2nd trial (2 iterations, 2 s); B at iteration 3 (6 s)
     a50 = costs.loc[("A", 0.5)]
-    assert (a50["trials"], a50["iterations"], a50["trial_seconds"]) == (2, 2, 2)
+    assert (a50["trials"], a50["iterations"], a50["compute_seconds"]) == (2, 2, 2)
     assert costs.loc[("B", 0.5), "iterations"] == 3
-    assert costs.loc[("B", 0.5), "trial_seconds"] == 6
+    assert costs.loc[("B", 0.5), "compute_seconds"] == 6
 
 
 def test_metric_override_uses_iterations():
@@ -112,3 +112,18 @@ def test_labels_for_repeated_sweeps():
     comp = Comparison.from_frames(*frames(a1, a2))
     assert comp.labels == ("A#1", "A#2")
     assert comp.groups == ["A"]
+
+
+def test_infinities_never_win_like_objective():
+    # the same rule as raysweep.results.Objective: a diverged trial (inf) is never the best
+    from raysweep.results import Objective
+
+    out = running_best([np.inf, 1.0, -np.inf, 2.0], "max")
+    assert np.isnan(out[0]) and out[1:].tolist() == [1.0, 1.0, 2.0]
+    assert running_best([3.0, -np.inf, 1.0], Objective("loss", "min")).tolist() == [3, 3, 1]
+    diverged = make_run("A", "ra", [[0.5, np.inf], [0.7], [-np.inf]], mode="max")
+    comp = Comparison.from_frames(*frames(diverged))
+    values = comp.trials["value"].tolist()
+    assert values[:2] == [0.5, 0.7] and np.isnan(values[2])
+    assert target_values(comp, (1.0,))[1.0] == 0.7
+    assert comp.better(0.7, 0.5) and not comp.better(np.inf, 0.5)

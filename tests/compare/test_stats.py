@@ -59,7 +59,7 @@ def test_band_skips_groups_without_a_common_range():
 def test_paired_comparison_distinguishes_clearly_different_sweeps():
     comp = Comparison.from_frames(*frames(*_seeded("good", 6, 0.0, 0.5),
                                           *_seeded("bad", 6, 10.0, 0.5, rng_seed=1)))
-    res = paired_comparison(comp, "good", "bad", "trial_seconds", n_boot=1000)
+    res = paired_comparison(comp, "good", "bad", "compute_seconds", n_boot=1000)
     assert res.paired and res.n_a == res.n_b == 6
     assert res.p_value == pytest.approx(2 / 2**6)
     assert res.diff < 0 and res.ci_high < 0
@@ -114,6 +114,47 @@ def test_equal_compute_budget_is_the_shortest_run():
     comp = Comparison.from_frames(*frames(short, long_))
     res = paired_comparison(comp, "A", "B", "iterations")
     # B's 0.0 came after the 2-iteration budget, so at equal compute A (1.0) beats B (4.0)
-    assert res.budget == 2 and res.median_a == 1.0 and res.median_b == 4.0
+    assert res.budget == 2 and res.mean_a == 1.0 and res.mean_b == 4.0
     with pytest.raises(ConfigError, match="'b' parameter"):
         paired_comparison(comp, "A", "C")
+
+
+def _final_bests(comp, group):
+    runs = comp.runs.loc[comp.runs["group"] == group, "run"]
+    return np.array([comp.trials.loc[comp.trials["run"] == r, "value"].min() for r in runs])
+
+
+def test_one_statistic_the_difference_of_means_with_an_exact_permutation_p():
+    import itertools
+
+    a = _seeded("A", 4, 0.0, 3.0, rng_seed=3)
+    b = _seeded("B", 4, 1.0, 3.0, rng_seed=4)
+    for i, (run, _, _) in enumerate(b):
+        run["seed"] = 10 + i  # different seeds: unpaired
+    comp = Comparison.from_frames(*frames(*a, *b))
+    res = paired_comparison(comp, "A", "B", "trials", seed=5)
+    va, vb = _final_bests(comp, "A"), _final_bests(comp, "B")  # every run ends at 8 trials
+    assert not res.paired and res.budget == 8
+    assert res.mean_a == pytest.approx(va.mean()) and res.mean_b == pytest.approx(vb.mean())
+    assert res.diff == pytest.approx(va.mean() - vb.mean())
+    assert res.ci_low <= res.diff <= res.ci_high
+    # ground truth: every relabelling of the 8 values (70), two-sided on |difference of means|
+    pooled = np.concatenate([va, vb])
+    extreme = 0
+    for chosen in itertools.combinations(range(8), 4):
+        mask = np.zeros(8, dtype=bool)
+        mask[list(chosen)] = True
+        extreme += abs(pooled[mask].mean() - pooled[~mask].mean()) >= abs(res.diff) - 1e-12
+    assert res.p_value == pytest.approx(extreme / 70)
+
+
+def test_results_are_deterministic_for_a_seed():
+    comp = Comparison.from_frames(*frames(*_seeded("A", 5, 0.0, 3.0, rng_seed=1),
+                                          *_seeded("B", 5, 1.0, 3.0, rng_seed=2)))
+    first = paired_comparison(comp, "A", "B", "trials", seed=11)
+    assert first == paired_comparison(comp, "A", "B", "trials", seed=11)
+    other = paired_comparison(comp, "A", "B", "trials", seed=12)
+    assert (other.diff, other.p_value) == (first.diff, first.p_value)  # exact, not resampled
+    assert (other.ci_low, other.ci_high) != (first.ci_low, first.ci_high)  # resampled
+    band = seed_bands(comp, "trials", n_boot=200, seed=3)
+    pd.testing.assert_frame_equal(band, seed_bands(comp, "trials", n_boot=200, seed=3))

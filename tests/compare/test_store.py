@@ -74,8 +74,11 @@ def test_cli_compare_prints_every_table(store):
                                 terminal_width=200)
     assert result.exit_code == 0, result.output
     for text in ("Runs (loss, min)", "Cost to reach the targets", "Best configuration",
-                 "Overlap of the top-10", "Equal-compute comparison", "tpe#2", "0.3"):
+                 "Overlap of the top-10", "Equal-compute comparison", "tpe#2", "0.3",
+                 "compute s to 95%", "mean a"):
         assert text in result.output
+    # the targets are named in the words docs/compare.md defines them with
+    assert "The 95% target closes 95% of the gap from the median trial to the best" in result.output
 
 
 def test_cli_compare_reports_errors_cleanly(store):
@@ -111,3 +114,19 @@ def test_registered_commands_exit_with_config_status(store):
     assert result.exit_code == 2
     ok = CliRunner().invoke(raysweep, ["compare", "grid", "tpe", "--results", store])
     assert ok.exit_code == 0 and "Equal-compute comparison" in ok.output
+
+
+def test_cli_compare_piped_is_as_wide_as_the_other_commands(store):
+    # a real pipe, no terminal and no COLUMNS: the tables must not be squeezed to 80 columns
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    code = "from raysweep.cli import raysweep; raysweep()"
+    out = subprocess.run([sys.executable, "-c", code, "compare", "grid", "tpe", "--results",
+                          store, "--all-runs"], capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "searcher" in out.stdout and "searc…" not in out.stdout
+    assert '{"lr": 0.01, "opt": "sgd"}' in out.stdout  # the best config on one line
+    assert max(len(line) for line in out.stdout.splitlines()) > 80

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from raysweep.results import SCHEMA_VERSION, RunWriter, stable_trial_id
-from raysweep.results._records import config_columns
+from raysweep.results import SCHEMA_VERSION, RunWriter, config_columns, stable_trial_id
 from raysweep.results._schema import to_json
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import warnings
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
-from raysweep import StorageError
+from raysweep import ConfigError, StorageError, SweepNotFoundError
 from raysweep import results as R
 
-from ._store import T0, run_record, write_run
+from ._store import T0, write_run
 
 
 def test_round_trip_columns_and_types(tmp_path):
@@ -63,8 +61,9 @@ def test_exactly_once_across_attempts_and_writers(tmp_path):
                               "score": 10.0 * i})
     second.flush()
     before = R.load_iterations(root)
+    # attempt 2 restarted from scratch: attempt 1's iteration 3 is superseded, not mixed in
     assert before[["training_iteration", "attempt", "score"]].values.tolist() == [
-        [1, 2, 10.0], [2, 2, 20.0], [3, 1, 3.0]]
+        [1, 2, 10.0], [2, 2, 20.0]]
     second.close()
     after = R.load_iterations(root)
     assert after[["training_iteration", "attempt", "score"]].values.tolist() == (
@@ -100,8 +99,8 @@ def test_partition_pruning_reads_only_selected(tmp_path):
     runs = R.list_runs(root)
     assert list(runs["run"]) == ["r3", "r2", "r1"]  # newest first
     assert R.latest_run("a", root=root) == "r2"
-    with pytest.raises(StorageError, match="raysweep runs"):
-        R.latest_run("nope", root=root)
+    with pytest.raises(SweepNotFoundError, match=r"Did you mean 'a'.*raysweep runs"):
+        R.latest_run("A", root=root)
 
 
 def test_corrupt_and_truncated_files_are_skipped_with_a_warning(tmp_path):
@@ -142,18 +141,6 @@ def test_load_iterations_columns(tmp_path):
     assert list(iters.columns) == ["sweep", "run", "trial_id", "training_iteration", "score"]
 
 
-def test_stale_running_run(tmp_path):
-    writer = R.RunWriter(str(tmp_path), sweep="s", run_id="r")
-    writer.write_run(run_record("s", "r"))
-    assert not R.list_runs(str(tmp_path))["stale"].any()
-    path = tmp_path / "runs" / "sweep=s" / "run=r" / "run.parquet"
-    table = pq.read_table(path)
-    old = pa.array([datetime.now(UTC) - timedelta(minutes=5)], pa.timestamp("us", tz="UTC"))
-    table = table.set_column(table.schema.get_field_index("updated_at"), "updated_at", old)
-    pq.write_table(table, path)
-    assert R.list_runs(str(tmp_path))["stale"].tolist() == [True]
-
-
 def test_resolve_root(tmp_path, monkeypatch):
     monkeypatch.setenv("RAYSWEEP_RESULTS", str(tmp_path / "env"))
     assert R.resolve_root() == str(tmp_path / "env")
@@ -189,10 +176,20 @@ def test_empty_store_reads_as_empty_frames(tmp_path):
     assert "training_iteration" in R.load_iterations(str(tmp_path)).columns
 
 
-def test_metric_columns_and_strip_ansi():
-    result = {"loss": 1, "acc": 0.5, "flag": True, "name": "x", "nested": {"a": 2, "b": {"c": 3}},
-              "config": {"lr": 1}, "training_iteration": 3, "attempt": 7, "node_ip": "1.2.3.4"}
-    assert R.metric_columns(result) == {"loss": 1.0, "acc": 0.5, "nested/a": 2.0,
-                                        "nested/b/c": 3.0, "metric/attempt": 7.0}
+def test_strip_ansi_and_config_columns():
     assert R.strip_ansi("\x1b[31mboom\x1b[0m done") == "boom done"
     assert R.config_columns({"a": {"b": 1}, "c": (1, 2)}) == {"config.a.b": 1, "config.c": [1, 2]}
+
+
+def test_a_file_as_results_root_is_bad_input_before_anything_is_written(tmp_path):
+    path = tmp_path / "results.txt"
+    path.write_text("x")
+    for root in (path, path / "sub"):
+        with pytest.raises(ConfigError, match="is a file, not a directory"):
+            R.RunWriter(str(root), sweep="s", run_id="r")  # what `raysweep run` opens first
+        with pytest.raises(ConfigError, match="is a file, not a directory"):
+            R.list_runs(str(root))
+    (tmp_path / "ok").mkdir()
+    (tmp_path / "ok" / "trials").write_text("x")
+    with pytest.raises(ConfigError, match="trials"):
+        R.load_trials(str(tmp_path / "ok"))

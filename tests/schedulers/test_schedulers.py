@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -45,7 +46,7 @@ def test_unknown_asha_parameter_is_named_with_the_valid_ones():
 
 
 def test_unknown_fifo_parameter_is_named():
-    with pytest.raises(ConfigError, match="'max_t' is not a parameter of schedulers.fifo"):
+    with pytest.raises(ConfigError, match=r"'max_t' is not a parameter of schedulers\.fifo"):
         schedulers.fifo(max_t=10)
 
 
@@ -124,7 +125,7 @@ def test_rungs_stay_below_max_t():
     spec = schedulers.asha(max_t=1000, grace_period=3, reduction_factor=2)
     rungs = spec.rungs()
     assert rungs[0] == 3
-    assert all(b == 2 * a for a, b in zip(rungs, rungs[1:], strict=False))
+    assert all(b == 2 * a for a, b in itertools.pairwise(rungs))
     assert rungs[-1] < 1000 <= rungs[-1] * 2
 
 

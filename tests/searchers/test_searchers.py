@@ -71,7 +71,7 @@ def test_unknown_parameter_is_named_with_the_valid_ones(make, owner, valid):
 
 
 def test_a_misspelt_parameter_is_caught():
-    with pytest.raises(ConfigError, match="'n_initial_point' is not a parameter of searchers.tpe"):
+    with pytest.raises(ConfigError, match=r"'n_initial_point' is not a parameter of searchers\.tpe"):
         searchers.tpe(n_initial_point=5)
 
 

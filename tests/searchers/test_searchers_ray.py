@@ -3,6 +3,7 @@ Optuna runs trials in parallel without a cap. Checked against the trainable's ow
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -95,5 +96,5 @@ def test_optuna_runs_two_trials_at_once_without_a_cap(ray_session, tmp_path):
         spans[key] = (r["start"], max(r["time"], spans.get(key, (0, 0))[1]))
     assert len(spans) == 4
     ordered = sorted(spans.values())
-    overlaps = sum(1 for a, b in zip(ordered, ordered[1:], strict=False) if b[0] < a[1])
+    overlaps = sum(1 for a, b in itertools.pairwise(ordered) if b[0] < a[1])
     assert overlaps >= 1, f"trials never overlapped: {ordered}"

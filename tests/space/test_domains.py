@@ -9,6 +9,7 @@ import pytest
 
 from raysweep import ConfigError, space
 from raysweep.space import Categorical, Float, Integer
+from tests._asserts import assert_invalid
 
 INF = float("inf")
 NAN = float("nan")
@@ -70,32 +71,20 @@ def test_float_dimensions_are_frozen_and_compare_by_value():
     ],
 )
 def test_float_lower_must_be_below_upper(make, param, got):
-    with pytest.raises(ConfigError) as info:
-        make()
-    message = str(info.value)
-    assert f"'{param}' parameter" in message
+    message = assert_invalid(make, param, got=got)
     assert "less than upper=" in message
-    assert f"Got {got} instead" in message
 
 
 @pytest.mark.parametrize("lower", [0, 0.0, -1e-3])
 @pytest.mark.parametrize("make", [space.loguniform, lambda lo, hi: space.qloguniform(lo, hi, 1e-3)])
 def test_log_floats_need_a_positive_lower_bound(make, lower):
-    with pytest.raises(ConfigError) as info:
-        make(lower, 1.0)
-    message = str(info.value)
-    assert "'lower' parameter" in message
+    message = assert_invalid(lambda: make(lower, 1.0), "lower", got=repr(lower))
     assert "greater than 0 for a log-scaled dimension" in message
-    assert f"Got {lower!r} instead" in message
 
 
 @pytest.mark.parametrize("q", [0, 0.0, -0.5])
 def test_quniform_q_must_be_positive(q):
-    with pytest.raises(ConfigError) as info:
-        space.quniform(0.0, 1.0, q)
-    message = str(info.value)
-    assert "'q' parameter of space.quniform" in message
-    assert f"Got {q!r} instead" in message
+    assert_invalid(lambda: space.quniform(0.0, 1.0, q), "q", "space.quniform", got=repr(q))
 
 
 @pytest.mark.parametrize(
@@ -108,16 +97,13 @@ def test_quniform_q_must_be_positive(q):
     ],
 )
 def test_float_bounds_must_be_finite(lower, upper, param, got):
-    with pytest.raises(ConfigError) as info:
-        space.uniform(lower, upper)
-    message = str(info.value)
-    assert f"'{param}' parameter of space.uniform must be a finite number" in message
-    assert f"Got {got} instead" in message
+    assert_invalid(lambda: space.uniform(lower, upper), param, "space.uniform",
+                   expected="a finite number", got=got)
 
 
 def test_quniform_q_must_be_finite():
-    with pytest.raises(ConfigError, match="'q' parameter of space.quniform must be a finite"):
-        space.quniform(0.0, 1.0, INF)
+    assert_invalid(lambda: space.quniform(0.0, 1.0, INF), "q", "space.quniform",
+                   expected="a finite number")
 
 
 @pytest.mark.parametrize(
@@ -126,16 +112,11 @@ def test_quniform_q_must_be_finite():
      (None, 1.0, "lower", "None")],
 )
 def test_float_bounds_reject_bools_and_non_numbers(lower, upper, param, got):
-    with pytest.raises(ConfigError) as info:
-        space.uniform(lower, upper)
-    message = str(info.value)
-    assert f"'{param}' parameter of space.uniform" in message
-    assert f"Got {got} instead" in message
+    assert_invalid(lambda: space.uniform(lower, upper), param, "space.uniform", got=got)
 
 
 def test_quniform_q_rejects_bool():
-    with pytest.raises(ConfigError, match="'q' parameter of space.quniform.*Got True instead"):
-        space.quniform(0.0, 1.0, True)
+    assert_invalid(lambda: space.quniform(0.0, 1.0, True), "q", "space.quniform", got="True")
 
 
 @pytest.mark.parametrize(
@@ -195,22 +176,14 @@ def test_integral_floats_are_accepted_as_integer_bounds():
 @pytest.mark.parametrize(("lower", "upper"), [(3, 3), (5, 2)])
 @pytest.mark.parametrize("make", [space.randint, space.lograndint])
 def test_exclusive_integer_ranges_must_not_be_empty(make, lower, upper):
-    with pytest.raises(ConfigError) as info:
-        make(lower, upper)
-    message = str(info.value)
-    assert "'lower' parameter" in message
+    message = assert_invalid(lambda: make(lower, upper), "lower", got=str(lower))
     # The message quotes the bound as the user wrote it, not the internal inclusive one.
     assert f"less than upper (exclusive)={upper}" in message
-    assert f"Got {lower} instead" in message
 
 
 def test_qrandint_lower_above_upper_is_rejected():
-    with pytest.raises(ConfigError) as info:
-        space.qrandint(6, 5)
-    message = str(info.value)
-    assert "'lower' parameter of space.qrandint" in message
+    message = assert_invalid(lambda: space.qrandint(6, 5), "lower", "space.qrandint", got="6")
     assert "upper=5" in message
-    assert "Got 6 instead" in message
 
 
 def test_qrandint_message_says_at_most():
@@ -220,20 +193,13 @@ def test_qrandint_message_says_at_most():
 
 @pytest.mark.parametrize("lower", [0, -2])
 def test_lograndint_needs_a_positive_lower_bound(lower):
-    with pytest.raises(ConfigError) as info:
-        space.lograndint(lower, 10)
-    message = str(info.value)
-    assert "'lower' parameter of space.lograndint" in message
+    message = assert_invalid(lambda: space.lograndint(lower, 10), "lower", "space.lograndint")
     assert "greater than 0" in message
 
 
 @pytest.mark.parametrize(("q", "got"), [(0, "0"), (-4, "-4"), (2.5, "2.5"), (True, "True")])
 def test_qrandint_q_must_be_a_positive_integer(q, got):
-    with pytest.raises(ConfigError) as info:
-        space.qrandint(0, 10, q)
-    message = str(info.value)
-    assert "'q' parameter of space.qrandint" in message
-    assert f"Got {got} instead" in message
+    assert_invalid(lambda: space.qrandint(0, 10, q), "q", "space.qrandint", got=got)
 
 
 @pytest.mark.parametrize(
@@ -249,12 +215,8 @@ def test_qrandint_q_must_be_a_positive_integer(q, got):
     ],
 )
 def test_integer_bounds_must_be_integers(make, param, got):
-    with pytest.raises(ConfigError) as info:
-        make()
-    message = str(info.value)
-    assert f"'{param}' parameter" in message
+    message = assert_invalid(make, param, got=got)
     assert "an integer" in message
-    assert f"Got {got} instead" in message
 
 
 def test_randint_fractional_upper_is_reported_as_written():
@@ -317,22 +279,15 @@ def test_grid_marks_the_dimension_for_enumeration():
 
 @pytest.mark.parametrize("make", [space.choice, space.grid])
 def test_categorical_rejects_empty_lists(make):
-    with pytest.raises(ConfigError) as info:
-        make([])
-    message = str(info.value)
-    assert "'values' parameter" in message
+    message = assert_invalid(lambda: make([]), "values", got="[]")
     assert "non-empty list" in message
-    assert "Got [] instead" in message
 
 
 @pytest.mark.parametrize(
     "values", [[1, 2, 1], ["a", "a"], [[1, 2], [1, 2]], [{"a": 1, "b": 2}, {"b": 2, "a": 1}]]
 )
 def test_categorical_rejects_duplicates(values):
-    with pytest.raises(ConfigError) as info:
-        space.choice(values)
-    message = str(info.value)
-    assert "'values' parameter of space.choice" in message
+    message = assert_invalid(lambda: space.choice(values), "values", "space.choice")
     assert "distinct values" in message
     assert "appears twice" in message
 
@@ -344,10 +299,7 @@ def test_distinct_json_values_that_python_deems_equal_are_kept():
 
 @pytest.mark.parametrize("bad", [lambda x: x, object(), {1, 2}, float("nan")])
 def test_categorical_rejects_values_that_are_not_json(bad):
-    with pytest.raises(ConfigError) as info:
-        space.choice([1, bad])
-    message = str(info.value)
-    assert "'values' parameter of space.choice" in message
+    message = assert_invalid(lambda: space.choice([1, bad]), "values", "space.choice")
     assert "JSON-serialisable" in message
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -18,7 +19,7 @@ def test_uniform_is_spaced_linearly_including_both_bounds():
 def test_loguniform_is_spaced_geometrically():
     values = grid_values(space.loguniform(1e-4, 1e-1), 4)
     assert values == pytest.approx([1e-4, 1e-3, 1e-2, 1e-1])
-    ratios = [b / a for a, b in zip(values, values[1:], strict=False)]
+    ratios = [b / a for a, b in itertools.pairwise(values)]
     assert ratios == pytest.approx([10.0, 10.0, 10.0])
 
 

@@ -70,7 +70,7 @@ def test_a_bad_nested_key_names_where_it_is():
 
 
 def test_flatten_rejects_bad_keys_too():
-    with pytest.raises(ConfigError, match="without '.' or '/'"):
+    with pytest.raises(ConfigError, match=r"without '\.' or '/'"):
         flatten({"opt": {"a/b": 1}})
 
 

@@ -7,7 +7,7 @@ import pytest
 from raysweep import Sweep, schedulers, searchers, space
 from raysweep.searchers import TPE_DEFAULT_MAX_CONCURRENT
 from raysweep.space import grid_size
-from raysweep.sweep import Dimension, Plan, make_plan
+from raysweep.sweep import Dimension, Plan, make_plan, trials_on_node
 
 SPACE = {
     "lr": space.loguniform(1e-3, 1e-1),
@@ -141,3 +141,53 @@ def test_gpu_only_trials():
 def test_a_trial_larger_than_the_cluster_fits_zero():
     sweep = make_sweep(resources={"cpu": 4})
     assert make_plan(sweep, cluster_cpus=2).trials_at_once == 0
+
+
+# ----------------------------------------------------------------- node by node (the live cluster)
+def _node(i, cpus, gpus=0.0):
+    return {"node_id": f"{i:02d}" * 28, "node_ip": "10.0.0.1",
+            "resources": {"CPU": cpus, "GPU": gpus, "memory": 2.0**33}}
+
+
+def test_a_trial_that_fits_the_totals_but_no_node_fits_zero_with_a_warning():
+    sweep = make_sweep(resources={"cpu": 3})
+    plan = make_plan(sweep, nodes=[_node(1, 2), _node(2, 2)])
+    assert [n.trials for n in plan.nodes] == [0, 0]
+    assert plan.trials_at_once == 0
+    assert make_plan(sweep, cluster_cpus=4).trials_at_once == 1  # what totals alone would claim
+    (warning,) = plan.warnings
+    assert "No node can run a trial" in warning and "totals would hold one" in warning
+
+
+def test_trials_fit_per_node_and_add_up():
+    sweep = make_sweep(resources={"cpu": 1.5}, num_samples=50)
+    plan = make_plan(sweep, nodes=[_node(1, 2), _node(2, 4), _node(3, 1)])
+    assert [n.trials for n in plan.nodes] == [1, 2, 0]  # 2/1.5 -> 1, 4/1.5 -> 2, 1/1.5 -> 0
+    assert plan.trials_at_once == 3 and plan.warnings == ()
+    assert plan.nodes[1].resources["CPU"] == 4 and plan.nodes[1].node_ip == "10.0.0.1"
+
+
+def test_node_plan_is_capped_like_the_totals_plan():
+    sweep = make_sweep(resources={"cpu": 1}, max_concurrent=3)
+    assert make_plan(sweep, nodes=[_node(1, 4), _node(2, 4)]).trials_at_once == 3
+
+
+def test_gpu_trials_per_node_and_per_gpu():
+    sweep = make_sweep(resources={"cpu": 1, "gpu": 0.25}, num_samples=16)
+    plan = make_plan(sweep, nodes=[_node(1, 8, 1.0), _node(2, 8, 0.0), _node(3, 2, 2.0)])
+    assert [n.trials for n in plan.nodes] == [4, 0, 2]  # the last node runs out of CPUs first
+    assert plan.trials_per_gpu == 4
+    assert make_plan(make_sweep(resources={"cpu": 1})).trials_per_gpu is None
+    assert make_plan(make_sweep(resources={"cpu": 1, "gpu": 2})).trials_per_gpu is None
+
+
+def test_zero_fit_on_totals_warns_too():
+    plan = make_plan(make_sweep(resources={"cpu": 1, "gpu": 1}), cluster_cpus=8)
+    assert plan.trials_at_once == 0
+    assert plan.warnings and "No trial fits" in plan.warnings[0]
+
+
+def test_trials_on_node_uses_ray_names():
+    assert trials_on_node({"cpu": 0.5, "gpu": 0}, {"CPU": 2.0}) == 4
+    assert trials_on_node({"cpu": 1, "accel": 1}, {"CPU": 8.0, "accel": 2.0}) == 2
+    assert trials_on_node({"cpu": 0.1}, {"CPU": 0.3}) == 3

@@ -38,7 +38,7 @@ def test_from_runs_records_sources_and_root():
 
 @pytest.mark.parametrize("sources", [(), ("",), (3,)])
 def test_from_runs_rejects_bad_sources(sources):
-    with pytest.raises(ConfigError, match="'sources' parameter of warm_start.from_runs"):
+    with pytest.raises(ConfigError, match=r"'sources' parameter of warm_start\.from_runs"):
         warm_start.from_runs(*sources)
 
 

@@ -44,7 +44,7 @@ def test_vectorised_hand_case_with_training_items_excluded():
 
 
 def test_vectorised_rows_without_relevant_items_are_nan():
-    ndcg, recall = rank_metrics(np.zeros((2, 3)) + [[1, 2, 3]], np.array([[0, 0, 0], [0, 0, 1]]))
+    ndcg, recall = rank_metrics(np.array([[1.0, 2.0, 3.0]] * 2), np.array([[0, 0, 0], [0, 0, 1]]))
     assert np.isnan(ndcg[0]) and np.isnan(recall[0])
     assert ndcg[1] == 1.0 and recall[1] == 1.0
 

@@ -7,12 +7,13 @@ import json
 import click
 import numpy as np
 import pandas as pd
-from rich.console import Console
 from rich.table import Table
+
+from raysweep.cli._options import stdout_console
 
 __all__ = ["compare_cmd", "report_cmd"]
 
-_AXES = ("trials", "iterations", "trial_seconds", "wall_seconds")
+_AXES = ("trials", "iterations", "compute_seconds", "wall_seconds")
 _LEVELS = (0.95, 0.99)
 
 
@@ -28,7 +29,7 @@ def _selection_options(func):
                      help="Direction of --metric when the runs do not optimise it."),
         click.option("--top-k", type=click.IntRange(min=1), default=10, show_default=True,
                      help="How many top configurations to overlap."),
-        click.option("--axis", type=click.Choice(_AXES), default="trial_seconds",
+        click.option("--axis", type=click.Choice(_AXES), default="compute_seconds",
                      show_default=True, help="Budget axis of the equal-compute comparison."),
         click.option("--seed", type=int, default=0, show_default=True,
                      help="Seed of the bootstrap."),
@@ -52,7 +53,7 @@ def compare_cmd(targets, results_root, all_runs, metric, mode, top_k, axis, seed
     from raysweep import compare
 
     comp = _load(targets, results_root, all_runs, metric, mode)
-    console = Console()
+    console = stdout_console()  # wide when piped, like list/runs/show
     summary = compare.run_summary(comp, _LEVELS)
     targets_ = compare.target_values(comp, _LEVELS)
     console.print(_runs_table(summary, comp.metric, comp.mode))
@@ -78,7 +79,7 @@ def report_cmd(targets, results_root, all_runs, metric, mode, top_k, axis, seed,
     click.echo(f"Wrote {path} ({len(comp.labels)} runs, metric {comp.metric}, {comp.mode}).")
 
 
-def _fmt(value) -> str:
+def _fmt(value: object) -> str:
     if value is None:
         return "-"
     if isinstance(value, float | np.floating):
@@ -98,23 +99,26 @@ def _config(config: dict) -> str:
 def _runs_table(summary: pd.DataFrame, metric: str, mode: str) -> Table:
     table = Table(title=f"Runs ({metric}, {mode})")
     for name in ("run", "searcher", "scheduler", "trials (ok/stop/err/cancel)", f"best {metric}",
-                 "best config", "trial s", "iterations", "wall s"):
+                 "best config", "compute s", "trial life s", "iterations", "wall s"):
         table.add_column(name, justify="left" if name in ("run", "best config") else "right")
     for r in summary.itertuples(index=False):
         counts = f"{r.n_trials} ({r.completed}/{r.early_stopped}/{r.errored}/{r.cancelled})"
         table.add_row(r.label, _fmt(r.searcher), _fmt(r.scheduler), counts, _fmt(r.best_value),
-                      _config(r.best_config), _fmt(r.trial_seconds), _fmt(r.iterations),
+                      _config(r.best_config), _fmt(r.compute_seconds), _fmt(r.trial_seconds),
+                      _fmt(r.iterations),
                       _fmt(r.wall_seconds))
     return table
 
 
 def _cost_table(summary: pd.DataFrame, targets: pd.Series) -> Table:
     levels = ", ".join(f"{lv:.0%} = {tv:.4g}" for lv, tv in targets.items())
-    table = Table(title=f"Cost to reach the targets ({levels})")
+    table = Table(title=f"Cost to reach the targets ({levels})",
+                  caption="The 95% target closes 95% of the gap from the median trial to the best "
+                          "trial of all compared runs (docs/compare.md, Targets).")
     table.add_column("run")
     for level in targets.index:
         pct = f"{level * 100:g}"
-        for axis in ("trials", "iterations", "trial s", "wall s"):
+        for axis in ("trials", "iterations", "compute s", "wall s"):
             table.add_column(f"{axis} to {pct}%", justify="right")
     for r in summary.to_dict("records"):
         cells = [r["label"]]
@@ -146,8 +150,9 @@ def _overlap_table(overlap: pd.DataFrame) -> Table:
 
 
 def _tests_table(tests: pd.DataFrame, axis: str) -> Table:
-    table = Table(title=f"Equal-compute comparison ({axis}; 95% bootstrap interval)")
-    for name in ("a", "b", "budget", "runs", "paired", "median a", "median b", "diff",
+    table = Table(title=f"Equal-compute comparison ({axis}; diff of means, 95% bootstrap "
+                        "interval, permutation p)")
+    for name in ("a", "b", "budget", "runs", "paired", "mean a", "mean b", "diff",
                  "interval", "p", "verdict"):
         table.add_column(name, justify="left" if name in ("a", "b", "verdict") else "right")
     for r in tests.itertuples(index=False):
@@ -160,6 +165,6 @@ def _tests_table(tests: pd.DataFrame, axis: str) -> Table:
         else:
             verdict = "not distinguishable"
         table.add_row(r.a, r.b, _fmt(r.budget), f"{r.n_a} vs {r.n_b}", _fmt(bool(r.paired)),
-                      _fmt(r.median_a), _fmt(r.median_b), _fmt(r.diff),
+                      _fmt(r.mean_a), _fmt(r.mean_b), _fmt(r.diff),
                       f"[{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]", _fmt(r.p_value), verdict)
     return table

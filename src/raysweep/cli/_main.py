@@ -28,6 +28,8 @@ _EXIT_BY_ERROR = ((ConfigError, EXIT_CONFIG), (ClusterError, EXIT_CLUSTER),
 #: `raysweep validate` does not pay for plotly, pyarrow or Ray.
 _COMMANDS = {
     "run": "raysweep.cli._sweeps:run_cmd",
+    "resume": "raysweep.cli._resume:resume_cmd",
+    "submit": "raysweep.cli._submit:submit_cmd",
     "validate": "raysweep.cli._sweeps:validate_cmd",
     "plan": "raysweep.cli._sweeps:plan_cmd",
     "list": "raysweep.cli._sweeps:list_cmd",

@@ -6,7 +6,8 @@ import click
 from rich.console import Console
 
 #: Rich styles of run statuses, shared by every command that prints one.
-RUN_STATUS_STYLE = {"finished": "green", "running": "cyan", "interrupted": "yellow", "failed": "red"}
+RUN_STATUS_STYLE = {"finished": "green", "running": "cyan", "interrupted": "yellow", "failed": "red",
+                    "crashed": "bold red"}
 
 results_option = click.option(
     "--results", "results", default=None, metavar="DIR",

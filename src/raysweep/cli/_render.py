@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -17,26 +18,39 @@ if TYPE_CHECKING:  # the execution layer imports Ray: keep it out of validate/pl
 __all__ = ["plan_table", "summary_panel", "sweeps_table"]
 
 
-
 def summary_panel(summary: RunSummary) -> Panel:
-    counts = "  ".join(f"{k} {v}" for k, v in summary.counts.items())
+    """The run's outcome: status, trial counts, best trial, where things are, distinct errors."""
+    counts = dict(summary.counts)
+    total = counts.pop("trials", sum(counts.values()))
+    shown = "  ".join(f"{v} {k.replace('_', '-')}" for k, v in counts.items() if v)
     best = "-" if summary.best_value is None else f"{summary.best_value:.6g}"
     lines = [
         f"status      [{RUN_STATUS_STYLE[summary.status]}]{summary.status}[/]  "
-        f"({summary.elapsed_s:.1f} s)",
-        f"trials      {counts}",
+        f"({summary.elapsed_s:.1f} s"
+        + ("" if summary.trial_lifetimes_s is None
+           else f"; trial lifetimes summed {summary.trial_lifetimes_s:.1f} s") + ")",
+        f"trials      {total}" + (f"  ({shown})" if shown else ""),
         f"best        {summary.mode} {summary.metric} = {best}"
         + (f"  (trial {summary.best_trial_id})" if summary.best_trial_id else ""),
     ]
     if summary.best_config is not None:
-        lines.append(f"config      {json.dumps(summary.best_config)}")
+        lines.append(f"config      {escape(json.dumps(summary.best_config))}")
     if summary.results_root:
         lines.append(f"results     {summary.results_root}  (run {summary.run_id})")
     lines.append(f"ray files   {summary.ray_dir}")
-    for error in summary.errors[:3]:
-        lines.append(f"[red]error[/]       {error}")
-    if len(summary.errors) > 3:
-        lines.append(f"            ... and {len(summary.errors) - 3} more errored trials")
+    groups = summary.error_groups or [
+        {"error_type": "", "error_message": e, "n_trials": 1} for e in summary.errors]
+    for group in groups[:5]:
+        kind = f"{group['error_type']}: " if group["error_type"] else ""
+        n = group["n_trials"]
+        lines.append(f"[red]errors[/]      {n} trial{'s' if n != 1 else ''}: "
+                     f"{escape(kind + group['error_message'])}")
+    if len(groups) > 5:
+        lines.append(f"            ... and {len(groups) - 5} more distinct errors")
+    if groups:
+        lines.append(f"            tracebacks: raysweep show {summary.run_id} --errors")
+    if summary.log_path:
+        lines.append(f"ray log     {summary.log_path}  (Ray's tracebacks, workers' stderr)")
     return Panel("\n".join(lines), title=f"sweep {summary.sweep}", expand=False)
 
 
@@ -46,6 +60,8 @@ def plan_table(plan: Plan) -> Table:
     if plan.grid_cells is not None:
         trials += f" ({plan.grid_cells} grid cells x {plan.n_trials // max(plan.grid_cells, 1)})"
     fit = "-" if plan.trials_at_once is None else str(plan.trials_at_once)
+    if plan.nodes:
+        fit += f" (on {len(plan.nodes)} node{'s' * (len(plan.nodes) > 1)})"
     for key, value in (
         ("trials", trials),
         ("searcher", f"{plan.searcher} {json.dumps(plan.searcher_params)}"),
@@ -54,6 +70,7 @@ def plan_table(plan: Plan) -> Table:
         ("per trial", json.dumps(plan.resources_per_trial)),
         ("concurrency cap", "none" if plan.concurrency_cap is None else str(plan.concurrency_cap)),
         ("trials at once", fit),
+        *([("trials per GPU", str(plan.trials_per_gpu))] if plan.trials_per_gpu else []),
     ):
         table.add_row(f"[bold]{key}[/]", value)
     space = Table(title="space")
@@ -68,10 +85,23 @@ def plan_table(plan: Plan) -> Table:
         space.add_row(*row)
     outer = Table.grid()
     outer.add_row(table)
+    if plan.nodes:
+        outer.add_row(_nodes_table(plan))
     outer.add_row(space)
-    for warning in plan.warnings:
-        outer.add_row(f"[yellow]warning:[/] {warning}")
     return outer
+
+
+def _nodes_table(plan: Plan) -> Table:
+    """The live cluster, one row per node: its resources and how many trials fit there at once."""
+    table = Table(title="nodes")
+    for column in ("node id", "ip", "CPU", "GPU", "memory GiB", "trials at once"):
+        table.add_column(column, justify="left" if column in ("node id", "ip") else "right")
+    for node in plan.nodes:
+        res = node.resources
+        table.add_row(node.node_id[:12], node.node_ip, f"{res.get('CPU', 0):g}", f"{res.get('GPU', 0):g}",
+                      f"{res.get('memory', 0) / 2**30:.1f}",
+                      f"[red]{node.trials}[/]" if node.trials == 0 else str(node.trials))
+    return table
 
 
 def sweeps_table(rows: list[tuple[str, Sweep | None, str | None]]) -> Table:

@@ -9,14 +9,28 @@ from typing import Any
 import click
 import pandas as pd
 from rich.table import Table
+from rich.text import Text
 
 from raysweep.cli._options import RUN_STATUS_STYLE, results_option, stdout_console
-from raysweep.results import best_config, resolve_root, runs_overview, top_trials
+from raysweep.results import (
+    RunStatus,
+    best_config,
+    error_groups,
+    load_trials,
+    resolve_root,
+    resolve_run,
+    runs_overview,
+    top_trials,
+)
 
 __all__ = ["best_cmd", "runs_cmd", "show_cmd"]
 
 _COUNT_LABELS = (("completed", "done"), ("early_stopped", "stopped"), ("errored", "errored"),
                  ("cancelled", "cancelled"), ("running", "running"))
+#: Runs that can be continued with `raysweep resume`.
+_RESUMABLE = (RunStatus.CRASHED, RunStatus.INTERRUPTED)
+_VERB = {RunStatus.CRASHED: "crashed (its driver is gone)", RunStatus.INTERRUPTED: "was interrupted"}
+
 
 
 def _fmt(value: Any) -> str:
@@ -31,8 +45,6 @@ def _fmt(value: Any) -> str:
 
 def _status(row: pd.Series) -> str:
     status = str(row["status"])
-    if bool(row.get("stale", False)):
-        return "[red]running? (no heartbeat: driver died)[/]"
     return f"[{RUN_STATUS_STYLE.get(status, 'white')}]{status}[/]"
 
 
@@ -40,7 +52,11 @@ def _status(row: pd.Series) -> str:
 @click.option("--sweep", "sweeps", multiple=True, metavar="NAME", help="Only these sweeps.")
 @results_option
 def runs_cmd(sweeps: tuple[str, ...], results: str | None) -> None:
-    """List recorded runs, newest first, with trial counts by status and the best value."""
+    """List recorded runs, newest first, with trial counts by status and the best value.
+
+    A run whose driver died shows as `crashed`; crashed and interrupted runs can be continued
+    with `raysweep resume RUN`.
+    """
     root = resolve_root(results)
     frame = runs_overview(root, sweeps=list(sweeps) or None)
     console = stdout_console()
@@ -62,16 +78,54 @@ def runs_cmd(sweeps: tuple[str, ...], results: str | None) -> None:
             counts or "-", _fmt(row["best_value"]) + metric,
         )
     console.print(table)
+    for _, row in frame[frame["status"].isin(_RESUMABLE)].iterrows():
+        console.print(Text(f"Run {row['run']} {_VERB[row['status']]}: continue it with "
+                           f"`raysweep resume {row['run']}`"))
+
+
+def _print_errors(root: str, target: str) -> None:
+    run = resolve_run(root, target)
+    trials = load_trials(root=root, sweeps=run["sweep"], runs=run["run"])
+    groups = error_groups(trials)
+    console = stdout_console()
+    if groups.empty:
+        console.print(f"{run['sweep']} / {run['run']}: no errored trial.")
+        return
+    tracebacks = trials.set_index("trial_id")["error_traceback"] if len(trials) else {}
+    n = int(groups["n_trials"].sum())
+    console.print(Text(f"{run['sweep']} / {run['run']}: {n} errored trial(s), "
+                       f"{len(groups)} distinct error(s)", style="bold"))
+    for _, group in groups.iterrows():
+        console.print()
+        console.print(Text(f"{group['error_type']}: {group['error_message']}  "
+                           f"({group['n_trials']} trial(s))", style="bold red"))
+        console.print(Text(f"trials: {', '.join(group['trial_ids'])}"))
+        # Trials with the same error usually share the traceback: print each distinct one once.
+        seen: list[str] = []
+        for trial_id in group["trial_ids"]:
+            text = tracebacks.get(trial_id)
+            text = None if text is None or (isinstance(text, float) and math.isnan(text)) else str(text)
+            if text and text not in seen:
+                seen.append(text)
+                console.print(Text(f"--- traceback of trial {trial_id}"))
+                console.print(Text(text.rstrip()), soft_wrap=True)
+        if not seen:
+            console.print(Text("(no traceback stored)"))
 
 
 @click.command("show")
 @click.argument("target", metavar="RUN|SWEEP")
 @click.option("-k", "--top", "k", default=10, show_default=True, type=click.IntRange(min=1),
               help="How many trials to show.")
+@click.option("--errors", is_flag=True,
+              help="Print every errored trial's full traceback, grouped by distinct error.")
 @results_option
-def show_cmd(target: str, k: int, results: str | None) -> None:
+def show_cmd(target: str, k: int, errors: bool, results: str | None) -> None:
     """Show the top-k trials of a run (or of a sweep's latest run) with their configs."""
     root = resolve_root(results)
+    if errors:
+        _print_errors(root, target)
+        return
     trials, run = top_trials(root, target, k=k)
     console = stdout_console()
     title = f"{run['sweep']} / {run['run']}: top {k} by {run.get('mode')} {run.get('metric')}"
@@ -88,7 +142,12 @@ def show_cmd(target: str, k: int, results: str | None) -> None:
         )
     console.print(table)
     if trials.empty:
-        console.print("No trial has reported the metric yet.")
+        live = run.get("status") == RunStatus.RUNNING
+        console.print(f"No trial has reported a finite {run.get('metric')}"
+                      + (" yet." if live else f"; the run is {run.get('status')}."))
+    if run.get("status") in _RESUMABLE:
+        console.print(Text(f"Run {run['run']} {_VERB[run['status']]}: continue it with "
+                           f"`raysweep resume {run['run']}`"))
 
 
 @click.command("best")

@@ -73,17 +73,28 @@ def validate_cmd(sweep, sweeps_dir) -> None:
 
 @click.command("plan", epilog=_SWEEP_HELP)
 @click.argument("sweep")
+@click.option("--address", default=None, metavar="ADDR",
+              help="Plan against this live Ray cluster, node by node (e.g. 'auto' or HEAD:6379).")
 @click.option("--num-cpus", type=float, default=None,
-              help="CPUs to plan for (default: this machine's cores).")
-@click.option("--num-gpus", type=float, default=0.0, show_default=True, help="GPUs to plan for.")
+              help="CPUs to plan for (default: this machine's cores; ignored with --address).")
+@click.option("--num-gpus", type=float, default=0.0, show_default=True,
+              help="GPUs to plan for (ignored with --address).")
 @sweeps_dir_option
-def plan_cmd(sweep, num_cpus, num_gpus, sweeps_dir) -> None:
-    """Show what SWEEP will run: trials, searcher, scheduler, resources, concurrency, space."""
+def plan_cmd(sweep, address, num_cpus, num_gpus, sweeps_dir) -> None:
+    """Show what SWEEP will run: trials, searcher, scheduler, resources, concurrency, space; with
+    --address, the live cluster's nodes and how many trials fit on each."""
     import os
 
     loaded = load_sweep(sweep, sweeps_dir)
-    plan = make_plan(loaded.sweep, num_cpus if num_cpus is not None else os.cpu_count(), num_gpus)
+    if address is not None:
+        from raysweep.execution import live_nodes
+
+        plan = make_plan(loaded.sweep, nodes=live_nodes(address))
+    else:
+        plan = make_plan(loaded.sweep, num_cpus if num_cpus is not None else os.cpu_count(), num_gpus)
     stdout_console().print(plan_table(plan))
+    for warning in plan.warnings:
+        Console(stderr=True, highlight=False, soft_wrap=True).print(f"[yellow]warning:[/] {warning}")
 
 
 @click.command("list")

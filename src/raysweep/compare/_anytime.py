@@ -1,41 +1,51 @@
 """Anytime-best curves and the cost of reaching a target value.
 
-Targets are defined once for all compared runs, for either mode and any sign::
+Targets are defined once for all compared runs (docs/compare.md, "Targets"), for either mode and
+any sign::
 
-    g      = the best trial value over all compared runs
-    ref    = the median trial value over all compared runs (finite values, every trial)
-    t(p)   = g - (1 - p) * (g - ref)
+    best   = the best trial value over all compared runs
+    median = the median trial value over all compared runs (finite values, every trial)
+    t(p)   = best - (1 - p) * (best - median)
 
-so ``t(0.95)`` is the value "within 5 % of the span from a typical trial to the global best".
-In max mode ``ref <= g`` and ``t(p) <= g``; in min mode ``ref >= g`` and ``t(p) >= g``; a run
-reaches ``t(p)`` when its best-so-far is at least as good as it.
+so the 95 % target closes 95 % of the gap from the median trial to the best trial: it is 5 % of
+that gap short of the best. It is *not* 95 % of the best value. A run reaches ``t(p)`` when its
+best-so-far is at least as good as it. Which value is better is always
+:class:`raysweep.results.Objective`'s call (NaN and infinities never count).
 """
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from raysweep._errors import ConfigError, invalid_parameter
+from raysweep.results import Objective
 
 from ._load import Comparison
 
 __all__ = ["AXES", "anytime_best", "cost_to_target", "running_best", "target_values"]
 
-#: Axes an anytime-best curve can be drawn against.
-AXES = ("trials", "iterations", "trial_seconds", "wall_seconds")
-_ITERATION_AXES = AXES[1:]
+#: Axes an anytime-best curve can be drawn against. ``compute_seconds`` is cumulative compute
+#: (the sum of every trial's reported ``time_this_iter_s``), not the store's per-trial
+#: ``trial_seconds`` (one trial's wall lifetime).
+AXES = ("trials", "iterations", "compute_seconds", "wall_seconds")
 
 
-def running_best(values: Sequence[float] | np.ndarray, mode: str) -> np.ndarray:
-    """Best-so-far of ``values`` under ``mode``; NaNs are skipped (NaN until the first value)."""
+def running_best(values: Sequence[float] | np.ndarray, mode: str | Objective) -> np.ndarray:
+    """Best-so-far of ``values`` under ``mode`` (``"min"``/``"max"`` or an ``Objective``).
+
+    NaN and infinite values never count (NaN until the first finite value), as in
+    :meth:`raysweep.results.Objective.best`.
+    """
+    objective = mode if isinstance(mode, Objective) else Objective("value", mode)  # type: ignore[arg-type]
     v = np.asarray(values, dtype=float)
-    fill = -np.inf if mode == "max" else np.inf
-    filled = np.where(np.isnan(v), fill, v)
-    acc = np.maximum.accumulate(filled) if mode == "max" else np.minimum.accumulate(filled)
-    return np.where(acc == fill, np.nan, acc)
+    filled = np.where(np.isfinite(v), v, objective.worst)
+    accumulate = np.minimum.accumulate if objective.ascending else np.maximum.accumulate
+    acc = accumulate(filled) if filled.size else filled
+    return np.where(np.isfinite(acc), acc, np.nan)
 
 
 def target_values(comp: Comparison, levels: Sequence[float] = (0.95, 0.99)) -> pd.Series:
@@ -49,9 +59,9 @@ def target_values(comp: Comparison, levels: Sequence[float] = (0.95, 0.99)) -> p
     values = values[np.isfinite(values)]
     if values.size == 0:
         return pd.Series(np.nan, index=pd.Index(list(levels), name="level"), name="target")
-    best = values.max() if comp.mode == "max" else values.min()
-    ref = float(np.median(values))
-    targets = [best - (1.0 - float(p)) * (best - ref) for p in levels]
+    best = float(comp.objective.best(values.tolist()))  # type: ignore[arg-type]
+    median = float(np.median(values))
+    targets = [best - (1.0 - float(p)) * (best - median) for p in levels]
     return pd.Series(targets, index=pd.Index(list(levels), name="level"), name="target")
 
 
@@ -62,8 +72,8 @@ def anytime_best(comp: Comparison, axis: str = "trials") -> pd.DataFrame:
 
     - ``trials``: trials in completion order (``ended_at``, then ``trial_index``; unfinished last),
       ``x`` = 1, 2, ...; ``value`` is the trial's best value.
-    - ``iterations`` / ``trial_seconds`` / ``wall_seconds``: every reported iteration of the run
-      in time order; ``x`` is the count of iterations, the cumulated ``time_this_iter_s`` over
+    - ``iterations`` / ``compute_seconds`` / ``wall_seconds``: every reported iteration of the
+      run in time order; ``x`` is the count of iterations, the cumulated ``time_this_iter_s`` over
       all trials (compute), or seconds since the run started (wall time).
     """
     if axis not in AXES:
@@ -80,7 +90,7 @@ def _anytime_best(comp: Comparison, axis: str) -> pd.DataFrame:
         steps = _trial_steps(comp, row.run) if axis == "trials" else _iteration_steps(
             comp, row.run, row.started_at, axis
         )
-        steps["best"] = running_best(steps["value"].to_numpy(), comp.mode)
+        steps["best"] = running_best(steps["value"].to_numpy(), comp.objective)
         frames.append(steps.assign(label=row.label, group=row.group, run=row.run))
     columns = ["label", "group", "run", "x", "value", "best"]
     if not frames:
@@ -91,8 +101,8 @@ def _anytime_best(comp: Comparison, axis: str) -> pd.DataFrame:
 def cost_to_target(comp: Comparison, levels: Sequence[float] = (0.95, 0.99)) -> pd.DataFrame:
     """What each run spent until its best-so-far first reached each target.
 
-    One row per run and level: ``label, run, level, target, trials, iterations, trial_seconds,
-    wall_seconds`` (NaN where the run never reached the target).
+    One row per run and level: ``label, run, level, target, trials, iterations,
+    compute_seconds, wall_seconds`` (NaN where the run never reached the target).
     """
     targets = target_values(comp, levels)
     curves = {axis: anytime_best(comp, axis) for axis in AXES}
@@ -101,19 +111,27 @@ def cost_to_target(comp: Comparison, levels: Sequence[float] = (0.95, 0.99)) -> 
         for level, target in targets.items():
             record = {"label": row.label, "run": row.run, "level": level, "target": target}
             for axis, frame in curves.items():
-                record[axis] = _first_reach(frame[frame["run"] == row.run], target, comp.mode)
+                record[axis] = _first_reach(frame[frame["run"] == row.run], target,
+                                            comp.objective)
             rows.append(record)
     return pd.DataFrame(rows, columns=["label", "run", "level", "target", *AXES])
 
 
-def _first_reach(curve: pd.DataFrame, target: float, mode: str) -> float:
+def _first_reach(curve: pd.DataFrame, target: float, objective: Objective) -> float:
+    """``x`` of the first step whose best-so-far is at least as good as ``target``.
+
+    A best-so-far curve only improves (NaN before its first value), so "reached" is a suffix of
+    the curve: binary search on "the target is not better than the best so far".
+    """
     if np.isnan(target) or curve.empty:
         return float("nan")
     best = curve["best"].to_numpy(dtype=float)
-    with np.errstate(invalid="ignore"):
-        hit = best >= target if mode == "max" else best <= target
-    index = np.flatnonzero(hit)
-    return float(curve["x"].to_numpy(dtype=float)[index[0]]) if index.size else float("nan")
+
+    def reached(i: int) -> bool:
+        return bool(np.isfinite(best[i])) and not objective.better(target, float(best[i]))
+
+    index = bisect.bisect_left(range(best.size), True, key=reached)
+    return float(curve["x"].to_numpy(dtype=float)[index]) if index < best.size else float("nan")
 
 
 def _trial_steps(comp: Comparison, run: str) -> pd.DataFrame:
@@ -125,7 +143,9 @@ def _trial_steps(comp: Comparison, run: str) -> pd.DataFrame:
     )
 
 
-def _iteration_steps(comp: Comparison, run: str, started_at, axis: str) -> pd.DataFrame:
+def _iteration_steps(
+    comp: Comparison, run: str, started_at: pd.Timestamp, axis: str
+) -> pd.DataFrame:
     its = comp.iterations
     if its.empty or comp.metric not in its:
         return pd.DataFrame({"x": pd.Series(dtype=float), "value": pd.Series(dtype=float)})
@@ -134,7 +154,7 @@ def _iteration_steps(comp: Comparison, run: str, started_at, axis: str) -> pd.Da
     its = its.sort_values(order, kind="stable")
     if axis == "iterations":
         x = np.arange(1, len(its) + 1, dtype=float)
-    elif axis == "trial_seconds":
+    elif axis == "compute_seconds":
         x = its["time_this_iter_s"].fillna(0.0).to_numpy(dtype=float).cumsum()
     else:
         start = started_at if not pd.isna(started_at) else its["timestamp"].min()

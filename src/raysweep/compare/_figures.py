@@ -22,7 +22,7 @@ __all__ = [
 _AXIS_TITLES = {
     "trials": "trials finished",
     "iterations": "iterations (compute)",
-    "trial_seconds": "trial seconds (compute)",
+    "compute_seconds": "compute seconds (summed over trials)",
     "wall_seconds": "wall seconds",
 }
 

@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from raysweep._errors import ConfigError, StorageError, invalid_parameter
+from raysweep.results import MODES, Objective
 
 __all__ = ["Comparison", "load"]
 
-_MODES = ("min", "max")
 _ITERATION_KEYS = frozenset(
     {"sweep", "run", "trial_id", "attempt", "training_iteration", "time_total_s",
      "time_this_iter_s", "timestamp", "node_id", "hostname"}
@@ -74,16 +74,22 @@ class Comparison:
         mode = _resolve_mode(runs, metric, mode)
         runs["label"] = _labels(runs)
         runs["group"] = runs["sweep"].astype(str)
-        trials = _with_values(trials.copy(), iterations, runs, metric, mode)
+        objective = Objective(metric, mode)  # type: ignore[arg-type]
+        trials = _with_values(trials.copy(), iterations, runs, objective)
         return cls(runs, trials, iterations, metric, mode, tuple(runs["label"]))
+
+    @property
+    def objective(self) -> Objective:
+        """The metric and mode as a :class:`raysweep.results.Objective` (which value is better)."""
+        return Objective(self.metric, self.mode)  # type: ignore[arg-type]
 
     def label_of(self, run: str) -> str:
         """The display label of a run id."""
         return str(self.runs.loc[self.runs["run"] == run, "label"].iloc[0])
 
     def better(self, a: float, b: float) -> bool:
-        """Whether value ``a`` is strictly better than ``b`` under the comparison's mode."""
-        return a > b if self.mode == "max" else a < b
+        """Whether value ``a`` is strictly better than ``b`` (:meth:`Objective.better`)."""
+        return self.objective.better(a, b)
 
 
 def load(
@@ -171,7 +177,7 @@ def _resolve_metric(runs: pd.DataFrame, metric: str | None) -> str:
 
 def _resolve_mode(runs: pd.DataFrame, metric: str, mode: str | None) -> str:
     if mode is not None:
-        if mode not in _MODES:
+        if mode not in MODES:
             raise ConfigError(invalid_parameter("mode", "compare", "one of 'min', 'max'", mode))
         return mode
     own_modes: list[str] = []
@@ -220,9 +226,9 @@ def _labels(runs: pd.DataFrame) -> list[str]:
 
 
 def _with_values(
-    trials: pd.DataFrame, iterations: pd.DataFrame, runs: pd.DataFrame, metric: str, mode: str
+    trials: pd.DataFrame, iterations: pd.DataFrame, runs: pd.DataFrame, objective: Objective
 ) -> pd.DataFrame:
-    """Add ``value``: each trial's best ``metric`` over its iterations.
+    """Add ``value``: each trial's best ``metric`` over its iterations (NaN/inf never win).
 
     Falls back to the trials table's ``metric_best`` (only when ``metric`` is the run's own) for
     trials whose iterations are missing.
@@ -231,13 +237,18 @@ def _with_values(
     if trials.empty:
         return trials.assign(value=pd.Series(dtype=float))
     value = pd.Series(np.nan, index=trials.index, dtype=float)
+    metric = objective.metric
     if not iterations.empty and metric in iterations:
-        grouped = iterations.groupby(["run", "trial_id"], sort=False)[metric]
-        best = grouped.max() if mode == "max" else grouped.min()
+        reported = pd.to_numeric(iterations[metric], errors="coerce").astype(float)
+        reported = reported.where(np.isfinite(reported))
+        grouped = reported.groupby([iterations["run"], iterations["trial_id"]], sort=False)
+        # min/max skip NaN; which of the two is the objective's choice
+        best = grouped.min() if objective.ascending else grouped.max()
         keys = pd.MultiIndex.from_frame(trials[["run", "trial_id"]])
         value = pd.Series(best.reindex(keys).to_numpy(dtype=float), index=trials.index)
     if "metric_best" in trials and "metric" in runs:
         own = trials["run"].map(runs.set_index("run")["metric"].astype(str)).eq(metric)
-        fallback = pd.to_numeric(trials["metric_best"], errors="coerce").where(own)
+        fallback = pd.to_numeric(trials["metric_best"], errors="coerce").astype(float).where(own)
+        fallback = fallback.where(np.isfinite(fallback))
         value = value.fillna(fallback)
     return trials.assign(value=value.astype(float))

@@ -45,7 +45,7 @@ def top_trials(comp: Comparison, k: int | None = None) -> pd.DataFrame:
         raise ConfigError(invalid_parameter("k", "top_trials", "a positive integer", k))
     trials = comp.trials[np.isfinite(comp.trials["value"].to_numpy(dtype=float))]
     order = ["run", "value", "trial_index"] if "trial_index" in trials else ["run", "value"]
-    ascending = [True, comp.mode == "min", True][: len(order)]
+    ascending = [True, comp.objective.ascending, True][: len(order)]
     ranked = trials.sort_values(order, ascending=ascending, kind="stable")
     ranked = ranked.assign(rank=ranked.groupby("run").cumcount() + 1)
     if k is not None:
@@ -215,5 +215,5 @@ def _is_numeric(column: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
 
 
-def _is_number(value) -> bool:
+def _is_number(value: object) -> bool:
     return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)

@@ -2,16 +2,23 @@
 
 A *group* is a sweep; its runs are treated as seeds of one method. Curves are step functions, so
 a run's value at budget ``x`` is its best-so-far at the last step with ``x_i <= x``.
+
+The resampling is scipy's: ``scipy.stats.bootstrap`` (percentile intervals) and
+``scipy.stats.permutation_test`` (exact when the permutations are few enough), seeded with
+``np.random.default_rng(seed)`` so that a seed gives the same numbers every time. The verdict of
+:func:`paired_comparison` uses one statistic throughout: the difference of means.
 """
 
 from __future__ import annotations
 
 import itertools
-import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from raysweep._errors import ConfigError, invalid_parameter
 
@@ -34,23 +41,25 @@ def step_at(x: np.ndarray, best: np.ndarray, grid: np.ndarray) -> np.ndarray:
 def bootstrap_median_band(
     values: np.ndarray, *, ci: float, n_boot: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Median over rows of ``values`` (runs x points) and its percentile-bootstrap band."""
+    """Median over rows of ``values`` (runs x points) and its percentile-bootstrap band.
+
+    ``scipy.stats.bootstrap`` resamples the runs (rows); one run has no band (NaN).
+    """
     values = np.atleast_2d(np.asarray(values, dtype=float))
     median = np.nanmedian(values, axis=0)
-    n = values.shape[0]
-    if n < 2:
+    if values.shape[0] < 2:
         nan = np.full(values.shape[1], np.nan)
         return median, nan, nan.copy()
-    idx = rng.integers(0, n, size=(n_boot, n))
-    medians = np.nanmedian(values[idx], axis=1)  # n_boot x points
-    alpha = (1.0 - ci) / 2.0
-    lo, hi = np.nanquantile(medians, [alpha, 1.0 - alpha], axis=0)
-    return median, lo, hi
+    res = stats.bootstrap(
+        (values,), np.nanmedian, axis=0, vectorized=True, n_resamples=int(n_boot),
+        confidence_level=ci, method="percentile", rng=rng,
+    )
+    return median, np.asarray(res.confidence_interval.low), np.asarray(res.confidence_interval.high)
 
 
 def seed_bands(
     comp: Comparison,
-    axis: str = "trial_seconds",
+    axis: str = "compute_seconds",
     *,
     ci: float = 0.9,
     n_boot: int = 1000,
@@ -95,10 +104,13 @@ def seed_bands(
 class GroupComparison:
     """Whether group ``a``'s best is distinguishable from group ``b``'s at equal compute.
 
-    ``diff`` is the median (paired: of per-seed differences) of ``a - b`` at ``budget`` on
-    ``axis``; ``[ci_low, ci_high]`` its bootstrap interval; ``p_value`` a two-sided permutation
-    test (sign flips when paired, label shuffles otherwise). ``distinguishable`` is True when both
-    sides have at least two runs, the interval excludes 0 and ``p_value <= 1 - ci``; ``better``
+    One statistic throughout: ``diff`` is the difference of means of ``a - b`` at ``budget`` on
+    ``axis`` (paired: the mean of the per-seed differences, which is ``mean_a - mean_b`` when every
+    run has a value; unpaired: ``mean_a - mean_b``); ``[ci_low, ci_high]`` is the
+    percentile-bootstrap interval of that same statistic (``scipy.stats.bootstrap``) and
+    ``p_value`` the two-sided permutation test of it (``scipy.stats.permutation_test``: sign flips
+    when paired, label shuffles otherwise). ``distinguishable`` is True when both sides have at
+    least two runs, the interval excludes 0 and ``p_value <= 1 - ci``; ``better``
     then names the better group under the comparison's mode, else is None. With ``ci=0.95`` the
     exact permutation test needs at least 6 paired seeds, or 4 runs per side unpaired, before it
     can reach p <= 0.05: fewer seeds are never called distinguishable.
@@ -111,8 +123,8 @@ class GroupComparison:
     n_a: int
     n_b: int
     paired: bool
-    median_a: float
-    median_b: float
+    mean_a: float
+    mean_b: float
     diff: float
     ci_low: float
     ci_high: float
@@ -129,7 +141,7 @@ def paired_comparison(
     comp: Comparison,
     a: str,
     b: str,
-    axis: str = "trial_seconds",
+    axis: str = "compute_seconds",
     *,
     ci: float = 0.95,
     n_boot: int = 2000,
@@ -170,19 +182,21 @@ def paired_comparison(
         better = a if comp.better(diff, 0.0) else b
     return GroupComparison(
         a=a, b=b, axis=axis, budget=budget, n_a=int(va.size), n_b=int(vb.size), paired=paired,
-        median_a=_median(va), median_b=_median(vb),
+        mean_a=_mean(va), mean_b=_mean(vb),
         diff=diff, ci_low=lo, ci_high=hi, p_value=p,
         distinguishable=distinguishable, better=better,
     )
 
 
-def _median(values: np.ndarray) -> float:
-    """The median of the finite values; NaN (without a warning) when there are none."""
+def _mean(values: np.ndarray) -> float:
+    """The mean of the finite values; NaN (without a warning) when there are none."""
     finite = values[np.isfinite(values)]
-    return float(np.median(finite)) if finite.size else float("nan")
+    return float(np.mean(finite)) if finite.size else float("nan")
 
 
-def compare_groups(comp: Comparison, axis: str = "trial_seconds", **kwargs) -> pd.DataFrame:
+def compare_groups(
+    comp: Comparison, axis: str = "compute_seconds", **kwargs: Any
+) -> pd.DataFrame:
     """:func:`paired_comparison` for every pair of groups (display order), one row each."""
     rows = [
         paired_comparison(comp, a, b, axis, **kwargs).as_dict()
@@ -192,55 +206,38 @@ def compare_groups(comp: Comparison, axis: str = "trial_seconds", **kwargs) -> p
     return pd.DataFrame(rows, columns=columns)
 
 
-def _difference(va, vb, *, paired, ci, n_boot, rng) -> tuple[float, float, float, float]:
-    alpha = (1.0 - ci) / 2.0
+def _mean_diff(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
+    return np.mean(a, axis=axis) - np.mean(b, axis=axis)
+
+
+def _difference(
+    va: np.ndarray, vb: np.ndarray, *, paired: bool, ci: float, n_boot: int,
+    rng: np.random.Generator,
+) -> tuple[float, float, float, float]:
+    """(difference of means, bootstrap interval low, high, permutation p) of ``va - vb``."""
+    nan = float("nan")
     if paired:
         d = va - vb
-        d = d[np.isfinite(d)]
-        if d.size == 0:
-            return (float("nan"),) * 4
-        diff = float(np.median(d))
-        if d.size < 2:
-            return diff, float("nan"), float("nan"), float("nan")
-        boot = np.median(d[rng.integers(0, d.size, size=(n_boot, d.size))], axis=1)
-        lo, hi = np.quantile(boot, [alpha, 1.0 - alpha])
-        return diff, float(lo), float(hi), _sign_flip_p(d, rng)
-    va, vb = va[np.isfinite(va)], vb[np.isfinite(vb)]
-    if va.size == 0 or vb.size == 0:
-        return (float("nan"),) * 4
-    diff = float(np.median(va) - np.median(vb))
-    if va.size < 2 or vb.size < 2:
-        return diff, float("nan"), float("nan"), float("nan")
-    boot = np.median(va[rng.integers(0, va.size, (n_boot, va.size))], axis=1) - np.median(
-        vb[rng.integers(0, vb.size, (n_boot, vb.size))], axis=1
+        samples: tuple[np.ndarray, ...] = (d[np.isfinite(d)],)
+        statistic: Callable[..., Any] = np.mean
+        kind = "samples"  # one sample: the permutation test flips signs
+    else:
+        samples = (va[np.isfinite(va)], vb[np.isfinite(vb)])
+        statistic, kind = _mean_diff, "independent"  # label shuffles
+    if any(x.size == 0 for x in samples):
+        return nan, nan, nan, nan
+    diff = float(statistic(*samples, axis=-1))
+    if any(x.size < 2 for x in samples):
+        return diff, nan, nan, nan
+    boot = stats.bootstrap(
+        samples, statistic, vectorized=True, n_resamples=int(n_boot), confidence_level=ci,
+        method="percentile", rng=rng,
     )
-    lo, hi = np.quantile(boot, [alpha, 1.0 - alpha])
-    return diff, float(lo), float(hi), _label_shuffle_p(va, vb, rng)
-
-
-def _sign_flip_p(d: np.ndarray, rng: np.random.Generator, n_mc: int = 20000) -> float:
-    observed = abs(np.mean(d))
-    if d.size <= 16:
-        signs = np.array(list(itertools.product((1.0, -1.0), repeat=d.size)))
-    else:
-        signs = rng.choice((1.0, -1.0), size=(n_mc, d.size))
-    stats = np.abs((signs * d).mean(axis=1))
-    return float(np.mean(stats >= observed - 1e-12))
-
-
-def _label_shuffle_p(va, vb, rng: np.random.Generator, n_mc: int = 20000) -> float:
-    pooled = np.concatenate([va, vb])
-    observed = abs(va.mean() - vb.mean())
-    n, k = pooled.size, va.size
-    if math.comb(n, k) <= n_mc:
-        masks = np.zeros((math.comb(n, k), n), dtype=bool)
-        for i, chosen in enumerate(itertools.combinations(range(n), k)):
-            masks[i, list(chosen)] = True
-    else:
-        masks = np.argsort(rng.random((n_mc, n)), axis=1) < k
-    sums = (masks * pooled).sum(axis=1)
-    stats = np.abs(sums / k - (pooled.sum() - sums) / (n - k))
-    return float(np.mean(stats >= observed - 1e-12))
+    perm = stats.permutation_test(
+        samples, statistic, permutation_type=kind, vectorized=True, n_resamples=9999, rng=rng,
+    )
+    low, high = boot.confidence_interval
+    return diff, float(low), float(high), float(min(1.0, perm.pvalue))
 
 
 def _pairable(runs_a: pd.DataFrame, runs_b: pd.DataFrame) -> bool:

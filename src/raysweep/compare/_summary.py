@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -101,7 +102,7 @@ def _run_iterations(comp: Comparison, run: str) -> pd.DataFrame:
     return its[its["run"] == run] if not its.empty else its
 
 
-def _wall(run, its: pd.DataFrame) -> float:
+def _wall(run: Any, its: pd.DataFrame) -> float:
     start, end = getattr(run, "started_at", pd.NaT), getattr(run, "ended_at", pd.NaT)
     if pd.isna(end) and not its.empty and "timestamp" in its:
         end = its["timestamp"].max()

@@ -1,10 +1,25 @@
 """The execution layer: the only part of raysweep that imports Ray.
 
 It turns a :class:`raysweep.Sweep` into Ray Tune's searcher, scheduler and Tuner, runs it on an embedded
-local Ray or a cluster, and streams every result into the Parquet store.
+local Ray or a cluster, streams every result into the Parquet store, and resumes a crashed or
+interrupted run (:func:`resume_run`).
 """
 
+from raysweep.execution._resources import live_nodes
+from raysweep.execution._resume import resume_run
 from raysweep.execution._runner import new_run_id, run_sweep
+from raysweep.execution._submit import SubmitRequest, submit_sweep
+from raysweep.execution._submit import build_request as build_submit_request
 from raysweep.execution._summary import EXIT_CODES, RunSummary
 
-__all__ = ["EXIT_CODES", "RunSummary", "new_run_id", "run_sweep"]
+__all__ = [
+    "EXIT_CODES",
+    "RunSummary",
+    "SubmitRequest",
+    "build_submit_request",
+    "live_nodes",
+    "new_run_id",
+    "resume_run",
+    "run_sweep",
+    "submit_sweep",
+]

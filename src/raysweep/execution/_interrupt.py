@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from ray import tune
@@ -34,7 +34,7 @@ class InterruptStopper(tune.Stopper):
 
 
 @contextmanager
-def interrupt_guard(on_first=None) -> Iterator[threading.Event]:
+def interrupt_guard(on_first: Callable[[int], None] | None = None) -> Iterator[threading.Event]:
     """Replace Tune's SIGINT/SIGTERM handling with ours for the duration of a fit."""
     event = threading.Event()
     if threading.current_thread() is not threading.main_thread():

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import math
 import time
 from typing import Any
 
 from ray import tune
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from raysweep.results import Objective
 
 __all__ = ["ProgressCallback"]
 
@@ -17,9 +18,15 @@ class ProgressCallback(tune.Callback):
     """Counts trials by state and tracks the best metric value as results arrive."""
 
     def __init__(self, total: int, metric: str, mode: str, console: Console | None = None,
-                 live: bool = True) -> None:
-        self.metric, self.mode = metric, mode
-        self.running = self.done = self.errored = 0
+                 live: bool = True, asha_max_t: int | None = None) -> None:
+        self.metric, self.mode, self.asha_max_t = metric, mode, asha_max_t
+        self._objective = Objective(metric, mode)  # type: ignore[arg-type]
+        self.running = self.done = self.early_stopped = self.errored = 0
+        self.started_any = False
+        self._stopped: dict[str, int] = {}  # trial id -> iterations, for trials Tune marked done
+        self._alive_since: dict[str, float] = {}
+        #: Seconds summed over the lifetimes (start to end) of the trials that ended in this launch.
+        self.trial_lifetimes_s = 0.0
         self.best: float | None = None
         self.started = time.monotonic()
         self._progress = Progress(
@@ -27,7 +34,8 @@ class ProgressCallback(tune.Callback):
             TextColumn("{task.fields[status]}"), TimeElapsedColumn(),
             console=console or Console(stderr=True), disable=not live, transient=False,
         )
-        self._task = self._progress.add_task("trials", total=total, status="")
+        self._task = self._progress.add_task("trials", total=total,
+                                             status="Ray is starting the first trials...")
 
     def __enter__(self) -> ProgressCallback:
         self._progress.start()
@@ -37,25 +45,34 @@ class ProgressCallback(tune.Callback):
         self._refresh()
         self._progress.stop()
 
-    def on_trial_start(self, iteration, trials, trial, **info) -> None:
+    def on_trial_start(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         self.running += 1
+        self.started_any = True
+        self._alive_since[trial.trial_id] = time.monotonic()
         self._refresh()
 
-    def on_trial_result(self, iteration, trials, trial, result, **info) -> None:
+    def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict,
+                        **info: Any) -> None:
+        if result.get("done"):  # set by the scheduler (or a stopper): early unless at ASHA's max_t
+            self._stopped[trial.trial_id] = int(result.get("training_iteration", 0))
         value = result.get(self.metric)
-        if isinstance(value, int | float) and not math.isnan(value):
-            better = self.best is None or (value > self.best if self.mode == "max"
-                                           else value < self.best)
-            if better:
-                self.best = float(value)
-                self._refresh()
+        if isinstance(value, int | float) and self._objective.better(value, self.best):
+            self.best = float(value)
+            self._refresh()
 
-    def on_trial_complete(self, iteration, trials, trial, **info) -> None:
-        self.running, self.done = max(0, self.running - 1), self.done + 1
+    def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+        self.running = max(0, self.running - 1)
+        self._lifetime_ends(trial)
+        stopped_at = self._stopped.pop(trial.trial_id, None)
+        if stopped_at is not None and self.asha_max_t is not None and stopped_at < self.asha_max_t:
+            self.early_stopped += 1
+        else:
+            self.done += 1
         self._refresh()
 
-    def on_trial_error(self, iteration, trials, trial, **info) -> None:
+    def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         self.running, self.errored = max(0, self.running - 1), self.errored + 1
+        self._lifetime_ends(trial)
         self._refresh()
 
     def __getstate__(self) -> dict:
@@ -67,8 +84,24 @@ class ProgressCallback(tune.Callback):
         self._progress = Progress(disable=True)
         self._task = self._progress.add_task("trials", total=None, status="")
 
+    def _lifetime_ends(self, trial: Any) -> None:
+        since = self._alive_since.pop(trial.trial_id, None)
+        if since is not None:
+            self.trial_lifetimes_s += time.monotonic() - since
+
+    @property
+    def ended(self) -> int:
+        """Trials that ended, whatever their status."""
+        return self.done + self.early_stopped + self.errored
+
     def _refresh(self) -> None:
+        if not self.started_any:
+            return
         best = "-" if self.best is None else f"{self.best:.6g}"
-        status = (f"running {self.running}  done {self.done}  errored {self.errored}  "
-                  f"best {self.metric}={best}")
-        self._progress.update(self._task, completed=self.done + self.errored, status=status)
+        status = f"running {self.running}  completed {self.done}"
+        if self.asha_max_t is not None:
+            status += f"  early-stopped {self.early_stopped}"
+        if self.errored:
+            status += f"  [red]errored {self.errored}[/]"
+        status += f"  best {self.metric}={best}"
+        self._progress.update(self._task, completed=self.ended, status=status)

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 import ray
 
 from raysweep._errors import ClusterError, ConfigError, invalid_parameter
+from raysweep.execution._resources import require_a_node_fits
 
-__all__ = ["check_fits", "quiet_worker_logs", "ray_runtime"]
+__all__ = ["check_fits", "check_reachable", "quiet_worker_logs", "ray_runtime"]
 
-_RAY_KEYS = {"cpu": "CPU", "gpu": "GPU", "memory": "memory"}
+#: Seconds a TCP connect to a cluster address may take before the address counts as unreachable.
+CONNECT_TIMEOUT_S = 5.0
+_CLIENT_PORT, _GCS_PORT = 10001, 6379
 
 
 @contextmanager
@@ -34,7 +40,8 @@ def ray_runtime(address: str | None = None, num_cpus: int | None = None,
         os.environ["PYTHONPATH"] = os.pathsep.join(
             [*pythonpath, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
         )
-    kwargs = {"num_cpus": num_cpus, "num_gpus": num_gpus} if address is None else {}
+    check_reachable(address)
+    kwargs: dict[str, Any] = {"num_cpus": num_cpus, "num_gpus": num_gpus} if address is None else {}
     try:
         ray.init(address=address or "local", include_dashboard=False,
                  logging_level=logging.ERROR,
@@ -48,6 +55,53 @@ def ray_runtime(address: str | None = None, num_cpus: int | None = None,
         ray.shutdown()
 
 
+def check_reachable(address: str | None, timeout_s: float = CONNECT_TIMEOUT_S) -> None:
+    """Fail in seconds when nothing answers at ``address`` (Ray's own client retries for minutes).
+
+    ``None``/``"local"`` start an embedded Ray and need no check; ``"auto"`` must find a running
+    cluster on this machine (or in ``RAY_ADDRESS``); ``host:port`` (the GCS port, 6379 if omitted)
+    and ``ray://host:port`` (the client port, 10001 if omitted) must accept a TCP connection.
+    """
+    if address is None or address == "local":
+        return
+    target = address
+    if address == "auto":
+        from ray._private.services import get_ray_address_from_environment
+
+        try:
+            target = get_ray_address_from_environment(address, None) or address
+        except (ConnectionError, ValueError) as exc:
+            raise ClusterError(_unreachable(address, "no running Ray cluster was found on this "
+                                            f"machine ({exc})".replace("..", "."))) from exc
+    host, port = _host_port(target)
+    clock = time.monotonic()
+    try:
+        with socket.create_connection((host, port), timeout=timeout_s):
+            pass
+    except OSError as exc:
+        waited = time.monotonic() - clock
+        raise ClusterError(_unreachable(
+            address, f"nothing answers at {host}:{port} ({exc.strerror or exc}; "
+                     f"gave up after {waited:.1f} s)")) from exc
+
+
+def _host_port(address: str) -> tuple[str, int]:
+    client = address.startswith("ray://")
+    rest = address.removeprefix("ray://").split("/", 1)[0]
+    host, _, port = rest.rpartition(":") if ":" in rest else (rest, "", "")
+    default = _CLIENT_PORT if client else _GCS_PORT
+    try:
+        return host.strip("[]") or "127.0.0.1", int(port) if port else default
+    except ValueError as exc:
+        raise ClusterError(_unreachable(address, f"{port!r} is not a port number")) from exc
+
+
+def _unreachable(address: str, why: str) -> str:
+    return (f"Could not reach a Ray cluster at --address {address!r}: {why}. Start the cluster "
+            "('ray start --head' prints its address), check the host and port, or omit --address "
+            "to run on an embedded local Ray.")
+
+
 def quiet_worker_logs() -> None:
     """Runs in every worker: drop Ray Train's per-checkpoint INFO lines (one per epoch per trial),
     which drown the progress bar; users' own logging is untouched."""
@@ -56,13 +110,5 @@ def quiet_worker_logs() -> None:
 
 def check_fits(resources: Mapping[str, float]) -> dict[str, float]:
     """Fail early when no node can hold one trial (Ray would wait forever); return cluster totals."""
-    need = {_RAY_KEYS.get(k, k): float(v) for k, v in resources.items() if v > 0}
-    nodes = [n["Resources"] for n in ray.nodes() if n.get("Alive")]
-    if not any(all(node.get(k, 0) >= v for k, v in need.items()) for node in nodes):
-        largest = max(nodes, key=lambda n: n.get("CPU", 0), default={})
-        have = {k: largest.get(k, 0.0) for k in need}
-        raise ClusterError(
-            f"No node can run a trial: each trial needs {need}, the largest node has {have}. "
-            "Lower Sweep.resources, or run on a cluster with such nodes (--address)."
-        )
+    require_a_node_fits(resources)  # per node, not totals (execution/_resources.py)
     return {k: v for k, v in ray.cluster_resources().items() if not k.startswith("node:")}

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
+import socket
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import ray
 
+from raysweep._spec import Spec
 from raysweep.results import SCHEMA_VERSION, RunStatus
 from raysweep.sweep import LoadedSweep
 
@@ -38,6 +41,8 @@ def build_run_record(loaded: LoadedSweep, run_id: str, started_at: datetime,
     from raysweep import __version__
 
     sweep = loaded.sweep
+    # Sweep normalises string shorthands to specs when it is built.
+    searcher, scheduler = cast(Spec, sweep.searcher), cast(Spec, sweep.scheduler)
     commit, dirty = git_state(loaded.path)
     return {
         "sweep": sweep.name,
@@ -45,10 +50,10 @@ def build_run_record(loaded: LoadedSweep, run_id: str, started_at: datetime,
         "status": RunStatus.RUNNING.value,
         "started_at": started_at.astimezone(UTC),
         "ended_at": None,
-        "searcher": sweep.searcher.name,
+        "searcher": searcher.name,
         "searcher_params": json.dumps(_searcher_params(loaded)),
-        "scheduler": sweep.scheduler.name,
-        "scheduler_params": json.dumps(sweep.scheduler.params()),
+        "scheduler": scheduler.name,
+        "scheduler_params": json.dumps(scheduler.params()),
         "metric": sweep.metric,
         "mode": sweep.mode,
         "num_samples": sweep.n_trials,
@@ -69,12 +74,20 @@ def build_run_record(loaded: LoadedSweep, run_id: str, started_at: datetime,
         "description": sweep.description,
         "tags": json.dumps(sweep.tags, sort_keys=True),
         "schema_version": SCHEMA_VERSION,
+        # Who writes this run: a reader sees a dead pid on this host (or a stale heartbeat
+        # elsewhere) as a crashed driver; `raysweep resume` refuses a run whose driver is alive.
+        "driver_host": socket.gethostname(),
+        "driver_pid": os.getpid(),
+        "resumes": 0,
+        # Set by `raysweep submit` in the job's environment (execution/_submit.py); None otherwise.
+        "job_id": os.environ.get("RAYSWEEP_JOB_ID"),
+        "submitted_from": os.environ.get("RAYSWEEP_SUBMITTED_FROM"),
     }
 
 
 def _searcher_params(loaded: LoadedSweep) -> dict[str, Any]:
     """The searcher's parameters with the seed it really uses (a ``None`` seed takes the sweep's)."""
-    params = loaded.sweep.searcher.params()
+    params = cast(Spec, loaded.sweep.searcher).params()
     if "seed" in params:
         params["seed"] = loaded.sweep.searcher_seed
     return params

@@ -15,26 +15,37 @@ Status rule (documented in docs/results.md):
 
 from __future__ import annotations
 
+import json
 import re
-import traceback
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from ray import cloudpickle, tune
+from ray import tune
 
-from raysweep.results import RunWriter
-from raysweep.results._records import (
+from raysweep.execution._resources import ActorNodes
+from raysweep.execution._rows import metric_columns, to_json
+from raysweep.execution._snapshot import find_controller, force_snapshot
+from raysweep.execution._trial_info import attempt, error_info, number, stored_results
+from raysweep.results import (
+    Objective,
+    RunWriter,
+    TrialStatus,
     config_columns,
-    is_better,
-    metric_columns,
     stable_trial_id,
-    strip_ansi,
 )
-from raysweep.results._schema import to_json
 
 _INDEX = re.compile(r"_(\d+)$")
 _TRIAL_END_FLUSH_S = 0.5
+# Shortest gap between two forced snapshots (events in between wait, held, for the next one). 0: a
+# snapshot at the end of every step with a trial event. A 1 s gap cut the cost from 59 to 10 ms per
+# trial but let a trial started, or ended, within that second of a crash run again, so exactness wins
+# (docs/benchmarks.md, "Forced experiment snapshots").
+_SNAPSHOT_MIN_GAP_S = 0.0
+
+
+_ENDED = frozenset({TrialStatus.COMPLETED, TrialStatus.EARLY_STOPPED, TrialStatus.ERRORED})
 
 
 @dataclass
@@ -45,12 +56,14 @@ class _TrialState:
     config: dict[str, Any]
     started_at: datetime | None
     attempts: int = 1
+    attempt_offset: int = 0
     iterations: int = 0
     metric_last: float | None = None
     metric_best: float | None = None
     last: dict[str, float] = field(default_factory=dict)
     stopped_by_scheduler: bool = False
     node_id: str | None = None
+    node_ip: str | None = None
     hostname: str | None = None
 
 
@@ -60,6 +73,10 @@ class ParquetResultsCallback(tune.Callback):
     Only per-trial state of live trials is kept; a finished trial's state is written and dropped,
     so driver memory does not grow with the number of trials beyond one id per trial.
 
+    Store rows of a trial event (start, end, retry) reach storage only after Tune's experiment
+    snapshot holds that event (see :mod:`raysweep.execution._snapshot`), so a resumed run never
+    re-runs a trial the store knows ended.
+
     Args:
         writer: The run's writer (owned by the caller, who closes it).
         sweep: Sweep name (part of the stable ``trial_id``).
@@ -68,6 +85,9 @@ class ParquetResultsCallback(tune.Callback):
         mode: ``"min"`` or ``"max"``.
         asha_max_t: ASHA's ``max_t`` when ASHA schedules the sweep, else None.
         time_attr: ASHA's time attribute (``training_iteration``).
+        prior: For a resumed run, the trial rows already in the store keyed by Ray's trial id:
+            ended trials count toward the summary and are never marked cancelled; restarted trials
+            keep their index and count their attempts on.
     """
 
     def __init__(
@@ -80,29 +100,64 @@ class ParquetResultsCallback(tune.Callback):
         mode: str,
         asha_max_t: int | None = None,
         time_attr: str = "training_iteration",
+        prior: dict[str, dict[str, Any]] | None = None,
     ):
         self.writer = writer
         self.sweep = sweep
         self.run_id = run_id
         self.metric = metric
-        self.mode = mode
+        self.objective = Objective(metric, mode)  # type: ignore[arg-type]
         self.asha_max_t = asha_max_t
         self.time_attr = time_attr
         self._live: dict[str, _TrialState] = {}
         self._ended: set[str] = set()
         self._trials_seen: list[Any] = []
-        self._counts = {"completed": 0, "early_stopped": 0, "errored": 0, "cancelled": 0}
+        self._counts = {str(s): 0 for s in TrialStatus if s != TrialStatus.RUNNING}
         self._best: tuple[float | None, str | None, dict[str, Any] | None] = (None, None, None)
         self._next_index = 0
+        self._nodes = ActorNodes()  # node id (hex) of each trial's actor
+        self._prior = dict(prior or {})
+        self._controller: Any = None
+        self._dirty = False
+        self._end_pending = False
+        self._held: list[dict[str, Any]] = []
+        self._n_snapshot = -1
+        self._last_snapshot = float("-inf")
+        self._repaired = False
+        self.snapshots = 0
+        self.snapshot_seconds = 0.0
+        self._seed_from_prior()
+
+    def _seed_from_prior(self) -> None:
+        for ray_id, row in self._prior.items():
+            self._next_index = max(self._next_index, int(row["trial_index"]) + 1)
+            if row.get("status") in _ENDED:
+                self._ended.add(ray_id)
+                self._counts[str(row["status"])] += 1
+                if self.objective.better(row.get("metric_best"), self._best[0]):
+                    self._best = (row["metric_best"], row["trial_id"],
+                                  json.loads(row["config_json"]))
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Tune pickles its run config (callbacks included) into tuner.pkl; a restored run makes a
+        # new callback, so nothing of this driver's state (writer, buffers) travels with it.
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
 
     # ----------------------------------------------------------------- state
     def _state(self, trial: Any) -> _TrialState:
         state = self._live.get(trial.trial_id)
         if state is None:
-            match = _INDEX.search(trial.trial_id)
-            index = int(match.group(1)) if match else self._next_index
-            self._next_index = max(self._next_index, index + 1)
             config = dict(trial.config)
+            prior = self._prior.get(trial.trial_id)
+            if prior is not None:
+                index = int(prior["trial_index"])
+            else:
+                match = _INDEX.search(trial.trial_id)
+                index = int(match.group(1)) if match else self._next_index
+            self._next_index = max(self._next_index, index + 1)
             state = _TrialState(
                 trial_id=stable_trial_id(self.sweep, config, index),
                 ray_trial_id=trial.trial_id,
@@ -110,6 +165,9 @@ class ParquetResultsCallback(tune.Callback):
                 config=config,
                 started_at=datetime.now(UTC),
             )
+            if prior is not None:  # a trial that had started before the driver died: continue it
+                state.attempt_offset = max(0, int(prior.get("attempts") or 0) + 1 - attempt(trial))
+                state.metric_best = number(prior.get("metric_best"))
             self._live[trial.trial_id] = state
         return state
 
@@ -122,7 +180,7 @@ class ParquetResultsCallback(tune.Callback):
             "trial_id": state.trial_id,
             "ray_trial_id": state.ray_trial_id,
             "trial_index": state.index,
-            "status": status,
+            "status": str(status),
             "config_json": to_json(state.config),
             **config_columns(state.config),
             "metric": self.metric,
@@ -133,6 +191,7 @@ class ParquetResultsCallback(tune.Callback):
             "attempts": state.attempts,
             "stopped_by_scheduler": state.stopped_by_scheduler,
             "node_id": state.node_id,
+            "node_ip": state.node_ip,
             "hostname": state.hostname,
             "started_at": state.started_at,
             "ended_at": ended_at,
@@ -140,38 +199,56 @@ class ParquetResultsCallback(tune.Callback):
             **extra,
         }
 
-    def _end(self, trial: Any, status: str, **extra: Any) -> None:
+    def _end(self, trial: Any, status: TrialStatus, **extra: Any) -> None:
         state = self._state(trial)
-        self.writer.add_trial(self._row(state, status, ended_at=datetime.now(UTC), **extra))
-        self._counts[status] += 1
-        if is_better(state.metric_best, self._best[0], self.mode):
+        self.writer.flush()  # its iterations reach storage before the snapshot that ends it
+        self._hold(self._row(state, status, ended_at=datetime.now(UTC), **extra))
+        self._counts[str(status)] += 1
+        if self.objective.better(state.metric_best, self._best[0]):
             self._best = (state.metric_best, state.trial_id, state.config)
         self._live.pop(trial.trial_id, None)
         self._ended.add(trial.trial_id)
-        self.writer.maybe_flush(min_interval_s=_TRIAL_END_FLUSH_S)
+        self._end_pending = True
+
+    def _hold(self, row: dict[str, Any]) -> None:
+        """A trial row waits for the end of Tune's step: it reaches the writer after the snapshot."""
+        self._held.append(row)
+        self._dirty = True
+
+    def _set_attempt(self, state: _TrialState, trial: Any, failed: bool = False) -> None:
+        state.attempts = state.attempt_offset + max(1, attempt(trial) - (1 if failed else 0))
 
     # ----------------------------------------------------------------- Tune hooks
+    def setup(self, *args: Any, **info: Any) -> None:
+        self._controller = find_controller()
+
+    def on_step_begin(self, iteration: int, trials: list, **info: Any) -> None:
+        if not self._repaired:
+            self._repaired = True
+            self._repair(trials)
+
     def on_trial_start(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         self._trials_seen = trials
         state = self._state(trial)
-        state.attempts = _attempt(trial)
-        self.writer.add_trial(self._row(state, "running"))
+        self._set_attempt(state, trial)
+        state.node_id, state.node_ip = self._nodes.locate(trial)
+        self._hold(self._row(state, TrialStatus.RUNNING))
 
     def on_trial_result(
         self, iteration: int, trials: list, trial: Any, result: dict, **info: Any
     ) -> None:
         state = self._state(trial)
-        state.attempts = _attempt(trial)
+        self._set_attempt(state, trial)
         metrics = metric_columns(result)
         step = int(result.get("training_iteration", state.iterations + 1))
         state.iterations = step
         state.last.update(metrics)
-        state.node_id = result.get("node_ip", state.node_id)
+        state.node_ip = result.get("node_ip", state.node_ip)
         state.hostname = result.get("hostname", state.hostname)
         value = metrics.get(self.metric)
         if value is not None:
             state.metric_last = value
-            if is_better(value, state.metric_best, self.mode):
+            if self.objective.better(value, state.metric_best):
                 state.metric_best = value
         if result.get("done"):
             state.stopped_by_scheduler = True
@@ -184,11 +261,18 @@ class ParquetResultsCallback(tune.Callback):
                 "time_this_iter_s": result.get("time_this_iter_s"),
                 "timestamp": datetime.now(UTC),
                 "node_id": state.node_id,
+                "node_ip": state.node_ip,
                 "hostname": state.hostname,
                 **metrics,
             }
         )
-        self.writer.maybe_flush()
+        self.writer.maybe_flush()  # iterations ahead of Tune's snapshot are superseded on resume
+
+    def on_checkpoint(self, iteration: int, trials: list, trial: Any, checkpoint: Any,
+                      **info: Any) -> None:
+        # Tune's next snapshot records this checkpoint: a resumed trial continues after it, so
+        # every iteration up to it must be stored first.
+        self.writer.flush()
 
     def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         state = self._state(trial)
@@ -197,26 +281,74 @@ class ParquetResultsCallback(tune.Callback):
             and self.asha_max_t is not None
             and state.iterations < self.asha_max_t
         )
-        self._end(trial, "early_stopped" if early else "completed")
+        self._end(trial, TrialStatus.EARLY_STOPPED if early else TrialStatus.COMPLETED)
 
     def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         # Tune counted this failure before calling us: attempts == failures for a final error.
-        self._state(trial).attempts = max(1, _attempt(trial) - 1)
-        self._end(trial, "errored", **_error_info(trial))
+        self._set_attempt(self._state(trial), trial, failed=True)
+        self._end(trial, TrialStatus.ERRORED, **error_info(trial))
 
     def on_trial_recover(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         state = self._state(trial)
         state.stopped_by_scheduler = False
-        self.writer.add_trial(self._row(state, "running", **_error_info(trial)))
+        self._hold(self._row(state, TrialStatus.RUNNING, **error_info(trial)))
 
     def on_step_end(self, iteration: int, trials: list, **info: Any) -> None:
         self._trials_seen = trials
-        self.writer.maybe_flush()
+        if self._dirty or len(trials) != self._n_snapshot:
+            self._snapshot_then_release(trials)
+        if self._end_pending:
+            self._end_pending = not self.writer.maybe_flush(min_interval_s=_TRIAL_END_FLUSH_S)
+        else:
+            self.writer.maybe_flush()
         self.writer.heartbeat()
+
+    def _snapshot_then_release(self, trials: list) -> None:
+        """Force Tune's snapshot (see ``_SNAPSHOT_MIN_GAP_S``), then hand the held rows to the writer.
+
+        Until the snapshot is taken, rows stay held: the next one covers their events too."""
+        if self._controller is not None:
+            if time.monotonic() - self._last_snapshot < _SNAPSHOT_MIN_GAP_S:
+                return
+            clock = time.perf_counter()
+            force_snapshot(self._controller)
+            self.snapshot_seconds += time.perf_counter() - clock
+            self.snapshots += 1
+            self._last_snapshot = time.monotonic()
+        self._n_snapshot = len(trials)
+        self._dirty = False
+        for row in self._held:
+            self.writer.add_trial(row)
+        self._held.clear()
 
     def on_experiment_end(self, trials: list, **info: Any) -> None:
         self._trials_seen = trials
+        if not self._repaired:  # a restored run with nothing left to run takes no step
+            self._repaired = True
+            self._repair(trials)
+        for row in self._held:  # Tune's final snapshot is taken before this hook
+            self.writer.add_trial(row)
+        self._held.clear()
         self.writer.flush()
+
+    # ----------------------------------------------------------------- resume
+    def _repair(self, trials: list) -> None:
+        """A restored trial Tune's snapshot knows ended, whose end never reached the store (the
+        driver died between the snapshot and the flush): write its end from Tune's own files."""
+        for trial in trials:
+            if trial.trial_id in self._ended or trial.status not in ("TERMINATED", "ERROR"):
+                continue
+            prior = self._prior.get(trial.trial_id)
+            if prior is None or prior.get("status") != TrialStatus.RUNNING:
+                continue
+            state = self._state(trial)  # same attempt as the rows already stored
+            state.attempt_offset = max(1, int(prior.get("attempts") or 1)) - attempt(trial)
+            for result in stored_results(trial):
+                self.on_trial_result(0, trials, trial, result)
+            if trial.status == "ERROR":
+                self._end(trial, TrialStatus.ERRORED, error_message="errored before the resume")
+            else:
+                self.on_trial_complete(0, trials, trial)
 
     # ----------------------------------------------------------------- after fit()
     def finalize(self, interrupted: bool) -> None:
@@ -225,70 +357,33 @@ class ParquetResultsCallback(tune.Callback):
         for trial in list(self._trials_seen):
             if trial.trial_id in self._ended:
                 continue
-            if trial.trial_id not in self._live:  # never started
+            if trial.trial_id not in self._live:  # never started (in this driver)
                 state = self._state(trial)
-                state.attempts, state.started_at = 0, None
-            self._end(trial, "cancelled", error_message=note)
+                prior = self._prior.get(trial.trial_id)
+                state.attempts = int(prior.get("attempts") or 0) if prior else 0
+                state.started_at = None
+            self._end(trial, TrialStatus.CANCELLED, error_message=note)
         for ray_trial_id in list(self._live):
             state = self._live.pop(ray_trial_id)
-            row = self._row(state, "cancelled", ended_at=datetime.now(UTC), error_message=note)
+            row = self._row(state, TrialStatus.CANCELLED, ended_at=datetime.now(UTC),
+                            error_message=note)
             self.writer.add_trial(row)
-            self._counts["cancelled"] += 1
+            self._counts[TrialStatus.CANCELLED] += 1
+        for row in self._held:  # fit() is over: no snapshot to wait for
+            self.writer.add_trial(row)
+        self._held.clear()
         self.writer.flush()
 
     def summary(self) -> dict[str, Any]:
-        """Counts by status and the best trial, in the run-record keys the lead's runner writes."""
+        """Counts by status and the best trial, in the run record's column names."""
         best_value, best_trial_id, best_config = self._best
         return {
             "n_trials": sum(self._counts.values()),
-            "n_completed": self._counts["completed"],
-            "n_early_stopped": self._counts["early_stopped"],
-            "n_errored": self._counts["errored"],
-            "n_cancelled": self._counts["cancelled"],
+            "n_completed": self._counts[TrialStatus.COMPLETED],
+            "n_early_stopped": self._counts[TrialStatus.EARLY_STOPPED],
+            "n_errored": self._counts[TrialStatus.ERRORED],
+            "n_cancelled": self._counts[TrialStatus.CANCELLED],
             "best_value": best_value,
             "best_trial_id": best_trial_id,
             "best_config": best_config,
         }
-
-
-def _attempt(trial: Any) -> int:
-    return int(getattr(trial.run_metadata, "num_failures", 0)) + 1
-
-
-def _error_info(trial: Any) -> dict[str, Any]:
-    """error_type / error_message / error_traceback of the trial's last failure, ANSI-free."""
-    exc = _read_local(trial.pickled_error_file, binary=True)
-    if exc is None:
-        text = _read_local(trial.error_file, binary=False)
-        return {"error_type": "TuneError" if text else None, "error_message": strip_ansi(text)}
-    cause = getattr(exc, "cause", None) or exc
-    # A RayTaskError's text is the remote traceback (coloured); the unpickled cause has none.
-    tb = str(exc) if cause is not exc else "".join(traceback.format_exception(exc))
-    if cause is not exc:
-        message = str(cause)
-    else:  # e.g. an actor that died: keep the last line of Ray's text
-        lines = (strip_ansi(str(exc)) or "").strip().splitlines()
-        message = lines[-1] if lines else ""
-    return {
-        "error_type": type(cause).__name__,
-        "error_message": strip_ansi(message),
-        "error_traceback": strip_ansi(tb),
-    }
-
-
-def _read_local(path: str | None, *, binary: bool) -> Any:
-    """Read the error file Tune just wrote in the driver's local trial dir (None if unavailable).
-
-    ``trial.get_pickled_error()`` reads the storage copy, which is synced only at experiment
-    snapshots, so right after a failure it is often missing.
-    """
-    if not path:
-        return None
-    try:
-        if binary:
-            with open(path, "rb") as handle:
-                return cloudpickle.load(handle)
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read().strip() or None
-    except Exception:  # noqa: BLE001 - a missing or unpicklable error file must not stop the sweep
-        return None

@@ -28,6 +28,13 @@ class RunSummary:
     results_root: str | None
     ray_dir: str
     errors: list[str] = field(default_factory=list)
+    #: Distinct errors of the errored trials: ``error_type``, ``error_message``, ``n_trials``.
+    error_groups: list[dict[str, Any]] = field(default_factory=list)
+    #: Where Ray's tracebacks and the workers' stderr went during the run (None: not routed).
+    log_path: str | None = None
+    #: Seconds summed over the lifetimes of the trials that ended in this launch (not compute time:
+    #: a trial's lifetime includes waiting for its worker and its checkpoints).
+    trial_lifetimes_s: float | None = None
 
     @property
     def exit_code(self) -> int:

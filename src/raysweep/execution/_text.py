@@ -1,14 +1,61 @@
-"""Turning Ray's error text into one readable line."""
+"""Turning Ray's error text into readable lines: one per error, grouped, and a missing metric explained."""
 
 from __future__ import annotations
 
+import difflib
+import re
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
 from raysweep.results import strip_ansi
 
-__all__ = ["clean_error"]
+__all__ = ["clean_error", "error_groups", "error_of", "explain_fit_error"]
+
+#: Keys Ray Tune adds to every result: never what a user meant by their metric.
+_RAY_KEYS = frozenset({
+    "timestamp", "checkpoint_dir_name", "done", "training_iteration", "trial_id", "date",
+    "time_this_iter_s", "time_total_s", "pid", "hostname", "node_ip", "time_since_restore",
+    "iterations_since_restore", "timesteps_since_restore", "experiment_id", "experiment_tag",
+    "should_checkpoint", "timesteps_total", "episodes_total", "warmup_time",
+})
+_RESULT_KEY = re.compile(r"'([^']+)':")
 
 
 def clean_error(error: BaseException | str) -> str:
     """The last meaningful line of an error, without ANSI colour codes or Ray's wrapping."""
-    text = strip_ansi(str(error)).strip()
+    text = (strip_ansi(str(error)) or "").strip()
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return lines[-1] if lines else type(error).__name__
+
+
+def error_of(error: BaseException) -> tuple[str, str]:
+    """``(type, message)`` of a trial's error: the user's exception inside Ray's ``RayTaskError``."""
+    cause = getattr(error, "cause", None) or error
+    message = clean_error(cause) if cause is not error else clean_error(error)
+    name = type(cause).__name__
+    prefix = f"{name}: "
+    return name, message[len(prefix):] if message.startswith(prefix) else message
+
+
+def error_groups(errors: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Distinct ``(type, message)`` pairs with how many trials had each, most frequent first."""
+    counts = Counter(errors)
+    return [{"error_type": t, "error_message": m, "n_trials": n} for (t, m), n in counts.most_common()]
+
+
+def explain_fit_error(error: BaseException, metric: str) -> str:
+    """One line for an error that aborted the whole sweep; a metric never reported is explained
+    with the metrics the trainable did report (instead of Ray's hint to disable the check)."""
+    text = strip_ansi(str(error)) or ""
+    if "TUNE_DISABLE_STRICT_METRIC_CHECKING" not in text:
+        return clean_error(error)
+    result = text.split("Result:", 1)[1] if "Result:" in text else ""
+    reported = [k for k in dict.fromkeys(_RESULT_KEY.findall(result))
+                if k not in _RAY_KEYS and not k.startswith("config/")]
+    close = difflib.get_close_matches(metric, reported, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    shown = ", ".join(repr(k) for k in reported) or "no metric at all"
+    return (f"the trainable never reported the sweep metric {metric!r}; it reported {shown}.{hint} "
+            f"Set the sweep's metric to one of these, or report it: "
+            f"tune.report({{{metric!r}: value}}).")

@@ -7,15 +7,10 @@ read with :func:`list_runs`, :func:`load_trials` and :func:`load_iterations` wit
 """
 
 from raysweep.results._fs import ResultsWarning, resolve_root
-from raysweep.results._reader import latest_run, list_runs, load_iterations, load_trials
-from raysweep.results._records import (
-    best_trial,
-    config_columns,
-    metric_columns,
-    stable_trial_id,
-    strip_ansi,
-)
+from raysweep.results._liveness import HEARTBEAT_TIMEOUT_S, driver_alive
 from raysweep.results._objective import MODES, Objective
+from raysweep.results._reader import latest_run, list_runs, load_iterations, load_trials
+from raysweep.results._records import config_columns, stable_trial_id, strip_ansi
 from raysweep.results._rows import IterationRow, RunRow, TrialRow
 from raysweep.results._schema import (
     RESERVED_COLUMNS,
@@ -25,10 +20,18 @@ from raysweep.results._schema import (
     RunStatus,
     TrialStatus,
 )
-from raysweep.results._views import best_config, runs_overview, top_trials
+from raysweep.results._views import (
+    best_config,
+    best_trial,
+    error_groups,
+    resolve_run,
+    runs_overview,
+    top_trials,
+)
 from raysweep.results._writer import RunWriter
 
 __all__ = [
+    "HEARTBEAT_TIMEOUT_S",
     "MODES",
     "RESERVED_COLUMNS",
     "RUN_STATUSES",
@@ -45,12 +48,14 @@ __all__ = [
     "best_config",
     "best_trial",
     "config_columns",
+    "driver_alive",
+    "error_groups",
     "latest_run",
     "list_runs",
     "load_iterations",
     "load_trials",
-    "metric_columns",
     "resolve_root",
+    "resolve_run",
     "runs_overview",
     "stable_trial_id",
     "strip_ansi",

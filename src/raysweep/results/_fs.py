@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import uuid
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,11 +17,11 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from raysweep._errors import StorageError, invalid_parameter
+from raysweep._errors import ConfigError, StorageError, invalid_parameter
+from raysweep.results._schema import FIXED
 
 ENV_VAR = "RAYSWEEP_RESULTS"
 DEFAULT_ROOT = "./results"
-DATASETS = ("runs", "trials", "iterations")
 
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -85,7 +84,29 @@ def open_root(root: str | os.PathLike[str] | None = None) -> Root:
                 f"pyarrow said: {exc}",
             )
         ) from exc
-    return Root(uri=uri, fs=fs, base=base)
+    opened = Root(uri=uri, fs=fs, base=base)
+    if isinstance(fs, pafs.LocalFileSystem):  # one stat; remote roots are probed by their writer
+        _check_not_a_file(opened)
+    return opened
+
+
+def _check_not_a_file(root: Root) -> None:
+    """A root (or a dataset directory under it, or a parent of it) that is a file is bad input."""
+    for path in (root.base, *(root.path(d) for d in FIXED)):
+        if root.fs.get_file_info(path).type == pafs.FileType.File:
+            where = "" if path == root.base else f" ({path!r} under it is a file)"
+            raise ConfigError(
+                f"The results root {root.uri!r} is a file, not a directory{where}. "
+                "Pass a directory with --results DIR (or $RAYSWEEP_RESULTS)."
+            )
+    parent = Path(root.base).parent
+    while parent != parent.parent and not parent.exists():
+        parent = parent.parent
+    if parent.is_file():
+        raise ConfigError(
+            f"The results root {root.uri!r} cannot be created: {str(parent)!r} is a file, not a "
+            "directory. Pass a directory with --results DIR (or $RAYSWEEP_RESULTS)."
+        )
 
 
 def ensure_dir(root: Root, path: str) -> None:
@@ -113,39 +134,6 @@ def atomic_write(root: Root, table: pa.Table, directory: str, name: str) -> str:
     return final
 
 
-def list_files(root: Root, directory: str) -> list[str]:
-    """Every visible ``*.parquet`` file below ``directory`` (recursively), sorted; [] if none."""
-    selector = pafs.FileSelector(directory, allow_not_found=True, recursive=True)
-    try:
-        infos = root.fs.get_file_info(selector)
-    except OSError as exc:
-        raise StorageError(f"Could not list {directory!r} under {root.uri!r}: {exc}") from exc
-    files = []
-    for info in infos:
-        if info.type != pafs.FileType.File or not info.base_name.endswith(".parquet"):
-            continue
-        if info.base_name.startswith((".", "_")):
-            continue
-        files.append(info.path)
-    return sorted(files)
-
-
-def list_partitions(root: Root, dataset: str, key: str, parent: str | None = None) -> list[str]:
-    """Values of hive partition ``key`` directly under ``parent`` (default: the dataset dir)."""
-    directory = parent or root.path(dataset)
-    selector = pafs.FileSelector(directory, allow_not_found=True, recursive=False)
-    try:
-        infos = root.fs.get_file_info(selector)
-    except OSError as exc:
-        raise StorageError(f"Could not list {directory!r} under {root.uri!r}: {exc}") from exc
-    prefix = f"{key}="
-    return sorted(
-        info.base_name[len(prefix) :]
-        for info in infos
-        if info.type == pafs.FileType.Directory and info.base_name.startswith(prefix)
-    )
-
-
 def delete_files(root: Root, paths: list[str]) -> None:
     for path in paths:
         try:
@@ -160,17 +148,3 @@ class ResultsWarning(UserWarning):
     """A results file could not be read and was skipped."""
 
 
-def read_parquet(root: Root, path: str, columns: list[str] | None = None) -> pa.Table | None:
-    """Read one Parquet file; on a corrupt, partial or vanished file warn and return None."""
-    try:
-        if columns is not None:
-            names = pq.read_schema(path, filesystem=root.fs).names
-            columns = [c for c in columns if c in names]
-        return pq.read_table(path, filesystem=root.fs, columns=columns)
-    except (OSError, pa.ArrowException, ValueError) as exc:
-        warnings.warn(
-            f"Skipping unreadable results file {path!r} under {root.uri!r}: {exc}",
-            ResultsWarning,
-            stacklevel=3,
-        )
-        return None

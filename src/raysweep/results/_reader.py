@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pyarrow as pa
 
-from raysweep._errors import StorageError, invalid_parameter
-from raysweep.results import _fs, _schema
-
-# A 'running' run whose heartbeat is older than this is reported as stale (its driver died).
-STALE_AFTER = timedelta(seconds=60)
+from raysweep._errors import StorageError, SweepNotFoundError, invalid_parameter
+from raysweep.results import _fs, _scan, _schema
+from raysweep.results._liveness import driver_alive
+from raysweep.results._schema import RunStatus
 
 
 def _as_list(value: str | Iterable[str] | None, param: str) -> list[str] | None:
@@ -31,21 +30,6 @@ def _as_list(value: str | Iterable[str] | None, param: str) -> list[str] | None:
     return items
 
 
-def _partitions(
-    root: _fs.Root, dataset: str, sweeps: list[str] | None, runs: list[str] | None
-) -> list[tuple[str, str]]:
-    """(sweep, run) pairs present for ``dataset``, filtered by the requested values."""
-    pairs = []
-    for name in sweeps or []:
-        _fs.check_name(name, "sweeps")
-    for sweep in sweeps if sweeps is not None else _fs.list_partitions(root, dataset, "sweep"):
-        parent = root.path(dataset, f"sweep={sweep}")
-        for run in _fs.list_partitions(root, dataset, "run", parent=parent):
-            if runs is None or run in runs:
-                pairs.append((sweep, run))
-    return pairs
-
-
 def read_dataset(
     root: str | None,
     dataset: str,
@@ -56,15 +40,17 @@ def read_dataset(
     """Read, de-duplicate and concatenate the selected partitions of one dataset as Arrow."""
     opened = _fs.open_root(root)
     sweeps, runs = _as_list(sweeps, "sweeps"), _as_list(runs, "runs")
+    for name in sweeps or []:
+        _fs.check_name(name, "sweeps")
+    for name in runs or []:
+        _fs.check_name(name, "runs")
     if columns is not None:
-        keys, tiebreak = _schema.DEDUP[dataset]
-        wanted = list(dict.fromkeys([*keys, *tiebreak, *columns]))
+        wanted = list(dict.fromkeys([*_schema.DEDUP_COLUMNS[dataset], *columns]))
     else:
         wanted = None
     parts = []
-    for sweep, run in _partitions(opened, dataset, sweeps, runs):
-        files = _fs.list_files(opened, opened.partition(dataset, sweep, run))
-        table = _schema.unify(_fs.read_parquet(opened, path, wanted) for path in files)
+    for (sweep, run), fragments in _scan.discover(opened, dataset, sweeps, runs).items():
+        table = _schema.unify(_scan.read_fragment(opened, f, wanted) for f in fragments)
         if table is None or table.num_rows == 0:
             continue
         table = _schema.dedup(dataset, table)
@@ -91,35 +77,52 @@ def list_runs(
 ) -> pd.DataFrame:
     """One row per run (launch), newest first.
 
-    Adds ``stale`` (bool): the run says ``running`` but its writer's heartbeat (``updated_at``) is
-    older than 60 s, so its driver most likely died.
+    ``status`` is the stored status, except that a stored ``running`` run whose driver is gone
+    (:func:`driver_alive`) reads as ``crashed``. The stored row is never rewritten.
     """
     table = read_dataset(root, "runs", sweeps=sweeps)
     if table is None:
-        frame = _empty("runs")
-        frame["stale"] = pd.Series(dtype=bool)
-        return frame
+        return _empty("runs")
     frame = table.to_pandas()
-    now = pd.Timestamp(datetime.now(UTC))
-    heartbeat = frame["updated_at"] if "updated_at" in frame else pd.Series(pd.NaT, index=frame.index)
-    frame["stale"] = (frame["status"] == "running") & ((now - heartbeat) > STALE_AFTER)
+    crashed = [
+        status == RunStatus.RUNNING and not driver_alive(row)
+        for status, (_, row) in zip(frame["status"], frame.iterrows(), strict=True)
+    ]
+    frame.loc[pd.Series(crashed, index=frame.index, dtype=bool), "status"] = RunStatus.CRASHED.value
     frame = frame.sort_values(["started_at", "sweep", "run"], ascending=False, na_position="last")
     return frame.reset_index(drop=True)
 
 
+def unknown_target(
+    param: str,
+    owner: str,
+    got: str,
+    candidates: Iterable[str],
+    expected: str = "a sweep name or a run id present in the results store",
+) -> SweepNotFoundError:
+    """The error for a sweep name or run id not in the store, with a did-you-mean suggestion."""
+    by_lower: dict[str, str] = {}
+    for name in sorted(set(candidates)):
+        by_lower.setdefault(name.lower(), name)
+    lowered = difflib.get_close_matches(str(got).lower(), list(by_lower), n=3, cutoff=0.6)
+    close = [by_lower[name] for name in lowered]
+    hint = f"Did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+    return SweepNotFoundError(
+        invalid_parameter(param, owner, expected, got,
+                          f"{hint}List the recorded runs with `raysweep runs`.")
+    )
+
+
 def latest_run(sweep: str, root: str | None = None) -> str:
-    """The id of ``sweep``'s most recently started run; ``StorageError`` if it has none."""
-    runs = list_runs(root=root, sweeps=sweep)
+    """The id of ``sweep``'s most recently started run.
+
+    Raises ``SweepNotFoundError`` (bad input, with a did-you-mean suggestion) if it has none.
+    """
+    everything = list_runs(root=root)
+    runs = everything[everything["sweep"] == sweep] if not everything.empty else everything
     if runs.empty:
-        raise StorageError(
-            invalid_parameter(
-                "sweep",
-                "latest_run",
-                f"a sweep with at least one run under {_fs.resolve_root(root)!r}",
-                sweep,
-                "List the recorded runs with `raysweep runs`.",
-            )
-        )
+        names = [] if everything.empty else everything["sweep"]
+        raise unknown_target("sweep", "latest_run", sweep, names, "a sweep with a recorded run")
     return str(runs["run"].iloc[0])
 
 

@@ -107,3 +107,4 @@ class IterationRow(TypedDict, total=False):
     node_id: str
     node_ip: str
     hostname: str
+    writer_id: str

@@ -77,6 +77,12 @@ DEDUP = {
     "trials": (("trial_id",), ("updated_at",)),
     "iterations": (("trial_id", "training_iteration"), ("attempt", "timestamp")),
 }
+# Every column the de-duplication of a dataset reads (a projected read must include them).
+DEDUP_COLUMNS = {
+    "runs": ("updated_at",),
+    "trials": ("trial_id", "updated_at"),
+    "iterations": ("trial_id", "training_iteration", "attempt", "timestamp", "writer_id"),
+}
 FIXED = {"runs": RUN_COLUMNS, "trials": TRIAL_COLUMNS, "iterations": ITERATION_COLUMNS}
 # Free-form columns: the prefix decides the type (None: inferred from the values).
 _FREE_TYPES = {"trials": {"config.": None, "last.": _F}, "iterations": {"": _F}, "runs": {"": None}}
@@ -156,9 +162,64 @@ def conform(dataset: str, table: pa.Table) -> pa.Table:
     return table
 
 
+def supersede(table: pa.Table) -> pa.Table:
+    """Drop iteration rows that a later attempt of the same trial restarted over.
+
+    A *segment* is what one attempt reported through one writer: ``(writer_id, attempt)``, ordered
+    by writer (writer ids start with their creation time in ns, so a resumed driver's writer sorts
+    after the crashed one's) and then by attempt. Its start is the smallest
+    ``training_iteration`` it reported. A row at iteration ``i`` is superseded when a later
+    segment of the same trial started at or before ``i``: a trial's curve never mixes attempts
+    (attempt 1 reached 7, attempt 2 restarted from a checkpoint at 3 and reached 5: iterations
+    1-3 come from attempt 1, 4-5 from attempt 2). Ordering by writer first makes this hold after
+    a resume even when the resumed trial keeps its attempt number.
+    """
+    if table.num_rows <= 1 or not all(n in table.column_names for n in _SEGMENT_COLUMNS):
+        return table
+    keys = ["trial_id", "writer", "attempt"]
+    rows = pa.table({
+        "trial_id": table.column("trial_id"),
+        "writer": pc.fill_null(_column_or_null(table, "writer_id", _S), ""),
+        "attempt": pc.fill_null(table.column("attempt"), 0),
+        "iteration": table.column("training_iteration"),
+        "__row": pa.array(range(table.num_rows), type=_I),
+    })
+    bounds = pc.min_max(rows["attempt"])
+    if bounds["min"].as_py() == bounds["max"].as_py() and pc.count_distinct(rows["writer"]).as_py() == 1:
+        return table  # one writer, one attempt number: nothing to supersede
+    starts = rows.group_by(keys, use_threads=False).aggregate([("iteration", "min")]).to_pandas()
+    if not starts["trial_id"].duplicated().any():
+        return table  # one segment per trial
+    starts = starts.sort_values(keys, ascending=[True, False, False])
+    # The earliest start among the LATER segments: a running minimum, shifted by one segment.
+    later = starts.groupby("trial_id")["iteration_min"].cummin()
+    starts["cutoff"] = later.groupby(starts["trial_id"]).shift(1)
+    starts = starts.dropna(subset=["cutoff"])
+    cutoffs = pa.table({
+        **{k: pa.array(starts[k].tolist(), type=rows[k].type) for k in keys},
+        "cutoff": pa.array(starts["cutoff"].astype("int64").tolist(), type=rows["iteration"].type),
+    })
+    joined = rows.join(cutoffs, keys=keys, join_type="inner", use_threads=False)
+    dropped = joined.filter(pc.greater_equal(joined["iteration"], joined["cutoff"]))["__row"]
+    keep = pc.invert(pc.is_in(rows["__row"], value_set=dropped.combine_chunks()))
+    return table.filter(keep)
+
+
+_SEGMENT_COLUMNS = ("trial_id", "attempt", "training_iteration")
+
+
+def _column_or_null(table: pa.Table, name: str, dtype: pa.DataType) -> pa.ChunkedArray | pa.Array:
+    return table.column(name) if name in table.column_names else pa.nulls(table.num_rows, dtype)
+
+
 def dedup(dataset: str, table: pa.Table) -> pa.Table:
-    """Keep one row per key of ``dataset``: the one with the greatest tiebreak columns."""
+    """Keep one row per key of ``dataset``: the one with the greatest tiebreak columns.
+
+    Iteration rows superseded by a later attempt (:func:`supersede`) are dropped first.
+    """
     keys, tiebreak = DEDUP[dataset]
+    if dataset == "iterations":
+        table = supersede(table)
     if table.num_rows <= 1:
         return table
     present = [c for c in tiebreak if c in table.column_names]

@@ -1,93 +1,176 @@
-"""Ready-to-render views for the CLI: run overview, top trials, best config (compute only)."""
+"""Ready-to-render views for the CLI: run overview, top trials, best config, error groups.
+
+Every ranking goes through :class:`Objective`. A run row without a valid ``metric``/``mode`` has no
+objective: ``runs_overview`` shows no best for it, and ``top_trials``/``best_config`` raise a
+``StorageError`` that says so (never a silent ``"max"``).
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
 
-from raysweep._errors import StorageError, invalid_parameter
-from raysweep.results._reader import list_runs, load_trials
-from raysweep.results._records import best_trial
+from raysweep._errors import ConfigError, StorageError, invalid_parameter
+from raysweep.results._objective import Objective
+from raysweep.results._reader import list_runs, load_trials, unknown_target
+from raysweep.results._schema import RunStatus, TrialStatus
 
-_COUNTS = ("completed", "early_stopped", "errored", "cancelled", "running")
+_COUNTS = tuple(s.value for s in TrialStatus)
+#: Statuses of a run that has ended (``crashed`` included): nothing more will be reported.
+ENDED = frozenset({RunStatus.FINISHED, RunStatus.FAILED, RunStatus.INTERRUPTED, RunStatus.CRASHED})
+
+
+def run_objective(run: Mapping[str, Any]) -> Objective | None:
+    """The objective stored in a run row, or None when its ``metric``/``mode`` are missing/invalid."""
+    metric, mode = run.get("metric"), run.get("mode")
+    if not isinstance(metric, str) or not isinstance(mode, str):
+        return None
+    try:
+        return Objective(metric, mode)  # type: ignore[arg-type]
+    except ConfigError:
+        return None
+
+
+def _require_objective(run: Mapping[str, Any]) -> Objective:
+    objective = run_objective(run)
+    if objective is None:
+        raise StorageError(
+            f"Run {run.get('run')!r} of sweep {run.get('sweep')!r} has no valid objective in its "
+            f"run row (metric={run.get('metric')!r}, mode={run.get('mode')!r}); its trials cannot "
+            "be ranked. The run row was written by a broken or foreign writer."
+        )
+    return objective
+
+
+def best_trial(trials: pd.DataFrame, objective: Objective, k: int = 1) -> pd.DataFrame:
+    """The ``k`` trials with the best ``metric_best`` under ``objective`` (ties by trial index).
+
+    Trials whose ``metric_best`` is missing, NaN or infinite are never ranked.
+    """
+    if not isinstance(objective, Objective):
+        raise StorageError(
+            invalid_parameter("objective", "best_trial", "a raysweep.results.Objective", objective)
+        )
+    if trials.empty or "metric_best" not in trials:
+        return trials.head(0)
+    values = pd.to_numeric(trials["metric_best"], errors="coerce").astype(float)
+    ranked = trials[values.map(math.isfinite)]
+    order = ["metric_best", *[c for c in ("trial_index", "trial_id") if c in ranked]]
+    ascending = [objective.ascending, *[True] * (len(order) - 1)]
+    return ranked.sort_values(order, ascending=ascending, kind="stable").head(k)
 
 
 def runs_overview(root: str | None = None, sweeps: str | Iterable[str] | None = None) -> pd.DataFrame:
     """One row per run, newest first: status, start, trial counts by status and best value.
 
     Counts and best come from the trials dataset, so a running or crashed run shows what reached
-    storage so far.
+    storage so far. A run without a valid objective has a NaN ``best_value``.
     """
     runs = list_runs(root=root, sweeps=sweeps)
-    columns = ["sweep", "run", "status", "stale", "started_at", "metric", "mode"]
+    columns = ["sweep", "run", "status", "started_at", "metric", "mode"]
     out = runs.reindex(columns=columns).copy()
     trials = load_trials(root=root, sweeps=sweeps) if not runs.empty else pd.DataFrame()
     for status in _COUNTS:
         out[f"n_{status}"] = 0
     out["best_value"] = float("nan")
+    groups = dict(iter(trials.groupby(["sweep", "run"], sort=False))) if len(trials) else {}
     for i, row in out.iterrows():
-        mine = trials[(trials["sweep"] == row["sweep"]) & (trials["run"] == row["run"])] if len(
-            trials
-        ) else trials
-        if mine.empty:
+        mine = groups.get((row["sweep"], row["run"]))
+        if mine is None or mine.empty:
             continue
         counts = mine["status"].value_counts()
         for status in _COUNTS:
             out.at[i, f"n_{status}"] = int(counts.get(status, 0))
-        best = best_trial(mine, mode=row["mode"] if row["mode"] in ("min", "max") else "max")
+        objective = run_objective(row)
+        best = best_trial(mine, objective) if objective is not None else mine.head(0)
         if not best.empty:
             out.at[i, "best_value"] = float(best["metric_best"].iloc[0])
     return out
 
 
-def _resolve_target(root: str | None, target: str) -> tuple[pd.DataFrame, pd.Series]:
-    """Trials and run row of ``target``: a sweep name (its latest run) or a run id."""
+def resolve_run(root: str | None, target: str, owner: str = "show") -> pd.Series:
+    """The run row of ``target``: a sweep name (its latest run) or a run id.
+
+    Raises ``SweepNotFoundError`` (bad input) with a did-you-mean suggestion when neither exists.
+    """
     runs = list_runs(root=root)
     if runs.empty or target not in set(runs["sweep"]) | set(runs["run"]):
-        raise StorageError(
-            invalid_parameter(
-                "target",
-                "show",
-                "a sweep name or a run id present in the results store",
-                target,
-                "List the recorded runs with `raysweep runs`.",
-            )
-        )
+        names = [] if runs.empty else [*runs["sweep"], *runs["run"]]
+        raise unknown_target("target", owner, target, names)
     matches = runs[runs["sweep"] == target]
-    run = matches.iloc[0] if not matches.empty else runs[runs["run"] == target].iloc[0]
-    return load_trials(root=root, sweeps=run["sweep"], runs=run["run"]), run
+    return matches.iloc[0] if not matches.empty else runs[runs["run"] == target].iloc[0]
 
 
 def top_trials(root: str | None, target: str, k: int = 10) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The ``k`` best trials of a run (or of a sweep's latest run) and that run's row as a dict."""
-    trials, run = _resolve_target(root, target)
-    mode = run["mode"] if run.get("mode") in ("min", "max") else "max"
-    return best_trial(trials, mode=mode, k=k), run.to_dict()
+    run = resolve_run(root, target)
+    trials = load_trials(root=root, sweeps=run["sweep"], runs=run["run"])
+    return best_trial(trials, _require_objective(run), k=k), run.to_dict()
 
 
 def best_config(
     sweep: str, root: str | None = None, run: str | None = None
 ) -> tuple[dict[str, Any], pd.Series]:
-    """The config of ``sweep``'s best trial over all its runs (or one run), and that trial."""
-    runs = list_runs(root=root, sweeps=sweep)
-    if run is not None:
-        runs = runs[runs["run"] == run]
+    """The config of ``sweep``'s best trial over all its runs (or one run), and that trial.
+
+    Runs of the sweep must agree on the objective (metric and mode); if they do not, pick one run.
+    """
+    everything = list_runs(root=root)
+    runs = everything[everything["sweep"] == sweep] if not everything.empty else everything
     if runs.empty:
+        names = [] if everything.empty else everything["sweep"]
+        raise unknown_target("sweep", "best", sweep, names, "a sweep with a recorded run")
+    if run is not None:
+        if run not in set(runs["run"]):
+            raise unknown_target("run", "best", run, runs["run"], f"a run id of sweep {sweep!r}")
+        runs = runs[runs["run"] == run]
+    objectives = {_require_objective(row) for _, row in runs.iterrows()}
+    if len(objectives) > 1:
         raise StorageError(
-            invalid_parameter(
-                "sweep", "best", "a sweep with at least one recorded run", sweep,
-                "List the recorded runs with `raysweep runs`.",
-            )
+            f"The runs of sweep {sweep!r} optimise different objectives "
+            f"({', '.join(sorted(f'{o.mode} {o.metric}' for o in objectives))}); "
+            "pick one run with --run RUN_ID."
         )
-    mode = runs["mode"].dropna().iloc[0] if runs["mode"].notna().any() else "max"
     trials = load_trials(root=root, sweeps=sweep, runs=list(runs["run"]))
-    best = best_trial(trials, mode=mode)
+    best = best_trial(trials, objectives.pop())
     if best.empty:
+        live = RunStatus.RUNNING in set(runs["status"])
         raise StorageError(
-            f"Sweep {sweep!r} has no trial with a value of its metric yet; nothing to pick."
+            f"Sweep {sweep!r} has no trial with a finite value of its metric"
+            + (" yet" if live else "") + "; nothing to pick."
         )
     row = best.iloc[0]
     return json.loads(row["config_json"]), row
+
+
+def error_groups(trials: pd.DataFrame) -> pd.DataFrame:
+    """Errored trials grouped by distinct ``(error_type, error_message)``, most frequent first.
+
+    Columns: ``error_type``, ``error_message``, ``n_trials``, ``trial_ids`` (a list, in trial
+    order). The run summary and ``raysweep show RUN --errors`` both use this.
+    """
+    columns = ["error_type", "error_message", "n_trials", "trial_ids"]
+    if trials.empty or "status" not in trials:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    errored = trials[trials["status"] == TrialStatus.ERRORED].copy()
+    for name in ("error_type", "error_message"):
+        if name not in errored:
+            errored[name] = None
+    errored = errored.astype({"error_type": object, "error_message": object})
+    groups: dict[tuple[Any, Any], list[str]] = {}
+    for _, row in errored.iterrows():
+        etype, message = (None if pd.isna(row[c]) else str(row[c])
+                          for c in ("error_type", "error_message"))
+        groups.setdefault((etype, message), []).append(str(row["trial_id"]))
+    rows = [
+        {"error_type": t, "error_message": m, "n_trials": len(ids), "trial_ids": ids}
+        for (t, m), ids in groups.items()
+    ]
+    rows.sort(key=lambda r: (-r["n_trials"], str(r["error_type"]), str(r["error_message"])))
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["n_trials"] = frame["n_trials"].astype("int64")
+    return frame

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from raysweep._errors import StorageError, invalid_parameter
-from raysweep.results import _fs, _schema
+from raysweep.results import _fs, _scan, _schema
+from raysweep.results._probe import probe_writable
 
 _MAX_BUFFERED_ROWS = 20_000
 _HEARTBEAT_S = 10.0
@@ -44,7 +45,9 @@ class RunWriter:
         self.run_id = _fs.check_name(run_id, "run_id")
         self.flush_interval_s = float(flush_interval_s)
         self._root = _fs.open_root(root)
-        self._session = f"{time.time_ns() // 1_000_000:013d}-{uuid.uuid4().hex[:6]}"
+        probe_writable(self._root)  # a URI root that is unreachable or read-only fails here, at once
+        # Sorts by creation time (ns): readers order a resumed driver's rows after the crashed one's.
+        self._session = f"{time.time_ns():019d}-{uuid.uuid4().hex[:6]}"
         self._seq = 0
         self._trials: dict[str, dict[str, Any]] = {}
         self._iterations: dict[tuple[str, int], dict[str, Any]] = {}
@@ -71,6 +74,8 @@ class RunWriter:
         self._write_run_row()
 
     def _write_run_row(self) -> None:
+        if self._run_record is None:
+            return
         self._last_heartbeat = time.monotonic()
         row = {**self._run_record, "updated_at": datetime.now(UTC)}
         row.setdefault("schema_version", _schema.SCHEMA_VERSION)
@@ -86,9 +91,13 @@ class RunWriter:
         self._maybe_flush_on_size()
 
     def add_iteration(self, row: Mapping[str, Any]) -> None:
-        """Buffer an iteration row keyed by ``(trial_id, training_iteration)``; the last one wins."""
+        """Buffer an iteration row keyed by ``(trial_id, training_iteration)``; the last one wins.
+
+        The row is stamped with this writer's ``writer_id`` (creation time in ns + random suffix).
+        """
         self._check_open()
-        self._iterations[(row["trial_id"], int(row["training_iteration"]))] = dict(row)
+        row = {**row, "writer_id": self._session}  # orders attempts across resumes
+        self._iterations[(row["trial_id"], int(row["training_iteration"]))] = row
         self._maybe_flush_on_size()
 
     def _maybe_flush_on_size(self) -> None:
@@ -127,27 +136,35 @@ class RunWriter:
     def heartbeat(self) -> None:
         """Refresh the run row's ``updated_at`` (at most every 10 s): a live run keeps it fresh.
 
-        Readers report a ``running`` run whose heartbeat is older than 60 s as ``stale``.
+        Readers report a ``running`` run whose driver is gone as ``crashed`` (see
+        :func:`raysweep.results.driver_alive`: a dead pid on the driver's host, else a heartbeat
+        older than 60 s).
         """
         if self._run_record is not None and time.monotonic() - self._last_heartbeat >= _HEARTBEAT_S:
             self._write_run_row()
 
     def compact(self) -> None:
-        """Merge the run's trial and iteration files into one de-duplicated file per dataset."""
+        """Merge the run's trial and iteration files into one de-duplicated file per dataset.
+
+        The same rule as every read applies (``_schema.dedup``: one row per key, superseded
+        attempts dropped), so plain-Parquet readers agree with raysweep after compaction.
+        """
         for dataset in ("trials", "iterations"):
-            directory = self._dir(dataset)
-            files = _fs.list_files(self._root, directory)
-            if len(files) <= 1:
+            found = _scan.discover(self._root, dataset, [self.sweep], [self.run_id])
+            fragments = found.get((self.sweep, self.run_id), [])
+            if not fragments:
                 continue
-            tables = [_fs.read_parquet(self._root, path) for path in files]
-            readable = [path for path, table in zip(files, tables, strict=True) if table is not None]
+            tables = [_scan.read_fragment(self._root, f) for f in fragments]
+            readable = [f.path for f, table in zip(fragments, tables, strict=True) if table is not None]
             merged = _schema.unify(tables)
             if merged is None:
                 continue
-            merged = _schema.dedup(dataset, merged)
+            deduped = _schema.dedup(dataset, merged)
+            if len(fragments) <= 1 and deduped.num_rows == merged.num_rows:
+                continue  # one file, nothing superseded: already compact
             self._seq += 1
             name = f"data-{self._session}-{self._seq:06d}.parquet"
-            _fs.atomic_write(self._root, merged, directory, name)
+            _fs.atomic_write(self._root, deduped, self._dir(dataset), name)
             _fs.delete_files(self._root, readable)
 
     def close(self, compact: bool = True) -> None:

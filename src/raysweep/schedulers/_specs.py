@@ -63,7 +63,8 @@ class ASHA(SchedulerSpec):
 
     def rungs(self) -> list[int]:
         """The milestones at which trials are compared (first bracket)."""
-        rungs, t = [], self.grace_period
+        rungs: list[int] = []
+        t: float = self.grace_period
         while t < self.max_t:
             rungs.append(int(t))
             t *= self.reduction_factor

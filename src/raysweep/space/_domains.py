@@ -11,7 +11,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from numbers import Real
-from typing import Any
+from typing import Any, cast
 
 from raysweep._errors import ConfigError, invalid_parameter
 
@@ -35,7 +35,7 @@ class Domain:
 def _number(value: Any, param: str, owner: str) -> float:
     if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
         raise ConfigError(invalid_parameter(param, owner, "a finite number", value))
-    return value
+    return cast(float, value)  # an int bound stays an int, as the user wrote it
 
 
 def _integer(value: Any, param: str, owner: str) -> int:

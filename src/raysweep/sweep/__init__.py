@@ -1,16 +1,25 @@
 """Sweep definitions: the :class:`Sweep` record, loading sweep modules, and planning. No Ray here."""
 
-from raysweep.sweep._loader import LoadedSweep, list_sweeps, load_sweep, resolve_sweep_path
-from raysweep.sweep._plan import Dimension, Plan, make_plan
+from raysweep.sweep._loader import (
+    LoadedSweep,
+    is_sweep_module,
+    list_sweeps,
+    load_sweep,
+    resolve_sweep_path,
+)
+from raysweep.sweep._plan import Dimension, NodePlan, Plan, make_plan, trials_on_node
 from raysweep.sweep._sweep import Sweep
 
 __all__ = [
     "Dimension",
     "LoadedSweep",
+    "NodePlan",
     "Plan",
     "Sweep",
+    "is_sweep_module",
     "list_sweeps",
     "load_sweep",
     "make_plan",
     "resolve_sweep_path",
+    "trials_on_node",
 ]

@@ -10,6 +10,7 @@ import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 from raysweep._errors import ConfigError, RaysweepError, SweepNotFoundError
 from raysweep.sweep._sweep import Sweep
@@ -18,6 +19,11 @@ __all__ = ["LoadedSweep", "list_sweeps", "load_sweep", "resolve_sweep_path"]
 
 #: Sweep modules are imported under this package name so that they never shadow user modules.
 MODULE_PREFIX = "raysweep_sweeps"
+
+
+def is_sweep_module(module_name: str) -> bool:
+    """Whether ``module_name`` is a sweep module raysweep imported by path (workers cannot import it)."""
+    return module_name.startswith(MODULE_PREFIX + ".")
 
 
 @dataclass(frozen=True)
@@ -89,7 +95,7 @@ def _sweep_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.glob("*.py") if not p.name.startswith("_"))
 
 
-def _import(path: Path, module_name: str):
+def _import(path: Path, module_name: str) -> ModuleType:
     if MODULE_PREFIX not in sys.modules:
         package = importlib.util.module_from_spec(
             importlib.machinery.ModuleSpec(MODULE_PREFIX, None, is_package=True)
@@ -97,6 +103,10 @@ def _import(path: Path, module_name: str):
         package.__path__ = []
         sys.modules[MODULE_PREFIX] = package
     spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise SweepNotFoundError(
+            f"Cannot import {str(path)!r} as a Python module: a sweep module is a '.py' file."
+        )
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     try:

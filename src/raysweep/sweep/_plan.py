@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from raysweep.searchers import GridSearch
 from raysweep.space import Domain, flatten, grid_values
 from raysweep.sweep import _checks
 from raysweep.sweep._sweep import Sweep
 
-__all__ = ["Dimension", "Plan", "make_plan"]
+__all__ = ["Dimension", "NodePlan", "Plan", "make_plan", "trials_on_node"]
+
+#: raysweep's resource names -> Ray's (nodes report Ray's names).
+RAY_NAMES = {"cpu": "CPU", "gpu": "GPU", "memory": "memory"}
 
 
 @dataclass(frozen=True)
@@ -23,7 +28,19 @@ class Dimension:
 
 
 @dataclass(frozen=True)
+class NodePlan:
+    """One alive node of the live cluster: its resources (Ray's names) and the trials that fit on it."""
+
+    node_id: str
+    node_ip: str
+    resources: dict[str, float]
+    trials: int
+
+
+@dataclass(frozen=True)
 class Plan:
+    """What a sweep will run: trial count, searcher, scheduler, resources and how many trials fit at once."""
+
     sweep: str
     searcher: str
     searcher_params: dict
@@ -38,11 +55,19 @@ class Plan:
     trials_at_once: int | None
     dimensions: list[Dimension]
     warnings: tuple[str, ...] = ()
+    nodes: tuple[NodePlan, ...] = field(default=())
+    trials_per_gpu: int | None = None
 
 
 def make_plan(sweep: Sweep, cluster_cpus: float | None = None,
-              cluster_gpus: float | None = None) -> Plan:
-    """Summarise ``sweep``; with the cluster's CPUs/GPUs, also how many trials fit at once."""
+              cluster_gpus: float | None = None,
+              nodes: Sequence[Mapping] | None = None) -> Plan:
+    """Summarise ``sweep``; with the cluster's CPUs/GPUs, also how many trials fit at once.
+
+    ``nodes`` (the live cluster, one mapping per alive node with ``node_id``, ``node_ip`` and
+    ``resources`` in Ray's names) plans node by node instead of from totals: Ray places a trial on
+    one node, so totals can hold a trial that no node holds.
+    """
     is_grid = isinstance(sweep.searcher, GridSearch)
     points = sweep.searcher.grid_points if is_grid else None
     dims = []
@@ -53,6 +78,16 @@ def make_plan(sweep: Sweep, cluster_cpus: float | None = None,
         else:
             dims.append(Dimension(".".join(path), f"constant {value!r}", 1 if is_grid else None))
     cells = math.prod(d.grid_values or 1 for d in dims) if is_grid else None
+    node_plans = tuple(
+        NodePlan(str(n["node_id"]), str(n.get("node_ip", "")), dict(n["resources"]),
+                 trials_on_node(sweep.resources, n["resources"]))
+        for n in nodes or ()
+    )
+    fit: int | None
+    if nodes is not None:
+        fit = _capped(sweep, sum(n.trials for n in node_plans) if _needs(sweep) else sweep.n_trials)
+    else:
+        fit = _fit(sweep, cluster_cpus, cluster_gpus)
     return Plan(
         sweep=sweep.name,
         searcher=sweep.searcher.name,
@@ -65,11 +100,69 @@ def make_plan(sweep: Sweep, cluster_cpus: float | None = None,
         grid_cells=cells,
         resources_per_trial=dict(sweep.resources),
         concurrency_cap=sweep.concurrency_cap,
-        trials_at_once=_fit(sweep, cluster_cpus, cluster_gpus),
+        trials_at_once=fit,
         dimensions=dims,
+        warnings=_fit_warnings(sweep, fit, node_plans if nodes is not None else None,
+                               cluster_cpus, cluster_gpus)
         # search helper: start-up >= num_samples, and how many trials a warm start would seed
-        warnings=_checks.plan_warnings(sweep),
+        + _checks.plan_warnings(sweep),
+        nodes=node_plans,
+        trials_per_gpu=_per_gpu(sweep),
     )
+
+
+def trials_on_node(per_trial: Mapping[str, float], node: Mapping[str, float]) -> int:
+    """How many trials needing ``per_trial`` (raysweep's names) fit at once on a node whose resources
+    are ``node`` (Ray's names, as ``ray.nodes()`` reports them)."""
+    need = _ray_need(per_trial)
+    if not need:
+        return 0
+    return min(math.floor(float(node.get(k, 0.0)) / v + 1e-9) for k, v in need.items())
+
+
+def _ray_need(per_trial: Mapping[str, float]) -> dict[str, float]:
+    return {RAY_NAMES.get(k, k): float(v) for k, v in per_trial.items() if v and v > 0}
+
+
+def _needs(sweep: Sweep) -> bool:
+    return bool(_ray_need(sweep.resources))
+
+
+def _per_gpu(sweep: Sweep) -> int | None:
+    """Trials sharing one GPU (``gpu: 0.25`` -> 4), or None when trials use no GPU or whole GPUs."""
+    gpu = float(sweep.resources.get("gpu", 0) or 0)
+    return math.floor(1 / gpu + 1e-9) if 0 < gpu < 1 else (1 if gpu == 1 else None)
+
+
+def _fit_warnings(sweep: Sweep, fit: int | None, nodes: tuple[NodePlan, ...] | None,
+                  cpus: float | None, gpus: float | None) -> tuple[str, ...]:
+    """Say so when not one trial fits (Ray would wait forever)."""
+    if fit is None or fit > 0:
+        return ()
+    need = json.dumps(_ray_need(sweep.resources), sort_keys=True)
+    if nodes is None:
+        have = json.dumps({"CPU": cpus, "GPU": gpus or 0.0})
+        return (f"No trial fits: each trial needs {need}, the cluster has {have}. Lower "
+                "Sweep.resources or plan for a larger cluster.",)
+    if not nodes:
+        return ("The cluster has no alive node.",)
+    totals: dict[str, float] = {}
+    for node in nodes:
+        for key, value in node.resources.items():
+            totals[key] = totals.get(key, 0.0) + value
+    largest = max(nodes, key=lambda n: tuple(n.resources.get(k, 0.0) for k in _ray_need(sweep.resources)))
+    have = json.dumps({k: largest.resources.get(k, 0.0) for k in _ray_need(sweep.resources)})
+    why = (" The cluster's totals would hold one, but Ray places a trial on a single node."
+           if trials_on_node(sweep.resources, totals) > 0 else "")
+    return (f"No node can run a trial: each trial needs {need}, the largest node has {have}.{why} "
+            "Lower Sweep.resources or add larger nodes.",)
+
+
+def _capped(sweep: Sweep, fit: int) -> int:
+    for cap in (sweep.concurrency_cap, sweep.n_trials):
+        if cap is not None:
+            fit = min(fit, cap)
+    return fit
 
 
 def _fit(sweep: Sweep, cpus: float | None, gpus: float | None) -> int | None:
@@ -80,8 +173,4 @@ def _fit(sweep: Sweep, cpus: float | None, gpus: float | None) -> int | None:
     for have, need in ((cpus, sweep.resources.get("cpu", 0)), (gpus or 0, sweep.resources.get("gpu", 0))):
         if need > 0:
             limits.append(math.floor(have / need + 1e-9))
-    fit = min(limits) if limits else sweep.n_trials
-    for cap in (sweep.concurrency_cap, sweep.n_trials):
-        if cap is not None:
-            fit = min(fit, cap)
-    return fit
+    return _capped(sweep, min(limits) if limits else sweep.n_trials)

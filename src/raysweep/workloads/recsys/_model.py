@@ -17,7 +17,7 @@ import numpy as np
 from ..._errors import ConfigError, invalid_parameter
 from ._data import Interactions
 
-__all__ = ["BPRConfig", "BPRMF", "PopularityModel"]
+__all__ = ["BPRMF", "BPRConfig", "PopularityModel"]
 
 _DTYPE = np.float32
 

@@ -1,0 +1,92 @@
+"""The live cluster, node by node: which node runs a trial, and whether a trial fits on any node.
+
+Ray schedules a trial on ONE node, so a cluster whose totals would hold a trial can still hold none
+(two 2-CPU nodes, a 3-CPU trial): the check here is per node. How many fit is computed by the sweep
+layer (:func:`raysweep.sweep.trials_on_node`), which ``raysweep plan`` uses too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import ray
+
+from raysweep._errors import ClusterError
+from raysweep.sweep import trials_on_node
+
+__all__ = ["ActorNodes", "cluster_nodes", "live_nodes", "require_a_node_fits"]
+
+_RAY_NAMES = {"cpu": "CPU", "gpu": "GPU", "memory": "memory"}
+_HEAD = "node:__internal_head__"
+
+
+def live_nodes(address: str) -> list[dict[str, Any]]:
+    """The alive nodes of the cluster at ``address`` (joined for the call only), as
+    :func:`cluster_nodes` gives them: what ``raysweep plan --address`` plans against."""
+    from raysweep.execution._ray import ray_runtime
+
+    with ray_runtime(address):
+        return cluster_nodes()
+
+
+def cluster_nodes() -> list[dict[str, Any]]:
+    """Alive nodes of the connected cluster, head first: ``node_id`` (hex), ``node_ip``, ``resources``
+    (Ray's names, without the ``node:<ip>`` markers)."""
+    nodes = sorted((n for n in ray.nodes() if n.get("Alive")),
+                   key=lambda n: (_HEAD not in n["Resources"], n["NodeID"]))
+    return [{"node_id": n["NodeID"], "node_ip": n.get("NodeManagerAddress", ""),
+             "resources": {k: float(v) for k, v in n["Resources"].items() if not k.startswith("node:")}}
+            for n in nodes]
+
+
+def require_a_node_fits(resources: Mapping[str, float], nodes: list[dict[str, Any]] | None = None) -> None:
+    """Raise ``ClusterError`` before launch when no alive node can hold one trial (Ray would wait
+    forever), saying when the cluster's totals would have held it."""
+    nodes = cluster_nodes() if nodes is None else nodes
+    need = {_RAY_NAMES.get(k, k): float(v) for k, v in resources.items() if v and v > 0}
+    if not need or any(trials_on_node(resources, n["resources"]) > 0 for n in nodes):
+        return
+    totals: dict[str, float] = {}
+    for node in nodes:
+        for key, value in node["resources"].items():
+            totals[key] = totals.get(key, 0.0) + value
+    largest = max(nodes, key=lambda n: tuple(n["resources"].get(k, 0.0) for k in need), default=None)
+    have = {k: (largest["resources"].get(k, 0.0) if largest else 0.0) for k in need}
+    why = (f" The cluster's totals {json.dumps({k: totals.get(k, 0.0) for k in need})} would hold one, "
+           "but Ray places a trial on a single node." if trials_on_node(resources, totals) > 0 else "")
+    raise ClusterError(
+        f"No node can run a trial: each trial needs {json.dumps(need)}, the largest of the "
+        f"{len(nodes)} node(s) has {json.dumps(have)}.{why} Lower Sweep.resources, or run on a "
+        "cluster with such nodes (--address)."
+    )
+
+
+class ActorNodes:
+    """Which node a trial's actor runs on: one GCS lookup per new actor (a few ms), then cached.
+
+    Ray's results carry the node's IP only; several raylets on one host (or containers behind one IP)
+    share it, so the node id is looked up from the actor table, exactly where Ray placed the actor.
+    """
+
+    def __init__(self) -> None:
+        self._by_actor: dict[str, tuple[str | None, str | None]] = {}
+
+    def locate(self, trial: Any) -> tuple[str | None, str | None]:
+        """(node id hex, node IP) of ``trial``'s actor, or (None, None) when unknown."""
+        actor = getattr(getattr(trial, "temporary_state", None), "ray_actor", None)
+        if actor is None:
+            return None, None
+        actor_id = actor._actor_id.hex()
+        if actor_id not in self._by_actor:
+            self._by_actor[actor_id] = _lookup(actor_id)
+        return self._by_actor[actor_id]
+
+
+def _lookup(actor_id: str) -> tuple[str | None, str | None]:
+    try:
+        address = ray._private.state.actors(actor_id).get("Address") or {}
+    except Exception:  # noqa: BLE001 - a missing location must never stop a sweep
+        return None, None
+    return address.get("NodeID") or None, address.get("IPAddress") or None

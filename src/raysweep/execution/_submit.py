@@ -1,0 +1,255 @@
+"""``raysweep submit``: a sweep as a Ray job, through Ray's Job Submission SDK.
+
+The laptop validates the sweep, uploads the project (the directory holding ``sweeps/`` and
+``search_spaces/``) as the job's ``working_dir`` and runs ``raysweep run SWEEP --address auto`` on the
+cluster's head node. The job records where it came from in the run row (``job_id``,
+``submitted_from``) through the environment variables below.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import logging
+import os
+import re
+import secrets
+import shlex
+import socket
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from rich.console import Console
+
+from raysweep._errors import ClusterError, ConfigError, invalid_parameter
+from raysweep.results import resolve_root
+from raysweep.sweep import LoadedSweep
+
+__all__ = ["JOB_ID_ENV", "SUBMITTED_FROM_ENV", "SubmitRequest", "build_request", "submit_sweep"]
+
+#: Set by ``raysweep submit`` in the job's environment; read into the run row by the runner.
+JOB_ID_ENV = "RAYSWEEP_JOB_ID"
+SUBMITTED_FROM_ENV = "RAYSWEEP_SUBMITTED_FROM"
+
+#: Never uploaded, whatever .gitignore says (Ray also applies .gitignore itself).
+ALWAYS_EXCLUDED = ("results/", ".venv/", ".git/", "__pycache__/", ".pytest_cache/", ".ruff_cache/")
+
+_INSTALL_HINT = 'raysweep submit needs Ray\'s job client: pip install "raysweep[cluster]"'
+_ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_EXIT_BY_STATUS = {"SUCCEEDED": 0, "FAILED": 1, "STOPPED": 130}
+_TERMINAL = frozenset(_EXIT_BY_STATUS)
+_NOISY_LOGGERS = ("ray._private.runtime_env.packaging", "ray._private.runtime_env.working_dir",
+                  "ray.dashboard.modules.dashboard_sdk", "ray.dashboard.modules.job.sdk")
+
+
+@dataclass(frozen=True)
+class SubmitRequest:
+    """Everything sent to the cluster; built and checked locally before anything is uploaded."""
+
+    address: str
+    submission_id: str
+    entrypoint: str
+    working_dir: str
+    excludes: list[str]
+    results: str | None
+    env_vars: dict[str, str]
+    pip: list[str] = field(default_factory=list)
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    def runtime_env(self) -> dict[str, Any]:
+        env: dict[str, Any] = {"working_dir": self.working_dir, "excludes": list(self.excludes),
+                               "env_vars": dict(self.env_vars)}
+        if self.pip:
+            env["pip"] = list(self.pip)
+        return env
+
+
+def build_request(loaded: LoadedSweep, *, address: str, results: str | None = None,
+                  pip: Sequence[str] = (), env: Sequence[str] = (),
+                  submission_id: str | None = None) -> SubmitRequest:
+    """Check every submit input and build the job; raises ConfigError before any upload."""
+    address = _dashboard_address(address)
+    root = project_root(loaded)
+    user_env = _parse_env(env)
+    sweep_ref = loaded.path.relative_to(root).as_posix()
+    submission_id = submission_id or _new_submission_id(loaded.sweep.name)
+    results_uri = _results_for_cluster(results)
+    entrypoint = ["raysweep", "run", sweep_ref, "--address", "auto", "--no-progress"]
+    if results_uri is not None:
+        entrypoint += ["--results", results_uri]
+    submitted_from = f"{getpass.getuser()}@{socket.gethostname()}:{root}"
+    env_vars = {**user_env, JOB_ID_ENV: submission_id, SUBMITTED_FROM_ENV: submitted_from}
+    return SubmitRequest(
+        address=address,
+        submission_id=submission_id,
+        entrypoint=shlex.join(entrypoint),
+        working_dir=str(root),
+        excludes=excludes_for(root),
+        results=results_uri,
+        env_vars=env_vars,
+        pip=[str(p) for p in pip],
+        metadata={"raysweep_sweep": loaded.sweep.name, "raysweep_results": results_uri or "",
+                  "raysweep_submitted_from": submitted_from},
+    )
+
+
+def submit_sweep(request: SubmitRequest, *, wait: bool = True, console: Console | None = None,
+                 out: TextIO | None = None) -> int:
+    """Submit ``request``; follow its logs to ``out`` unless ``wait`` is False; return the exit status
+    (0 succeeded, 1 failed, 130 stopped; 0 right after submission with ``wait=False``)."""
+    console = console or Console(stderr=True, highlight=False, soft_wrap=True)
+    out = out or sys.stdout
+    client = _client(request.address)
+    console.print(f"Uploading {request.working_dir} as the job's working_dir "
+                  f"(excluding {' '.join(request.excludes)})")
+    with _quiet_ray_client():
+        job_id = _submit_job(client, request)
+    console.print(f"Submitted job [bold]{job_id}[/] to {request.address}\n"
+                  f"  entrypoint: {request.entrypoint}\n"
+                  f"  dashboard:  {request.address}/#/jobs/{job_id}\n"
+                  f"  manage it:  ray job status|logs|stop {job_id} --address {request.address}")
+    if request.results is None:
+        console.print("[yellow]No --results: the job writes to the cluster's $RAYSWEEP_RESULTS, "
+                      "else to results/ in its working directory on the head node.[/]")
+    if not wait:
+        return 0
+    try:
+        with _quiet_ray_client():
+            asyncio.run(_follow(client, job_id, out))
+        status = _wait_terminal(client, job_id)
+    except KeyboardInterrupt:
+        console.print(f"\n[yellow]Stopped following; job {job_id} keeps running. "
+                      f"Stop it with: ray job stop {job_id} --address {request.address}[/]")
+        return 130
+    info = client.get_job_info(job_id)
+    style = "green" if status == "SUCCEEDED" else "red"
+    console.print(f"Job {job_id} [{style}]{status.lower()}[/]"
+                  + (f": {info.message}" if status != "SUCCEEDED" and info.message else ""))
+    return _EXIT_BY_STATUS[status]
+
+
+def project_root(loaded: LoadedSweep) -> Path:
+    """The directory holding the sweep's ``sweeps/`` directory (what sweep modules import from)."""
+    if loaded.path is None:
+        raise ConfigError(invalid_parameter("sweep", "raysweep submit", "a sweep module file",
+                                            loaded.sweep.name))
+    root = loaded.path.resolve().parent.parent
+    if root == Path(root.anchor) or root == Path.home():
+        raise ConfigError(
+            invalid_parameter("sweep", "raysweep submit", "a module in a project's sweeps/ directory "
+                              "(the project is uploaded as the job's working_dir)", str(loaded.path),
+                              f"Its project root would be {str(root)!r}: move the sweep into "
+                              "<project>/sweeps/.")
+        )
+    return root
+
+
+def excludes_for(root: Path) -> list[str]:
+    """Ray ``excludes`` patterns: raysweep's fixed ones plus every pattern of the root's .gitignore."""
+    patterns = list(ALWAYS_EXCLUDED)
+    gitignore = root / ".gitignore"
+    if gitignore.is_file():
+        for line in gitignore.read_text(encoding="utf-8", errors="replace").splitlines():
+            line = line.strip()
+            if line and not line.startswith("#") and line not in patterns:
+                patterns.append(line)
+    return patterns
+
+
+def _dashboard_address(address: str | None) -> str:
+    address = (address or "").strip().rstrip("/")
+    fix = ("Pass the head's dashboard address, e.g. --address http://HEAD:8265 "
+           "(the Ray Jobs API; not the GCS port 6379 nor ray://).")
+    if not address or address.startswith("ray://") or ("://" in address and not address.startswith(
+            ("http://", "https://"))):
+        raise ConfigError(invalid_parameter("address", "raysweep submit",
+                                            "an http(s):// dashboard address", address or None, fix))
+    return address if "://" in address else f"http://{address}"
+
+
+def _parse_env(pairs: Sequence[str]) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not _ENV_KEY.match(key):
+            raise ConfigError(invalid_parameter("env", "raysweep submit", "KEY=VALUE with KEY a "
+                                                "variable name", pair))
+        env[key] = value
+    return env
+
+
+def _results_for_cluster(results: str | None) -> str | None:
+    """The results root the job is told to use: a URI as given, a local path made absolute."""
+    if results is None and not os.environ.get("RAYSWEEP_RESULTS"):
+        return None
+    return resolve_root(results)
+
+
+def _new_submission_id(sweep: str) -> str:
+    safe = re.sub(r"[^A-Za-z0-9_-]", "_", sweep)[:40]
+    return f"raysweep_{safe}_{datetime.now(UTC):%Y%m%dT%H%M%SZ}_{secrets.token_hex(3)}"
+
+
+def _client(address: str) -> Any:
+    try:
+        import aiohttp  # noqa: F401 - tail_job_logs needs it; only ray[default] brings it
+        from ray.job_submission import JobSubmissionClient
+    except ImportError as exc:
+        raise ClusterError(f"{_INSTALL_HINT} ({exc}).") from exc
+    try:
+        return JobSubmissionClient(address)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        raise ClusterError(
+            f"Could not reach the Ray Jobs API at {address}: {exc}. Is the head running with its "
+            "dashboard (ray start --head --dashboard-host ...) and the port reachable from here?"
+        ) from exc
+
+
+def _submit_job(client: Any, request: SubmitRequest, agent_wait_s: float = 60.0) -> str:
+    """Upload and submit; retry while the head's job agent is not up yet (right after ``ray start``)."""
+    deadline = time.monotonic() + agent_wait_s
+    while True:
+        try:
+            return client.submit_job(entrypoint=request.entrypoint, runtime_env=request.runtime_env(),
+                                     submission_id=request.submission_id, metadata=request.metadata)
+        except RuntimeError as exc:  # the SDK raises RuntimeError for any refusal by the server
+            if "No available agent" in str(exc) and time.monotonic() < deadline:
+                time.sleep(1.0)
+                continue
+            raise ClusterError(f"Ray refused the job at {request.address}: {exc}") from exc
+
+
+@contextmanager
+def _quiet_ray_client() -> Iterator[None]:
+    """Ray's client logs every excluded file, its default excludes and the log socket's close."""
+    loggers = [logging.getLogger(name) for name in _NOISY_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+async def _follow(client: Any, job_id: str, out: TextIO) -> None:
+    async for lines in client.tail_job_logs(job_id):
+        out.write(lines)
+        out.flush()
+
+
+def _wait_terminal(client: Any, job_id: str, timeout_s: float = 30.0) -> str:
+    """The job's final status (the log stream can close a moment before the status is final)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        status = str(client.get_job_status(job_id).value)
+        if status in _TERMINAL or time.monotonic() > deadline:
+            return status if status in _TERMINAL else "FAILED"
+        time.sleep(0.2)

@@ -1,0 +1,73 @@
+"""`raysweep resume` after a SIGKILLed driver or a Ctrl-C, checked against the trainable's own log."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+import pytest
+
+from raysweep.execution import resume_run
+
+from . import _resume_harness as H
+
+pytestmark = pytest.mark.slow
+
+N, ITERS = 6, 5
+
+
+def _kill_then_resume(tmp_path, name, *, checkpoint, sig, via_cli=True):
+    project, root = tmp_path / "project", tmp_path / "results"
+    _, log_dir = H.write_sweep(project, name, n=N, iters=ITERS, checkpoint=checkpoint)
+    clock = time.monotonic()
+    driver = H.cli("run", name, "--results", str(root), "--num-cpus", "2", "--no-progress",
+                   cwd=project)
+    try:
+        H.wait_for(driver, root, ended=2)
+        if sig == signal.SIGKILL:
+            H.kill_group(driver)
+            code = -9
+        else:
+            driver.send_signal(sig)
+            code, out = H.finish(driver, timeout=60)
+            assert code == 130, out
+    finally:
+        H.kill_group(driver)
+    runs, trials_before, _ = H.store(root)
+    log_before = H.read_log(log_dir)
+    ended_before = trials_before[trials_before["status"].isin(["completed", "errored"])]
+    assert len(runs) == 1 and len(ended_before) >= 2
+    run_id = runs.loc[0, "run"]
+    killed_at = time.monotonic() - clock
+
+    if via_cli:
+        resumed = H.cli("resume", run_id, "--results", str(root), "--num-cpus", "2",
+                        "--no-progress", cwd=project)
+        code, out = H.finish(resumed)
+        assert code == 0, out
+    else:  # the Python API, on this test session's Ray (one Ray start less)
+        summary = resume_run(name, results_root=str(root), progress=False)
+        assert summary.run_id == run_id and summary.status == "finished"
+        assert summary.counts["trials"] == N
+        code = summary.exit_code
+    facts = H.check_against_log(root, log_dir, n=N, iters=ITERS, ended_before=ended_before,
+                                log_before=log_before)
+    return {**facts, "code": code, "killed_after_s": killed_at,
+            "total_s": time.monotonic() - clock}
+
+
+def test_driver_sigkill_then_raysweep_resume_with_checkpoints(tmp_path):
+    facts = _kill_then_resume(tmp_path, "killed_tpe", checkpoint=True, sig=signal.SIGKILL)
+    print("measured:", facts)
+
+
+def test_driver_sigkill_then_resume_without_checkpoints(ray_session, tmp_path):
+    facts = _kill_then_resume(tmp_path, "killed_nockpt", checkpoint=False, sig=signal.SIGKILL,
+                              via_cli=False)
+    print("measured:", facts)
+
+
+def test_ctrl_c_then_resume(ray_session, tmp_path):
+    facts = _kill_then_resume(tmp_path, "interrupted_tpe", checkpoint=True, sig=signal.SIGINT,
+                              via_cli=False)
+    print("measured:", facts)
