@@ -192,6 +192,7 @@ def test_an_unusable_results_root_fails_before_ray_starts(project):
     blocker = project / "not_a_dir"
     blocker.write_text("a file where the results root should be")
     out = cli("run", "toy", "--results", str(blocker / "results"), cwd=project)
-    assert out.returncode == 1
-    assert "results root" in out.stderr and "not_a_dir" in out.stderr
+    assert out.returncode == 2  # bad input, not a failed sweep
+    assert "results root" in out.stderr and "is a file, not a directory" in out.stderr
+    assert "not_a_dir" in out.stderr
     assert "Started a local Ray" not in out.stderr
