@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import Any
 
 import click
 from rich.console import Console
@@ -53,7 +54,7 @@ class _Group(click.Group):
         module, attr = _COMMANDS[name].split(":")
         return getattr(importlib.import_module(module), attr)
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except RaysweepError as exc:

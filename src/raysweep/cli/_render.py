@@ -112,6 +112,6 @@ def sweeps_table(rows: list[tuple[str, Sweep | None, str | None]]) -> Table:
         if sweep is None:
             table.add_row(stem, "[red]invalid[/]", "", "", "", "", error or "")
         else:
-            table.add_row(stem, sweep.name, sweep.searcher.name, sweep.scheduler.name,
+            table.add_row(stem, sweep.name, sweep.searcher_spec.name, sweep.scheduler_spec.name,
                           str(sweep.n_trials), f"{sweep.mode} {sweep.metric}", sweep.description)
     return table

@@ -25,7 +25,8 @@ __all__ = ["resume_cmd"]
 @click.option("--no-progress", is_flag=True, help="No live progress bar.")
 @click.option("--force", is_flag=True,
               help="Resume even though the sweep module changed since the run started.")
-def resume_cmd(run, results, address, num_cpus, num_gpus, no_progress, force) -> None:
+def resume_cmd(run: str, results: str | None, address: str | None, num_cpus: int | None,
+               num_gpus: int | None, no_progress: bool, force: bool) -> None:
     """Continue RUN after its driver died or was interrupted: ended trials never run again."""
     from raysweep.execution import resume_run
 

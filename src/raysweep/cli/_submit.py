@@ -29,7 +29,8 @@ __all__ = ["submit_cmd"]
 @click.option("--env", "env", multiple=True, metavar="KEY=VALUE",
               help="An environment variable of the job (repeatable).")
 @sweeps_dir_option
-def submit_cmd(sweep, address, results, no_wait, pip, env, sweeps_dir) -> None:
+def submit_cmd(sweep: str, address: str | None, results: str | None, no_wait: bool,
+               pip: tuple[str, ...], env: tuple[str, ...], sweeps_dir: str) -> None:
     """Validate SWEEP here, then run it on the cluster at ADDRESS as a Ray job.
 
     Uploads the project (the directory holding sweeps/ and search_spaces/, without results/, .venv/,

@@ -10,7 +10,7 @@ from rich.console import Console
 from raysweep._errors import RaysweepError
 from raysweep.cli._options import results_option, stdout_console, sweeps_dir_option
 from raysweep.cli._render import plan_table, summary_panel, sweeps_table
-from raysweep.sweep import LoadedSweep, list_sweeps, load_sweep, make_plan
+from raysweep.sweep import LoadedSweep, Sweep, list_sweeps, load_sweep, make_plan
 
 __all__ = ["list_cmd", "plan_cmd", "run_cmd", "validate_cmd"]
 
@@ -32,8 +32,9 @@ _SWEEP_HELP = "SWEEP is a name under ./sweeps (see 'raysweep list') or a path to
               help="Seed the searcher (tpe or optuna) with the in-space trials of an earlier sweep "
                    "(all its runs) or run, read from the results store. Repeatable.")
 @sweeps_dir_option
-def run_cmd(sweep, results, address, num_cpus, num_gpus, no_progress, warm_start,
-            sweeps_dir) -> None:
+def run_cmd(sweep: str, results: str | None, address: str | None, num_cpus: int | None,
+            num_gpus: int | None, no_progress: bool, warm_start: tuple[str, ...],
+            sweeps_dir: str) -> None:
     """Validate SWEEP, run it on Ray, and stream every result to Parquet."""
     from raysweep.execution import run_sweep
 
@@ -63,12 +64,12 @@ def _with_warm_start(loaded: LoadedSweep, sources: tuple[str, ...]) -> LoadedSwe
 @click.command("validate", epilog=_SWEEP_HELP)
 @click.argument("sweep")
 @sweeps_dir_option
-def validate_cmd(sweep, sweeps_dir) -> None:
+def validate_cmd(sweep: str, sweeps_dir: str) -> None:
     """Check SWEEP completely without starting Ray."""
     loaded = load_sweep(sweep, sweeps_dir)
     s = loaded.sweep
     click.echo(f"OK: sweep {s.name!r} ({loaded.path}): {s.n_trials} trials, "
-               f"{s.searcher.name} + {s.scheduler.name}, {s.mode} {s.metric}.")
+               f"{s.searcher_spec.name} + {s.scheduler_spec.name}, {s.mode} {s.metric}.")
 
 
 @click.command("plan", epilog=_SWEEP_HELP)
@@ -80,7 +81,8 @@ def validate_cmd(sweep, sweeps_dir) -> None:
 @click.option("--num-gpus", type=float, default=0.0, show_default=True,
               help="GPUs to plan for (ignored with --address).")
 @sweeps_dir_option
-def plan_cmd(sweep, address, num_cpus, num_gpus, sweeps_dir) -> None:
+def plan_cmd(sweep: str, address: str | None, num_cpus: float | None, num_gpus: float,
+             sweeps_dir: str) -> None:
     """Show what SWEEP will run: trials, searcher, scheduler, resources, concurrency, space; with
     --address, the live cluster's nodes and how many trials fit on each."""
     import os
@@ -99,9 +101,9 @@ def plan_cmd(sweep, address, num_cpus, num_gpus, sweeps_dir) -> None:
 
 @click.command("list")
 @sweeps_dir_option
-def list_cmd(sweeps_dir) -> None:
+def list_cmd(sweeps_dir: str) -> None:
     """List the sweep modules under ./sweeps, marking invalid ones."""
-    rows = []
+    rows: list[tuple[str, Sweep | None, str | None]] = []
     for path in list_sweeps(sweeps_dir):
         try:
             rows.append((path.stem, load_sweep(str(path), sweeps_dir).sweep, None))

@@ -34,15 +34,19 @@ _SEARCHERS: dict[type[SearcherSpec], Callable[[Sweep, Any, Seeds | None], Search
 _SCHEDULERS: dict[type[SchedulerSpec], Callable[[Any], TrialScheduler]] = {}
 
 
-def _searcher(spec_type: type[SearcherSpec]):
-    def register(make: Callable[[Sweep, Any, Seeds | None], Search]):
+_MakeSearch = Callable[[Sweep, Any, Seeds | None], Search]
+_MakeScheduler = Callable[[Any], TrialScheduler]
+
+
+def _searcher(spec_type: type[SearcherSpec]) -> Callable[[_MakeSearch], _MakeSearch]:
+    def register(make: _MakeSearch) -> _MakeSearch:
         _SEARCHERS[spec_type] = make
         return make
     return register
 
 
-def _scheduler(spec_type: type[SchedulerSpec]):
-    def register(make: Callable[[Any], TrialScheduler]):
+def _scheduler(spec_type: type[SchedulerSpec]) -> Callable[[_MakeScheduler], _MakeScheduler]:
+    def register(make: _MakeScheduler) -> _MakeScheduler:
         _SCHEDULERS[spec_type] = make
         return make
     return register
@@ -67,7 +71,7 @@ def load_seeds(sweep: Sweep, root: str | None) -> Seeds | None:
 
 def make_search(sweep: Sweep, seeds: Seeds | None = None) -> Search:
     """The Tuner's ``param_space`` and search algorithm for ``sweep``, seeded with ``seeds``."""
-    spec: Any = sweep.searcher  # a SearcherSpec once the Sweep is built
+    spec = sweep.searcher_spec
     make = _SEARCHERS.get(type(spec))
     if make is None:
         raise TypeError(f"no Ray conversion registered for searcher spec {sweep.searcher!r}")
@@ -76,7 +80,7 @@ def make_search(sweep: Sweep, seeds: Seeds | None = None) -> Search:
 
 def make_scheduler(sweep: Sweep) -> TrialScheduler:
     """Ray's scheduler for ``sweep`` (metric and mode come from the TuneConfig)."""
-    spec: Any = sweep.scheduler  # a SchedulerSpec once the Sweep is built
+    spec = sweep.scheduler_spec
     make = _SCHEDULERS.get(type(spec))
     if make is None:
         raise TypeError(f"no Ray conversion registered for scheduler spec {spec!r}")
@@ -165,7 +169,8 @@ def _fifo(spec: FIFO) -> TrialScheduler:
 
 # Spaces.
 
-def _map_space(space: Mapping[str, Any], convert, labelled: bool = False) -> dict[str, Any]:
+def _map_space(space: Mapping[str, Any], convert: Callable[..., Any],
+               labelled: bool = False) -> dict[str, Any]:
     flat = {}
     for path, value in flatten(space).items():
         if isinstance(value, Domain):
@@ -175,7 +180,7 @@ def _map_space(space: Mapping[str, Any], convert, labelled: bool = False) -> dic
     return unflatten(flat)
 
 
-def _tune_domain(d: Domain):
+def _tune_domain(d: Domain) -> Any:
     if isinstance(d, Categorical):
         return tune.choice(list(d.values))
     if isinstance(d, Float):
@@ -193,7 +198,7 @@ def _tune_domain(d: Domain):
     raise TypeError(f"unknown dimension {d!r}")
 
 
-def _hyperopt_domain(d: Domain, label: str):
+def _hyperopt_domain(d: Domain, label: str) -> Any:
     """hyperopt expressions; built here because Ray's converter has no qrandint or lograndint."""
     if isinstance(d, Categorical):
         return hp.choice(label, list(d.values))

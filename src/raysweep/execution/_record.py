@@ -9,11 +9,10 @@ import socket
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import ray
 
-from raysweep._spec import Spec
 from raysweep.results import SCHEMA_VERSION, RunStatus
 from raysweep.sweep import LoadedSweep
 
@@ -42,7 +41,7 @@ def build_run_record(loaded: LoadedSweep, run_id: str, started_at: datetime,
 
     sweep = loaded.sweep
     # Sweep normalises string shorthands to specs when it is built.
-    searcher, scheduler = cast(Spec, sweep.searcher), cast(Spec, sweep.scheduler)
+    searcher, scheduler = sweep.searcher_spec, sweep.scheduler_spec
     commit, dirty = git_state(loaded.path)
     return {
         "sweep": sweep.name,
@@ -87,7 +86,7 @@ def build_run_record(loaded: LoadedSweep, run_id: str, started_at: datetime,
 
 def _searcher_params(loaded: LoadedSweep) -> dict[str, Any]:
     """The searcher's parameters with the seed it really uses (a ``None`` seed takes the sweep's)."""
-    params = cast(Spec, loaded.sweep.searcher).params()
+    params = loaded.sweep.searcher_spec.params()
     if "seed" in params:
         params["seed"] = loaded.sweep.searcher_seed
     return params

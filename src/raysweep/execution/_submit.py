@@ -70,7 +70,7 @@ class SubmitRequest:
         return env
 
 
-def build_request(loaded: LoadedSweep, *, address: str, results: str | None = None,
+def build_request(loaded: LoadedSweep, *, address: str | None, results: str | None = None,
                   pip: Sequence[str] = (), env: Sequence[str] = (),
                   submission_id: str | None = None) -> SubmitRequest:
     """Check every submit input and build the job; raises ConfigError before any upload."""

@@ -129,8 +129,8 @@ def plan_warnings(sweep: Any) -> tuple[str, ...]:
     startup, n = sweep.startup_trials, sweep.n_trials
     if startup is not None and startup >= n:
         out.append(
-            f"The {sweep.searcher.name!r} searcher starts with {startup} random trials but the sweep runs "
-            f"only {n}: every trial is random. Lower its start-up count or raise num_samples."
+            f"The {sweep.searcher_spec.name!r} searcher starts with {startup} random trials but the "
+            f"sweep runs only {n}: every trial is random. Lower its start-up count or raise num_samples."
         )
     if sweep.warm_start is not None:
         from raysweep.warm_start import collect

@@ -47,7 +47,7 @@ class Plan:
     scheduler: str
     scheduler_params: dict
     metric: str
-    mode: str
+    mode: str | None
     n_trials: int
     grid_cells: int | None
     resources_per_trial: dict
@@ -68,12 +68,12 @@ def make_plan(sweep: Sweep, cluster_cpus: float | None = None,
     ``resources`` in Ray's names) plans node by node instead of from totals: Ray places a trial on
     one node, so totals can hold a trial that no node holds.
     """
-    is_grid = isinstance(sweep.searcher, GridSearch)
-    points = sweep.searcher.grid_points if is_grid else None
+    points = sweep.searcher.grid_points if isinstance(sweep.searcher, GridSearch) else None
+    is_grid = points is not None
     dims = []
     for path, value in flatten(sweep.space).items():
         if isinstance(value, Domain):
-            n = len(grid_values(value, points)) if is_grid else None
+            n = len(grid_values(value, points)) if points is not None else None
             dims.append(Dimension(".".join(path), value.describe(), n))
         else:
             dims.append(Dimension(".".join(path), f"constant {value!r}", 1 if is_grid else None))
@@ -90,10 +90,10 @@ def make_plan(sweep: Sweep, cluster_cpus: float | None = None,
         fit = _fit(sweep, cluster_cpus, cluster_gpus)
     return Plan(
         sweep=sweep.name,
-        searcher=sweep.searcher.name,
-        searcher_params=sweep.searcher.params(),
-        scheduler=sweep.scheduler.name,
-        scheduler_params=sweep.scheduler.params(),
+        searcher=sweep.searcher_spec.name,
+        searcher_params=sweep.searcher_spec.params(),
+        scheduler=sweep.scheduler_spec.name,
+        scheduler_params=sweep.scheduler_spec.params(),
         metric=sweep.metric,
         mode=sweep.mode,
         n_trials=sweep.n_trials,

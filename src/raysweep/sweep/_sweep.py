@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from raysweep import schedulers as _schedulers
 from raysweep import searchers as _searchers
@@ -94,6 +94,16 @@ class Sweep:
     # Derived facts, used by plan, execution and results.
 
     @property
+    def searcher_spec(self) -> SearcherSpec:
+        """The searcher as a spec (a shorthand such as ``"tpe"`` became one when the Sweep was built)."""
+        return cast(SearcherSpec, self.searcher)
+
+    @property
+    def scheduler_spec(self) -> SchedulerSpec:
+        """The scheduler as a spec (``None`` and ``"fifo"`` became :func:`schedulers.fifo`)."""
+        return cast(SchedulerSpec, self.scheduler)
+
+    @property
     def searcher_seed(self) -> int:
         """The seed the searcher uses: its own if set, else the sweep's."""
         seed = getattr(self.searcher, "seed", None)
@@ -111,12 +121,12 @@ class Sweep:
         """The limit on trials in flight: ``max_concurrent``, or the searcher's default cap."""
         if self.max_concurrent is not None:
             return self.max_concurrent
-        return self.searcher.default_max_concurrent()
+        return self.searcher_spec.default_max_concurrent()
 
     @property
     def startup_trials(self) -> int | None:
         """Random start-up trials of a model-based searcher for this budget (None for grid/random)."""
-        return self.searcher.startup_trials(self.n_trials)
+        return self.searcher_spec.startup_trials(self.n_trials)
 
     @property
     def asha(self) -> ASHA | None:

@@ -42,7 +42,7 @@ def load_digits_split(seed: int = 0) -> dict[str, np.ndarray]:
             "x_test": x_test, "y_test": y_test}
 
 
-def _new_model(config: Mapping[str, Any]):
+def _new_model(config: Mapping[str, Any]) -> Any:
     from sklearn.neural_network import MLPClassifier
 
     hidden = (int(config.get("units", 64)),) * int(config.get("n_layers", 1))

@@ -118,7 +118,7 @@ def train_bpr_mf(config: dict[str, Any]) -> None:
     for trained, metrics in train_epochs(config, model, best):
         if every > 0 and (trained.epochs_done % every == 0 or trained.epochs_done == epochs):
             with tempfile.TemporaryDirectory() as directory:
-                np.savez(os.path.join(directory, _CHECKPOINT_FILE), **trained.state_dict(),
+                np.savez(os.path.join(directory, _CHECKPOINT_FILE), **trained.state_dict(),  # type: ignore[arg-type]  # numpy's stub takes **kwds for allow_pickle
                          val_ndcg_best=np.float64(metrics["val_ndcg_best"]))
                 tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(directory))
         else:
