@@ -145,7 +145,7 @@ def test_an_end_the_store_missed_is_repaired_from_tunes_files(ray_session, tmp_p
                 zip(table["trial_id"].to_pylist(), table["training_iteration"].to_pylist(),
                     strict=True)]
         pq.write_table(table.filter(keep), part)
-    run_row = _no_nan(runs.iloc[0].drop(["stale", "sweep", "run"]).to_dict())
+    run_row = _no_nan(runs.iloc[0].drop(["sweep", "run"]).to_dict())
     with RunWriter(str(root), sweep="repair", run_id=run_id) as writer:
         trial_row = _no_nan(victim.drop(["sweep", "run", "updated_at"]).to_dict())
         writer.add_trial({**trial_row, "status": "running", "ended_at": None, "iterations": 2})
