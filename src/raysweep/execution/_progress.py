@@ -20,7 +20,7 @@ class ProgressCallback(tune.Callback):
     def __init__(self, total: int, metric: str, mode: str, console: Console | None = None,
                  live: bool = True, asha_max_t: int | None = None) -> None:
         self.metric, self.mode, self.asha_max_t = metric, mode, asha_max_t
-        self._objective = Objective(metric, mode)  # type: ignore[arg-type]
+        self.objective = Objective(metric, mode)  # type: ignore[arg-type]
         self.running = self.done = self.early_stopped = self.errored = 0
         self.started_any = False
         self._stopped: dict[str, int] = {}  # trial id -> iterations, for trials Tune marked done
@@ -56,7 +56,7 @@ class ProgressCallback(tune.Callback):
         if result.get("done"):  # set by the scheduler (or a stopper): early unless at ASHA's max_t
             self._stopped[trial.trial_id] = int(result.get("training_iteration", 0))
         value = result.get(self.metric)
-        if isinstance(value, int | float) and self._objective.better(value, self.best):
+        if isinstance(value, int | float) and self.objective.better(value, self.best):
             self.best = float(value)
             self._refresh()
 

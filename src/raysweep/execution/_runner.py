@@ -32,6 +32,7 @@ from raysweep.execution._record import build_run_record
 from raysweep.execution._store_callback import ParquetResultsCallback
 from raysweep.execution._summary import RunSummary
 from raysweep.execution._text import clean_error, error_groups, error_of, explain_fit_error
+from raysweep.execution._trial_info import number
 from raysweep.results import RunStatus, RunWriter, load_trials, resolve_root
 from raysweep.results import error_groups as group_stored_errors
 from raysweep.searchers import GridSearch
@@ -144,6 +145,9 @@ def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback |
         progress.done = int(so_far["n_completed"])
         progress.early_stopped = int(so_far["n_early_stopped"])
         progress.errored = int(so_far["n_errored"])
+        # ... and the best value any of its trials reported, running ones included.
+        progress.best = progress.objective.best(number(row.get("metric_best"))
+                                                for row in launch.prior.values())
     ray_dir = f"{launch.ray_storage}/{run_id}"
 
     def notify(signum):
