@@ -19,11 +19,9 @@ import time
 
 os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
 
-ITERS = 10
-
-
-def f(x: float, i: int) -> float:
-    return (x - 3) ** 2 + 1.0 / (i + 1)
+# The peer contenders and their workload come from the peer baseline itself, so both scripts measure
+# exactly the same thing.
+from raw_tune_overhead import ITERS, f, optuna_inprocess, raw_tune
 
 
 def trainable(config):
@@ -31,25 +29,6 @@ def trainable(config):
 
     for i in range(ITERS):
         tune.report({"loss": f(config["x"], i)})
-
-
-def raw_tune(n: int, storage: str) -> float:
-    from ray import tune
-    from ray.tune.schedulers import ASHAScheduler
-    from ray.tune.search import ConcurrencyLimiter
-    from ray.tune.search.hyperopt import HyperOptSearch
-
-    start = time.perf_counter()
-    tune.Tuner(
-        trainable,
-        param_space={"x": tune.uniform(-10, 10)},
-        tune_config=tune.TuneConfig(
-            metric="loss", mode="min", num_samples=n, reuse_actors=True,
-            search_alg=ConcurrencyLimiter(HyperOptSearch(random_state_seed=0), max_concurrent=2),
-            scheduler=ASHAScheduler(max_t=ITERS, grace_period=1)),
-        run_config=tune.RunConfig(storage_path=storage, verbose=0),
-    ).fit()
-    return time.perf_counter() - start
 
 
 def raysweep_run(n: int, storage: str, write_results: bool) -> float:
@@ -64,28 +43,6 @@ def raysweep_run(n: int, storage: str, write_results: bool) -> float:
     return time.perf_counter() - start
 
 
-def optuna_inprocess(n: int) -> float:
-    import optuna
-
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-
-    def objective(trial):
-        x = trial.suggest_float("x", -10, 10)
-        value = None
-        for i in range(ITERS):
-            value = f(x, i)
-            trial.report(value, i)
-            if trial.should_prune():
-                raise optuna.TrialPruned()
-        return value
-
-    start = time.perf_counter()
-    study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=0),
-                                pruner=optuna.pruners.SuccessiveHalvingPruner())
-    study.optimize(objective, n_trials=n)
-    return time.perf_counter() - start
-
-
 def main() -> None:
     import ray
 
@@ -97,7 +54,7 @@ def main() -> None:
     ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False,
              logging_level="ERROR")
     contenders = {
-        "raw Ray Tune, reuse_actors=True": lambda d: raw_tune(args.n, d),
+        "raw Ray Tune, reuse_actors=True": lambda d: raw_tune(args.n, True, d),
         "raysweep, Parquet store on": lambda d: raysweep_run(args.n, d, True),
         "raysweep, Parquet store off": lambda d: raysweep_run(args.n, d, False),
         "Optuna in-process": lambda d: optuna_inprocess(args.n),
