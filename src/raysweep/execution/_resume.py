@@ -7,13 +7,12 @@ changed since it started (``force=True`` overrides only this), a run whose Ray f
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ import pandas as pd
 import psutil
 from rich.console import Console
 
-from raysweep._errors import ConfigError, invalid_parameter
+from raysweep._errors import ConfigError
 from raysweep.execution._ray import check_fits, ray_runtime
 from raysweep.execution._record import build_run_record
 from raysweep.execution._runner import (
@@ -33,13 +32,12 @@ from raysweep.execution._runner import (
     preserved_process_state,
 )
 from raysweep.execution._summary import RunSummary
-from raysweep.results import RunStatus, RunWriter, list_runs, load_trials
+from raysweep.results import RunStatus, RunWriter, driver_alive, load_trials, resolve_run
 from raysweep.sweep import LoadedSweep, load_sweep
 
 __all__ = ["resume_run"]
 
 #: A driver on another host is presumed dead when its heartbeat is older than this.
-HEARTBEAT_TIMEOUT = timedelta(seconds=60)
 #: Run-record fields compared when a sweep module's sha256 changed: what the message names.
 _COMPARED = ("metric", "mode", "num_samples", "space_json", "searcher", "searcher_params",
              "scheduler", "scheduler_params", "max_failures", "resources_per_trial",
@@ -65,7 +63,7 @@ def resume_run(
     """
     with preserved_process_state():
         root = _resolve_root(results_root)
-        row = find_run(root, run)
+        row = resolve_run(root, run, owner="raysweep resume")
         sweep_name, run_id = str(row["sweep"]), str(row["run"])
         refuse_unless_resumable(row)
         loaded = _load_unchanged(row, force)
@@ -84,42 +82,6 @@ def resume_run(
                     cluster = check_fits(loaded.sweep.resources)
                     _pickle_sweep_modules_by_value(loaded.sweep)
                     return fit(launch, cluster, writer)
-
-
-def find_run(root: str, ref: str) -> pd.Series:
-    """The run row of ``ref``: a run id, or a sweep name (its latest run)."""
-    runs = list_runs(root)
-    if not runs.empty:
-        by_id = runs[runs["run"] == ref]
-        if not by_id.empty:
-            return by_id.iloc[0]
-        by_sweep = runs[runs["sweep"] == ref]
-        if not by_sweep.empty:
-            return by_sweep.iloc[0]  # newest first
-    names = sorted({*runs["run"].astype(str), *runs["sweep"].astype(str)}) if not runs.empty else []
-    close = difflib.get_close_matches(ref, names, n=3)
-    hint = f"Did you mean {', '.join(map(repr, close))}? " if close else ""
-    raise ConfigError(invalid_parameter(
-        "run", "raysweep resume", f"a run id or a sweep name recorded under {root!r}", ref,
-        f"{hint}List the recorded runs with `raysweep runs --results {root}`."))
-
-
-def driver_alive(row: pd.Series) -> bool:
-    """Whether the driver recorded in a run row may still be writing it.
-
-    On this host: its pid is alive (and not a zombie). Elsewhere: its heartbeat (``updated_at``)
-    is younger than :data:`HEARTBEAT_TIMEOUT`.
-    """
-    host, pid = row.get("driver_host"), row.get("driver_pid")
-    if isinstance(host, str) and host == socket.gethostname() and not pd.isna(pid):
-        try:
-            return psutil.Process(int(pid)).status() != psutil.STATUS_ZOMBIE
-        except psutil.Error:
-            return False
-    beat = row.get("updated_at")
-    if beat is None or pd.isna(beat):
-        return False
-    return datetime.now(UTC) - pd.Timestamp(beat).to_pydatetime() < HEARTBEAT_TIMEOUT
 
 
 def refuse_unless_resumable(row: pd.Series) -> None:
