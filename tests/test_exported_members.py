@@ -44,7 +44,7 @@ EXPECTED = {
         "TRIAL_STATUSES", "IterationRow", "Objective", "ResultsWarning", "RunRow", "RunStatus",
         "RunWriter", "TrialRow", "TrialStatus", "best_config", "best_trial", "config_columns",
         "driver_alive", "error_groups", "latest_run", "list_runs", "load_iterations", "load_trials",
-        "resolve_root", "resolve_run", "runs_overview", "stable_trial_id", "strip_ansi",
+        "resolve_root", "resolve_run", "runs_overview", "stable_trial_id", "strip_ansi", "to_json",
         "top_trials",
     ],
     "raysweep.compare": [

@@ -6,13 +6,12 @@ free-form metric columns of the ``iterations`` and ``trials`` datasets.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from raysweep.results import RESERVED_COLUMNS
 
-__all__ = ["RAY_RESULT_KEYS", "as_number", "metric_columns", "to_json"]
+__all__ = ["RAY_RESULT_KEYS", "as_number", "metric_columns"]
 
 #: Bookkeeping keys Ray Tune adds to every result; not metrics.
 RAY_RESULT_KEYS = frozenset(
@@ -36,11 +35,6 @@ RAY_RESULT_KEYS = frozenset(
         "time_this_iter_s",
     }
 )
-
-
-def to_json(value: Any) -> str:
-    """Canonical JSON (sorted keys, no spaces); non-JSON values become their ``str``."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
 def as_number(value: Any) -> float | None:

@@ -25,7 +25,7 @@ from typing import Any
 from ray import tune
 
 from raysweep.execution._resources import ActorNodes
-from raysweep.execution._rows import metric_columns, to_json
+from raysweep.execution._rows import metric_columns
 from raysweep.execution._snapshot import find_controller, force_snapshot
 from raysweep.execution._trial_info import attempt, error_info, number, stored_results
 from raysweep.results import (
@@ -34,6 +34,7 @@ from raysweep.results import (
     TrialStatus,
     config_columns,
     stable_trial_id,
+    to_json,
 )
 
 _INDEX = re.compile(r"_(\d+)$")

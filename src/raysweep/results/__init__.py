@@ -19,6 +19,7 @@ from raysweep.results._schema import (
     TRIAL_STATUSES,
     RunStatus,
     TrialStatus,
+    to_json,
 )
 from raysweep.results._views import (
     best_config,
@@ -59,5 +60,6 @@ __all__ = [
     "runs_overview",
     "stable_trial_id",
     "strip_ansi",
+    "to_json",
     "top_trials",
 ]

@@ -89,7 +89,10 @@ _FREE_TYPES = {"trials": {"config.": None, "last.": _F}, "iterations": {"": _F},
 
 
 def to_json(value: Any) -> str:
-    """Canonical JSON (sorted keys, no spaces); non-JSON values become their ``str``."""
+    """Canonical JSON (sorted keys, no spaces); non-JSON values become their ``str``.
+
+    The one form of ``config_json`` and of the config hashed into :func:`stable_trial_id`.
+    """
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
@@ -240,14 +243,3 @@ _SORT = {
     "trials": ("trial_index", "trial_id"),
     "iterations": ("trial_id", "training_iteration"),
 }
-
-
-def as_number(value: Any) -> float | None:
-    """A float for an int/float/numpy number (NaN and inf kept); None for anything else."""
-    if value is None or isinstance(value, (bool, str, bytes)):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number
