@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import psutil
 from rich.console import Console
 
 from raysweep._errors import ConfigError
@@ -180,8 +179,8 @@ def _lock_holder(path: Path) -> str | None:
     if holder.get("host") != socket.gethostname():
         return f"pid {holder.get('pid')} on {holder.get('host')}"
     try:
-        alive = psutil.Process(int(holder["pid"])).status() != psutil.STATUS_ZOMBIE
-    except (psutil.Error, KeyError, TypeError, ValueError):
+        alive = driver_alive({"driver_host": holder["host"], "driver_pid": int(holder["pid"])})
+    except (KeyError, TypeError, ValueError):
         alive = False
     return f"pid {holder['pid']}" if alive else None
 
