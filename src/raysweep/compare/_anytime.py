@@ -28,6 +28,7 @@ from ._load import Comparison
 
 __all__ = ["AXES", "anytime_best", "cost_to_target", "running_best", "target_values"]
 
+
 #: Axes an anytime-best curve can be drawn against. ``compute_seconds`` is cumulative compute
 #: (the sum of every trial's reported ``time_this_iter_s``), not the store's per-trial
 #: ``trial_seconds`` (one trial's wall lifetime).
@@ -85,17 +86,47 @@ def anytime_best(comp: Comparison, axis: str = "trials") -> pd.DataFrame:
 
 
 def _anytime_best(comp: Comparison, axis: str) -> pd.DataFrame:
-    frames = []
-    for row in comp.runs.itertuples(index=False):
+    xs, values, bests, which = [], [], [], []
+    for i, row in enumerate(comp.runs.itertuples(index=False)):
         steps = _trial_steps(comp, row.run) if axis == "trials" else _iteration_steps(
             comp, row.run, row.started_at, axis
         )
-        steps["best"] = running_best(steps["value"].to_numpy(), comp.objective)
-        frames.append(steps.assign(label=row.label, group=row.group, run=row.run))
-    columns = ["label", "group", "run", "x", "value", "best"]
-    if not frames:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(frames, ignore_index=True)[columns]
+        value = steps["value"].to_numpy(dtype=float)
+        xs.append(steps["x"].to_numpy(dtype=float))
+        values.append(value)
+        bests.append(running_best(value, comp.objective))
+        which.append(np.full(value.size, i, dtype=np.int32))
+    codes = np.concatenate(which) if which else np.array([], dtype=np.int32)
+    # Categorical (built from codes, not strings): a million steps filter and group by run fast.
+    out = {name: pd.Categorical.from_codes(codes, categories=list(comp.runs[column]))
+           for name, column in (("label", "label"), ("run", "run"))}
+    groups = list(dict.fromkeys(comp.runs["group"]))
+    group_codes = np.array([groups.index(g) for g in comp.runs["group"]], dtype=np.int32)
+    out["group"] = pd.Categorical.from_codes(group_codes[codes] if codes.size else codes,
+                                             categories=groups)
+    frame = pd.DataFrame({
+        "label": out["label"], "group": out["group"], "run": out["run"],
+        "x": np.concatenate(xs) if xs else np.array([], dtype=float),
+        "value": np.concatenate(values) if values else np.array([], dtype=float),
+        "best": np.concatenate(bests) if bests else np.array([], dtype=float),
+    })
+    return frame
+
+
+def compress_steps(curve: pd.DataFrame) -> pd.DataFrame:
+    """The rows of one run's anytime curve where ``best`` changes, plus its first and last row.
+
+    Lossless for a step function drawn with ``line_shape='hv'``: the dropped rows repeat the
+    best-so-far of the row before them. The report draws these (a few dozen rows instead of one
+    per reported iteration).
+    """
+    if len(curve) <= 2:
+        return curve
+    best = curve["best"].to_numpy(dtype=float)
+    changed = np.ones(best.size, dtype=bool)
+    changed[1:] = ~((best[1:] == best[:-1]) | (np.isnan(best[1:]) & np.isnan(best[:-1])))
+    changed[-1] = True
+    return curve[changed]
 
 
 def cost_to_target(comp: Comparison, levels: Sequence[float] = (0.95, 0.99)) -> pd.DataFrame:
@@ -105,16 +136,20 @@ def cost_to_target(comp: Comparison, levels: Sequence[float] = (0.95, 0.99)) -> 
     compute_seconds, wall_seconds`` (NaN where the run never reached the target).
     """
     targets = target_values(comp, levels)
-    curves = {axis: anytime_best(comp, axis) for axis in AXES}
+    curves = {axis: _by_run(anytime_best(comp, axis)) for axis in AXES}
     rows = []
+    empty = pd.DataFrame({"x": pd.Series(dtype=float), "best": pd.Series(dtype=float)})
     for row in comp.runs.itertuples(index=False):
         for level, target in targets.items():
             record = {"label": row.label, "run": row.run, "level": level, "target": target}
-            for axis, frame in curves.items():
-                record[axis] = _first_reach(frame[frame["run"] == row.run], target,
-                                            comp.objective)
+            for axis, frames in curves.items():
+                record[axis] = _first_reach(frames.get(row.run, empty), target, comp.objective)
             rows.append(record)
     return pd.DataFrame(rows, columns=["label", "run", "level", "target", *AXES])
+
+
+def _by_run(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    return {str(run): part for run, part in frame.groupby("run", sort=False, observed=True)}
 
 
 def _first_reach(curve: pd.DataFrame, target: float, objective: Objective) -> float:
@@ -143,20 +178,68 @@ def _trial_steps(comp: Comparison, run: str) -> pd.DataFrame:
     )
 
 
+def ordered_iterations(comp: Comparison) -> dict[str, dict[str, np.ndarray]]:
+    """Each run's reported iterations in time order, as arrays (computed once per comparison).
+
+    Order: ``timestamp`` (missing last), then ``trial_id``, ``attempt``, ``training_iteration``.
+    Keys of each run's dict: ``timestamp`` (datetime64[ns]), ``time_this_iter_s``, ``value``
+    (the compared metric).
+    """
+    key = ("ordered_iterations",)
+    if key not in comp._cache:
+        comp._cache[key] = _ordered_iterations(comp)
+    return comp._cache[key]
+
+
+def _ordered_iterations(comp: Comparison) -> dict[str, dict[str, np.ndarray]]:
+    its = comp.iterations
+    if its.empty or comp.metric not in its:
+        return {}
+    out = {}
+    nat_last = np.iinfo(np.int64).max
+    for run, positions in its.groupby("run", sort=False, observed=True).indices.items():
+        part = its.iloc[positions]
+        n = len(part)
+        stamps = (pd.to_datetime(part["timestamp"], utc=True).dt.tz_localize(None)
+                  .to_numpy(dtype="datetime64[ns]") if "timestamp" in part
+                  else np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"))
+        ts_key = np.where(np.isnat(stamps), nat_last, stamps.view(np.int64))
+        keys = [ts_key]
+        if "trial_id" in part:
+            keys.append(pd.factorize(part["trial_id"].astype(str).to_numpy(), sort=True)[0])
+        for name in ("attempt", "training_iteration"):
+            if name in part:
+                keys.append(pd.to_numeric(part[name], errors="coerce").fillna(np.inf)
+                            .to_numpy(dtype=float))
+        order = np.lexsort(keys[::-1])
+        spent = (pd.to_numeric(part["time_this_iter_s"], errors="coerce").to_numpy(dtype=float)
+                 if "time_this_iter_s" in part else np.zeros(n))
+        out[str(run)] = {
+            "timestamp": stamps[order],
+            "time_this_iter_s": spent[order],
+            "value": pd.to_numeric(part[comp.metric], errors="coerce").to_numpy(dtype=float)[order],
+        }
+    return out
+
+
 def _iteration_steps(
     comp: Comparison, run: str, started_at: pd.Timestamp, axis: str
 ) -> pd.DataFrame:
-    its = comp.iterations
-    if its.empty or comp.metric not in its:
+    its = ordered_iterations(comp).get(str(run))
+    if its is None:
         return pd.DataFrame({"x": pd.Series(dtype=float), "value": pd.Series(dtype=float)})
-    its = its[its["run"] == run]
-    order = [c for c in ("timestamp", "trial_id", "attempt", "training_iteration") if c in its]
-    its = its.sort_values(order, kind="stable")
+    n = its["value"].size
     if axis == "iterations":
-        x = np.arange(1, len(its) + 1, dtype=float)
+        x = np.arange(1, n + 1, dtype=float)
     elif axis == "compute_seconds":
-        x = its["time_this_iter_s"].fillna(0.0).to_numpy(dtype=float).cumsum()
+        x = np.nan_to_num(its["time_this_iter_s"], nan=0.0).cumsum()
     else:
-        start = started_at if not pd.isna(started_at) else its["timestamp"].min()
-        x = (its["timestamp"] - start).dt.total_seconds().to_numpy(dtype=float)
-    return pd.DataFrame({"x": x, "value": its[comp.metric].to_numpy(dtype=float)})
+        stamps = its["timestamp"]
+        if pd.isna(started_at):
+            start = stamps.min() if n else np.datetime64("NaT")
+        else:
+            start = pd.Timestamp(started_at)
+            start = (start.tz_convert("UTC").tz_localize(None) if start.tzinfo else start)
+            start = start.to_datetime64()
+        x = (stamps - start) / np.timedelta64(1, "s")
+    return pd.DataFrame({"x": np.asarray(x, dtype=float), "value": its["value"]})

@@ -115,13 +115,32 @@ def _steps(x: np.ndarray, *ys: np.ndarray) -> tuple[np.ndarray, ...]:
 
 
 def distribution_figure(trials: pd.DataFrame, *, labels: Sequence[str], metric: str) -> go.Figure:
-    """The metric's distribution over each run's trials (columns ``label``, ``value``)."""
+    """The metric's distribution over each run's trials (columns ``label``, ``value``).
+
+    A run with more than ``BOX_POINTS_MAX`` trials is drawn from box statistics computed over
+    all its trials, with only the points beyond the whiskers (``_downsample.box_summary``).
+    """
+    from ._downsample import BOX_POINTS_MAX, box_summary
+
     color = _colors(labels)
     fig = go.Figure()
     for label in labels:
         values = trials.loc[trials["label"] == label, "value"].dropna()
-        fig.add_trace(go.Box(y=values, name=label, boxpoints="all", jitter=0.4, pointpos=0,
-                             marker={"color": color[label], "size": 4}, line={"width": 1}))
+        if len(values) <= BOX_POINTS_MAX:
+            fig.add_trace(go.Box(y=values, name=label, boxpoints="all", jitter=0.4, pointpos=0,
+                                 marker={"color": color[label], "size": 4}, line={"width": 1}))
+            continue
+        box = box_summary(values.to_numpy(dtype=float))
+        fig.add_trace(go.Box(
+            x=[label], name=label, q1=[box["q1"]], median=[box["median"]], q3=[box["q3"]],
+            lowerfence=[box["lowerfence"]], upperfence=[box["upperfence"]], mean=[box["mean"]],
+            boxpoints=False, marker={"color": color[label]}, line={"width": 1},
+            hovertemplate=f"{label}: {box['n']} trials<extra></extra>"))
+        if box["outliers"].size:
+            fig.add_trace(go.Scatter(
+                x=[label] * box["outliers"].size, y=box["outliers"], mode="markers",
+                name=f"{label}: beyond the whiskers", showlegend=False,
+                marker={"color": color[label], "size": 4}))
     fig.update_layout(title=f"Distribution of {metric} per run (each trial's best)",
                       yaxis_title=metric, showlegend=False, height=420)
     return fig
@@ -189,14 +208,22 @@ def marginal_figure(effects: pd.DataFrame, *, labels: Sequence[str], metric: str
     return fig
 
 
-def learning_figure(curves: pd.DataFrame, *, labels: Sequence[str], metric: str) -> go.Figure:
-    """Every trial's learning curve per run (frame from ``learning_curves``), stop points marked."""
-    shown = [lab for lab in labels if (curves["label"] == lab).any()] or list(labels[:1])
+def learning_figure(curves: pd.DataFrame, *, labels: Sequence[str], metric: str,
+                    bands: pd.DataFrame | None = None) -> go.Figure:
+    """Every trial's learning curve per run (frame from ``learning_curves``), stop points marked.
+
+    ``bands`` (frame from ``_downsample.curve_band``): for the runs it covers, the median and the
+    25-75 % and 5-95 % bands of all their trials are drawn under the curves given.
+    """
+    bands = bands if bands is not None else pd.DataFrame(columns=["label"])
+    shown = [lab for lab in labels if (curves["label"] == lab).any()
+             or (bands["label"] == lab).any()] or list(labels[:1])
     fig = make_subplots(rows=len(shown), cols=1, subplot_titles=shown, shared_xaxes=True,
                         vertical_spacing=0.25 / max(len(shown), 1))
     color = _colors(labels)
     for i, label in enumerate(shown):
         c = curves[curves["label"] == label]
+        _band_traces(fig, bands[bands["label"] == label], color[label], label, i + 1)
         xs: list = []
         ys: list = []
         for _, t in c.groupby(["trial_id", "attempt"], sort=False):
@@ -219,3 +246,24 @@ def learning_figure(curves: pd.DataFrame, *, labels: Sequence[str], metric: str)
     fig.update_xaxes(title_text="training iteration", row=len(shown), col=1)
     fig.update_layout(title="Learning curves (x: early stop)", height=max(320, 260 * len(shown)))
     return fig
+
+
+def _band_traces(fig: go.Figure, band: pd.DataFrame, color: str, label: str, row: int) -> None:
+    """Quantile bands (5-95 %, 25-75 %) and the median of all of a run's trials per iteration."""
+    if band.empty:
+        return
+    x = band["training_iteration"].to_numpy()
+    for lo, hi, alpha in (("q05", "q95", 0.12), ("q25", "q75", 0.25)):
+        fig.add_trace(go.Scatter(
+            x=np.concatenate([x, x[::-1]]),
+            y=np.concatenate([band[hi].to_numpy(), band[lo].to_numpy()[::-1]]),
+            fill="toself", fillcolor=_rgba(color, alpha), line={"width": 0}, hoverinfo="skip",
+            name=f"{label}: {int(lo[1:])}-{int(hi[1:])} % of trials", legendgroup=f"{label} band",
+            showlegend=lo == "q05"), row=row, col=1)
+    fig.add_trace(go.Scatter(
+        x=x, y=band["q50"], mode="lines", name=f"{label}: median of all trials",
+        legendgroup=f"{label} band", line={"color": color, "width": 2, "dash": "dash"},
+        customdata=band[["n", "n_stopped"]],
+        hovertemplate=("iteration %{x}<br>median %{y:.5g}<br>%{customdata[0]} trials reported"
+                       "<br>%{customdata[1]} stopped early here<extra></extra>"),
+    ), row=row, col=1)

@@ -24,6 +24,10 @@ _ITERATION_KEYS = frozenset(
 )
 
 
+#: Iteration columns every comparison reads besides the metric (``load`` projects on them).
+_ITERATION_COLUMNS = ("attempt", "time_this_iter_s", "timestamp")
+
+
 @dataclass(frozen=True)
 class Comparison:
     """The selected runs and what they are compared on.
@@ -134,7 +138,14 @@ def load(
     run_ids = list(selected["run"])
     sweeps = list(dict.fromkeys(selected["sweep"]))
     trials = results.load_trials(root=root, sweeps=sweeps, runs=run_ids)
-    iterations = results.load_iterations(root=root, sweeps=sweeps, runs=run_ids)
+    # Only the columns a comparison uses: at a million iteration rows the rest is most of the cost.
+    own = sorted(set(selected["metric"].dropna().astype(str))) if "metric" in selected else []
+    wanted = metric if metric is not None else (own[0] if len(own) == 1 else None)
+    columns = None if wanted is None else [*_ITERATION_COLUMNS, wanted]
+    iterations = results.load_iterations(root=root, sweeps=sweeps, runs=run_ids, columns=columns)
+    if wanted is not None and wanted not in iterations and wanted not in own:
+        # Not reported: read every column once, so the error can list what was reported.
+        iterations = results.load_iterations(root=root, sweeps=sweeps, runs=run_ids)
     return Comparison.from_frames(selected, trials, iterations, metric=metric, mode=mode)
 
 

@@ -33,7 +33,17 @@ def param_names(comp: Comparison, *, constants: bool = False) -> list[str]:
     names = sorted(c[len(_PREFIX):] for c in comp.trials.columns if c.startswith(_PREFIX))
     if constants:
         return names
-    return [n for n in names if comp.trials[_PREFIX + n].astype(str).nunique(dropna=True) > 1]
+    key = ("param_names",)
+    if key not in comp._cache:
+        comp._cache[key] = [n for n in names if _varies(comp.trials[_PREFIX + n])]
+    return list(comp._cache[key])
+
+
+def _varies(column: pd.Series) -> bool:
+    """More than one distinct value (compared as text, as before; numbers without the cost)."""
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        return column.nunique(dropna=False) > 1
+    return column.astype(str).nunique(dropna=True) > 1
 
 
 def top_trials(comp: Comparison, k: int | None = None) -> pd.DataFrame:

@@ -13,7 +13,8 @@ import plotly.graph_objects as go
 
 from raysweep._errors import StorageError, invalid_parameter
 
-from ._anytime import AXES, anytime_best, target_values
+from ._anytime import AXES, anytime_best, compress_steps, target_values
+from ._downsample import BOX_POINTS_MAX, FULL_CURVES_MAX, report_curves
 from ._figures import (
     anytime_figure,
     distribution_figure,
@@ -25,7 +26,7 @@ from ._html import figure_block, page, table
 from ._load import Comparison
 from ._params import best_params, marginal_effects, param_names, top_trials, topk_overlap
 from ._stats import compare_groups, seed_bands
-from ._summary import learning_curves, level_suffix, run_summary
+from ._summary import level_suffix, run_summary
 
 __all__ = ["render_report", "report_figures", "write_report"]
 
@@ -72,7 +73,13 @@ def render_report(
 _FOOTER = (
     "Made by raysweep (docs/compare.md). The file works offline: plotly.js (the bundle of the "
     "installed plotly, about 4.8 MB minified) is embedded once, gzipped (about 2 MB), and "
-    "unpacked by the browser; that bundle is most of the file's size."
+    "unpacked by the browser; that bundle is most of the file's size. What the figures leave "
+    "out (every table above is computed from all rows): anytime curves keep only the steps "
+    "where a run's best-so-far changes (the same lines); a run with more than "
+    f"{FULL_CURVES_MAX} trials draws the learning curves of its top-k trials exactly and the "
+    "median, 25-75 % and 5-95 % quantiles of all its trials per iteration instead of every "
+    f"other curve; a run with more than {BOX_POINTS_MAX} trials draws its distribution from "
+    f"box statistics over all trials, with at most {BOX_POINTS_MAX} points beyond the whiskers."
 )
 
 
@@ -88,9 +95,11 @@ def report_figures(
     ``learning`` (plotly figures, for notebooks or image export)."""
     labels = list(comp.runs["label"])
     group_of = dict(zip(comp.runs["label"], comp.runs["group"], strict=True))
-    curves = {a: anytime_best(comp, a) for a in AXES}
+    # Only the steps where the best-so-far changes: the same step lines, a few points each.
+    curves = {a: _compressed(anytime_best(comp, a)) for a in AXES}
     bands = {a: seed_bands(comp, a, n_boot=n_boot, seed=seed) for a in AXES}
     trials = comp.trials.assign(label=comp.trials["run"].map(comp.runs.set_index("run")["label"]))
+    learning, curve_bands = report_curves(comp, top=top_k)
     return {
         "anytime": anytime_figure(curves, labels=labels, metric=comp.metric, bands=bands,
                                   group_of=group_of, targets=target_values(comp, levels),
@@ -100,8 +109,14 @@ def report_figures(
                                     metric=comp.metric, labels=labels),
         "marginal": marginal_figure(marginal_effects(comp, by="group"), labels=comp.groups,
                                     metric=comp.metric),
-        "learning": learning_figure(learning_curves(comp), labels=labels, metric=comp.metric),
+        "learning": learning_figure(learning, labels=labels, metric=comp.metric,
+                                    bands=curve_bands),
     }
+
+
+def _compressed(frame: pd.DataFrame) -> pd.DataFrame:
+    parts = [compress_steps(part) for _, part in frame.groupby("run", sort=False, observed=True)]
+    return pd.concat(parts, ignore_index=True) if parts else frame
 
 
 def _focus(comp: Comparison) -> tuple[float, float] | None:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._anytime import AXES, cost_to_target
+from ._anytime import AXES, cost_to_target, ordered_iterations
 from ._load import Comparison
 from ._params import best_trials, param_names
 
@@ -36,10 +36,12 @@ def run_summary(comp: Comparison, levels: Sequence[float] = (0.95, 0.99)) -> pd.
     best = best_trials(comp).set_index("run")
     names = param_names(comp)
     costs = cost_to_target(comp, levels)
+    ordered = ordered_iterations(comp)
+    by_run = dict(iter(comp.trials.groupby("run", sort=False))) if len(comp.trials) else {}
     rows = []
     for run in comp.runs.itertuples(index=False):
-        trials = comp.trials[comp.trials["run"] == run.run]
-        its = _run_iterations(comp, run.run)
+        trials = by_run.get(run.run, comp.trials.head(0))
+        its = ordered.get(str(run.run))
         status = trials["status"].value_counts() if "status" in trials else pd.Series(dtype=int)
         record = {
             "label": run.label, "sweep": run.sweep, "run": run.run,
@@ -54,8 +56,8 @@ def run_summary(comp: Comparison, levels: Sequence[float] = (0.95, 0.99)) -> pd.
             ),
             "trial_seconds": float(trials["trial_seconds"].sum()) if "trial_seconds" in trials
             else np.nan,
-            "compute_seconds": float(its["time_this_iter_s"].sum()) if not its.empty else 0.0,
-            "iterations": len(its),
+            "compute_seconds": float(np.nansum(its["time_this_iter_s"])) if its else 0.0,
+            "iterations": int(its["value"].size) if its else 0,
             "wall_seconds": _wall(run, its),
         }
         for level in levels:
@@ -97,17 +99,17 @@ def learning_curves(comp: Comparison) -> pd.DataFrame:
     return curves[columns]
 
 
-def _run_iterations(comp: Comparison, run: str) -> pd.DataFrame:
-    its = comp.iterations
-    return its[its["run"] == run] if not its.empty else its
-
-
-def _wall(run: Any, its: pd.DataFrame) -> float:
+def _wall(run: Any, its: dict[str, np.ndarray] | None) -> float:
     start, end = getattr(run, "started_at", pd.NaT), getattr(run, "ended_at", pd.NaT)
-    if pd.isna(end) and not its.empty and "timestamp" in its:
-        end = its["timestamp"].max()
+    if pd.isna(end) and its is not None and its["timestamp"].size:
+        last = its["timestamp"].max()  # naive UTC (ordered_iterations)
+        end = pd.NaT if np.isnat(last) else pd.Timestamp(last, tz="UTC")
     if pd.isna(start) or pd.isna(end):
         return float("nan")
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    if (start.tzinfo is None) != (end.tzinfo is None):  # compare naive as UTC
+        start = start.tz_localize("UTC") if start.tzinfo is None else start
+        end = end.tz_localize("UTC") if end.tzinfo is None else end
     return float((end - start).total_seconds())
 
 

@@ -45,18 +45,26 @@ def read_dataset(
     for name in runs or []:
         _fs.check_name(name, "runs")
     if columns is not None:
-        wanted = list(dict.fromkeys([*_schema.DEDUP_COLUMNS[dataset], *columns]))
+        wanted = list(dict.fromkeys([*_schema.DEDUP_COLUMNS[dataset], *_schema.SORT[dataset],
+                                     *columns]))
     else:
         wanted = None
     parts = []
     for (sweep, run), fragments in _scan.discover(opened, dataset, sweeps, runs).items():
-        table = _schema.unify(_scan.read_fragment(opened, f, wanted) for f in fragments)
+        tables = [_scan.read_fragment(opened, f, wanted) for f in fragments]
+        table = _schema.unify(tables)
         if table is None or table.num_rows == 0:
             continue
-        table = _schema.dedup(dataset, table)
+        if _scan.compacted(fragments) and all(t is not None for t in tables):
+            # One compaction's files: unique keys, iterations already in key order (part k
+            # holds the k-th trial_id range); trials are re-sorted by index (cheap).
+            if dataset == "trials":
+                table = _schema.sort_rows(dataset, table)
+        else:
+            table = _schema.dedup(dataset, table)
         n = table.num_rows
-        table = table.add_column(0, "run", pa.array([run] * n, pa.string()))
-        table = table.add_column(0, "sweep", pa.array([sweep] * n, pa.string()))
+        table = table.add_column(0, "run", pa.repeat(pa.scalar(run, pa.string()), n))
+        table = table.add_column(0, "sweep", pa.repeat(pa.scalar(sweep, pa.string()), n))
         parts.append(table)
     merged = _schema.unify(parts)
     if merged is not None and columns is None:
@@ -130,9 +138,14 @@ def load_trials(
     root: str | None = None,
     sweeps: str | Iterable[str] | None = None,
     runs: str | Iterable[str] | None = None,
+    columns: list[str] | None = None,
 ) -> pd.DataFrame:
-    """One row per trial of the selected sweeps and runs (all when None), in creation order."""
-    table = read_dataset(root, "trials", sweeps=sweeps, runs=runs)
+    """One row per trial of the selected sweeps and runs (all when None), in creation order.
+
+    ``columns`` restricts the columns read (``sweep``, ``run`` and ``trial_id`` are always
+    returned); unknown names are ignored.
+    """
+    table = read_dataset(root, "trials", sweeps=sweeps, runs=runs, columns=columns)
     return _empty("trials") if table is None else table.to_pandas()
 
 

@@ -8,6 +8,7 @@ only the requested columns are read. A file that cannot be read is skipped with 
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Sequence
 
@@ -22,6 +23,28 @@ from raysweep.results._fs import ResultsWarning, Root
 HIVE = ds.partitioning(pa.schema([("sweep", pa.string()), ("run", pa.string())]), flavor="hive")
 
 Partition = tuple[str, str]
+
+#: Files written by compaction: ``data-<writer>-<seq>[-<k>of<n>].parquet`` (part k of n).
+_DATA_FILE = re.compile(r"^data-(?P<gen>[0-9]+-[0-9a-f]+-[0-9]+)(?:-(?P<k>[0-9]+)of(?P<n>[0-9]+))?"
+                        r"\.parquet$")
+
+
+def compacted(fragments: Sequence[ds.ParquetFileFragment]) -> bool:
+    """Whether ``fragments`` are exactly the files of one compaction (nothing else appended).
+
+    Compaction writes de-duplicated rows, split into key ranges of ``trial_id`` (part k of n holds
+    the k-th range, each sorted by key), so such a partition needs no de-duplication on read.
+    A crashed compaction or a later append leaves other files beside them: then this is False.
+    """
+    if not fragments:
+        return False
+    matches = [_DATA_FILE.match(f.path.rsplit("/", 1)[-1]) for f in fragments]
+    if any(m is None for m in matches):
+        return False
+    generations = {m["gen"] for m in matches if m is not None}
+    parts = sorted(int(m["k"] or 1) for m in matches if m is not None)
+    totals = {int(m["n"] or 1) for m in matches if m is not None}
+    return len(generations) == 1 and len(totals) == 1 and parts == list(range(1, totals.pop() + 1))
 
 
 def _starts(root: Root, dataset: str, sweeps: Sequence[str] | None,

@@ -233,12 +233,16 @@ def dedup(dataset: str, table: pa.Table) -> pa.Table:
     table = table.append_column("__row", pa.array(range(table.num_rows), type=_I))
     latest = table.group_by(list(keys), use_threads=False).aggregate([("__row", "min")])
     rows = pc.take(latest["__row_min"], pc.sort_indices(latest["__row_min"]))
-    table = table.take(rows).drop_columns(["__row"])
-    sort = [(k, "ascending") for k in _SORT[dataset] if k in table.column_names]
+    return sort_rows(dataset, table.take(rows).drop_columns(["__row"]))
+
+
+def sort_rows(dataset: str, table: pa.Table) -> pa.Table:
+    """``table`` in the dataset's read order (trials by index, iterations by key)."""
+    sort = [(k, "ascending") for k in SORT[dataset] if k in table.column_names]
     return table.take(pc.sort_indices(table, sort_keys=sort)) if sort else table
 
 
-_SORT = {
+SORT = {
     "runs": (),
     "trials": ("trial_index", "trial_id"),
     "iterations": ("trial_id", "training_iteration"),

@@ -20,6 +20,9 @@ from raysweep.results._reader import list_runs, load_trials, unknown_target
 from raysweep.results._schema import RunStatus, TrialStatus
 
 _COUNTS = tuple(s.value for s in TrialStatus)
+#: The only trial columns the overview and ``best`` read (a million-row store stays fast).
+_OVERVIEW_COLUMNS = ["status", "metric_best", "trial_index"]
+_BEST_COLUMNS = ["metric_best", "trial_index", "config_json", "status"]
 #: Statuses of a run that has ended (``crashed`` included): nothing more will be reported.
 ENDED = frozenset({RunStatus.FINISHED, RunStatus.FAILED, RunStatus.INTERRUPTED, RunStatus.CRASHED})
 
@@ -73,7 +76,8 @@ def runs_overview(root: str | None = None, sweeps: str | Iterable[str] | None = 
     runs = list_runs(root=root, sweeps=sweeps)
     columns = ["sweep", "run", "status", "started_at", "metric", "mode"]
     out = runs.reindex(columns=columns).copy()
-    trials = load_trials(root=root, sweeps=sweeps) if not runs.empty else pd.DataFrame()
+    trials = (load_trials(root=root, sweeps=sweeps, columns=_OVERVIEW_COLUMNS)
+              if not runs.empty else pd.DataFrame())
     for status in _COUNTS:
         out[f"n_{status}"] = 0
     out["best_value"] = float("nan")
@@ -135,7 +139,7 @@ def best_config(
             f"({', '.join(sorted(f'{o.mode} {o.metric}' for o in objectives))}); "
             "pick one run with --run RUN_ID."
         )
-    trials = load_trials(root=root, sweeps=sweep, runs=list(runs["run"]))
+    trials = load_trials(root=root, sweeps=sweep, runs=list(runs["run"]), columns=_BEST_COLUMNS)
     best = best_trial(trials, objectives.pop())
     if best.empty:
         live = RunStatus.RUNNING in set(runs["status"])

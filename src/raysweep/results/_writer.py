@@ -10,9 +10,13 @@ from typing import Any
 
 from raysweep._errors import StorageError, invalid_parameter
 from raysweep.results import _fs, _scan, _schema
+from raysweep.results._compact import compact_split as _compact_split
+from raysweep.results._compact import fragment_rows as _fragment_rows
 from raysweep.results._probe import probe_writable
 
 _MAX_BUFFERED_ROWS = 20_000
+#: Rows per file written by compaction (a larger run partition is split into trial_id ranges).
+ROWS_PER_FILE = 250_000
 _HEARTBEAT_S = 10.0
 
 
@@ -49,6 +53,8 @@ class RunWriter:
         # Sorts by creation time (ns): readers order a resumed driver's rows after the crashed one's.
         self._session = f"{time.time_ns():019d}-{uuid.uuid4().hex[:6]}"
         self._seq = 0
+        self._max_buffered_rows = _MAX_BUFFERED_ROWS
+        self.rows_per_file = ROWS_PER_FILE
         self._trials: dict[str, dict[str, Any]] = {}
         self._iterations: dict[tuple[str, int], dict[str, Any]] = {}
         self._run_record: dict[str, Any] | None = None
@@ -101,7 +107,7 @@ class RunWriter:
         self._maybe_flush_on_size()
 
     def _maybe_flush_on_size(self) -> None:
-        if len(self._trials) + len(self._iterations) >= _MAX_BUFFERED_ROWS:
+        if len(self._trials) + len(self._iterations) >= self._max_buffered_rows:
             self.flush()
 
     def maybe_flush(self, min_interval_s: float | None = None) -> bool:
@@ -144,27 +150,34 @@ class RunWriter:
             self._write_run_row()
 
     def compact(self) -> None:
-        """Merge the run's trial and iteration files into one de-duplicated file per dataset.
+        """Merge the run's trial and iteration files into a few de-duplicated files per dataset.
 
         The same rule as every read applies (``_schema.dedup``: one row per key, superseded
-        attempts dropped), so plain-Parquet readers agree with raysweep after compaction.
+        attempts dropped), so plain-Parquet readers agree with raysweep after compaction. A
+        partition of up to ``rows_per_file`` rows becomes one file; a larger one is split into
+        ``n`` ranges of ``trial_id`` (``data-<writer>-<seq>-<k>of<n>.parquet``) in two streaming
+        passes, so compaction holds one part file, then one range, in memory, never the run.
         """
         for dataset in ("trials", "iterations"):
             found = _scan.discover(self._root, dataset, [self.sweep], [self.run_id])
             fragments = found.get((self.sweep, self.run_id), [])
-            if not fragments:
-                continue
-            tables = [_scan.read_fragment(self._root, f) for f in fragments]
-            readable = [f.path for f, table in zip(fragments, tables, strict=True) if table is not None]
-            merged = _schema.unify(tables)
-            if merged is None:
-                continue
-            deduped = _schema.dedup(dataset, merged)
-            if len(fragments) <= 1 and deduped.num_rows == merged.num_rows:
-                continue  # one file, nothing superseded: already compact
+            if not fragments or _scan.compacted(fragments):
+                continue  # nothing written, or one compaction's files and nothing since
+            rows = sum(_fragment_rows(f) for f in fragments)
+            n = max(1, -(-rows // self.rows_per_file))
             self._seq += 1
-            name = f"data-{self._session}-{self._seq:06d}.parquet"
-            _fs.atomic_write(self._root, deduped, self._dir(dataset), name)
+            stem = f"data-{self._session}-{self._seq:06d}"
+            if n == 1:
+                tables = [_scan.read_fragment(self._root, f) for f in fragments]
+                merged = _schema.unify(tables)
+                if merged is None:
+                    continue
+                readable = [f.path for f, t in zip(fragments, tables, strict=True) if t is not None]
+                _fs.atomic_write(self._root, _schema.dedup(dataset, merged), self._dir(dataset),
+                                 f"{stem}.parquet")
+            else:
+                readable = _compact_split(self._root, dataset, fragments, self._dir(dataset),
+                                          stem, n)
             _fs.delete_files(self._root, readable)
 
     def close(self, compact: bool = True) -> None:
