@@ -50,7 +50,8 @@ def trial_curve(config: dict, iters: int, rng: np.random.Generator) -> np.ndarra
 
 
 def write_run(root: str, sweep: str, run: str, *, trials: int, iters: int, seed: int,
-              offset_min: int = 0, flush_rows: int | None = None) -> dict:
+              offset_min: int = 0, flush_rows: int | None = None, keep_truth: bool = True,
+              on_pair=None, rows_per_file: int | None = None) -> dict:
     """Write one finished run; return ground truth: trial ids, curves, best trial, statuses."""
     rng = np.random.default_rng(seed)
     configs = _configs(rng, trials)
@@ -65,6 +66,8 @@ def write_run(root: str, sweep: str, run: str, *, trials: int, iters: int, seed:
     writer = RunWriter(root, sweep=sweep, run_id=run, flush_interval_s=3600)
     if flush_rows is not None:
         writer._max_buffered_rows = flush_rows  # a smaller flush buffer (tests, benchmarks)
+    if rows_per_file is not None:
+        writer.rows_per_file = rows_per_file  # split compaction on a small run (tests)
     writer.write_run(record)
     truth: dict = {"trial_ids": [], "best": {}, "errored": [], "curves": {}, "configs": {}}
     clock = start
@@ -103,13 +106,19 @@ def write_run(root: str, sweep: str, run: str, *, trials: int, iters: int, seed:
                            error_traceback=f"Traceback ...\nRuntimeError: diverged (trial {k % 7})")
                 truth["errored"].append(ids[k])
             writer.add_trial(end)
+            if not keep_truth:
+                continue
             truth["trial_ids"].append(ids[k])
             truth["best"][ids[k]] = float(reported.max())
             truth["curves"][ids[k]] = reported
             truth["configs"][ids[k]] = configs[k]
         writer.maybe_flush()
+        if on_pair is not None:
+            on_pair(pair, writer)
     writer.write_run({**record, "status": "finished", "ended_at": clock, "n_trials": trials})
     truth["files_before_compaction"] = writer.files_written
+    if on_pair is not None:
+        on_pair(None, writer)
     writer.close()
     return truth
 
