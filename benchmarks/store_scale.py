@@ -63,18 +63,21 @@ def build(root: Path, runs: int, trials: int, iters: int) -> dict:
 
 
 def measured(argv: list[str]) -> dict:
-    """Run ``argv``: its wall time, user+system CPU and peak RSS (``os.wait4``: this child only)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    """Run ``argv`` under ``/usr/bin/time``: wall time, user+system CPU and peak RSS.
+
+    Not ``os.wait4`` from here: a child forked from this (large) process starts with this
+    process's peak RSS as its own, whereas ``time`` is small.
+    """
+    with tempfile.NamedTemporaryFile("r") as stats:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stderr=err, env=_env(), cwd=REPO)
-        _, status, usage = os.wait4(proc.pid, 0)
+        done = subprocess.run(["/usr/bin/time", "-f", "%U %S %M", "-o", stats.name, *argv],
+                              capture_output=True, env=_env(), cwd=REPO, check=False)
         wall = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        if proc.returncode != 0:
-            err.seek(0)
-            raise SystemExit(f"{' '.join(argv)} failed:\n{err.read().decode()[-2000:]}")
-    return {"wall_s": round(wall, 2), "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
-            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
+        if done.returncode != 0:
+            raise SystemExit(f"{' '.join(argv)} failed:\n{done.stderr.decode()[-2000:]}")
+        user, system, rss_kb = stats.read().split()[-3:]
+    return {"wall_s": round(wall, 2), "cpu_s": round(float(user) + float(system), 2),
+            "peak_rss_mb": round(int(rss_kb) / 1024, 1)}
 
 
 _API = {

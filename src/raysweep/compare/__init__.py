@@ -5,6 +5,8 @@ draw them with :func:`write_report` (plotly builders in ``raysweep.compare._figu
 :mod:`raysweep.compare` never imports Ray and reads results only through :mod:`raysweep.results`.
 """
 
+from typing import Any
+
 from ._anytime import AXES, anytime_best, cost_to_target, running_best, target_values
 from ._load import Comparison, load
 from ._params import (
@@ -16,9 +18,20 @@ from ._params import (
     topk_overlap,
     topk_ranges,
 )
-from ._report import render_report, report_figures, write_report
 from ._stats import GroupComparison, compare_groups, paired_comparison, seed_bands
 from ._summary import learning_curves, run_summary
+
+_LAZY = {"render_report", "report_figures", "write_report"}
+
+
+def __getattr__(name: str) -> Any:
+    """The report functions, imported on first use: ``raysweep compare`` never needs plotly."""
+    if name in _LAZY:
+        from . import _report
+
+        return getattr(_report, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "AXES",

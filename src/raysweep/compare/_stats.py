@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from raysweep._errors import ConfigError, invalid_parameter
 
@@ -50,6 +49,8 @@ def bootstrap_median_band(
     if values.shape[0] < 2:
         nan = np.full(values.shape[1], np.nan)
         return median, nan, nan.copy()
+    from scipy import stats  # imported when needed: scipy.stats alone takes ~1 s to import
+
     res = stats.bootstrap(
         (values,), np.nanmedian, axis=0, vectorized=True, n_resamples=int(n_boot),
         confidence_level=ci, method="percentile", rng=rng,
@@ -229,6 +230,8 @@ def _difference(
     diff = float(statistic(*samples, axis=-1))
     if any(x.size < 2 for x in samples):
         return diff, nan, nan, nan
+    from scipy import stats
+
     boot = stats.bootstrap(
         samples, statistic, vectorized=True, n_resamples=int(n_boot), confidence_level=ci,
         method="percentile", rng=rng,
