@@ -34,9 +34,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # tests/results/_scale_store.py, tests/compare/_chromium.py
+sys.path.insert(0, str(REPO / "src"))  # this checkout's raysweep, here and in every subprocess
 
 #: Bump when the writer's file layout changes: a cached root of another layout is rebuilt.
-LAYOUT = 2
+LAYOUT = 3
 
 
 def _env() -> dict:
