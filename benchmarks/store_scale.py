@@ -102,15 +102,21 @@ def api_seconds(name: str, root: str, **fmt: str) -> float:
     return round(float(done.stdout.decode().strip().splitlines()[-1]), 2)
 
 
-def open_in_chromium(path: Path) -> float:
+def open_in_chromium(path: Path) -> dict:
+    """Seconds from starting headless Chromium to every figure drawn, and Chromium's CPU time."""
+    import resource
+
     from tests.compare._chromium import inspect_page
 
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     page = inspect_page(path, settle_s=0.0, wait_for="document.body.dataset.figuresDrawn === 'true'")
     seconds = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if page.errors or page.plots == 0:
         raise SystemExit(f"the report did not draw: plots={page.plots} errors={page.errors[:3]}")
-    return round(seconds, 2)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"wall_s": round(seconds, 2), "cpu_s": round(cpu, 2), "plots": page.plots}
 
 
 def _files(root: Path, dataset: str, sweep: str, run: str) -> int:
@@ -260,7 +266,7 @@ def main() -> None:
         print(f"{name}: CLI {rec}, API {report['api_s'][name]} s", flush=True)
     report["report_mb"] = round(html.stat().st_size / 2**20, 2)
     report["report_open_s"] = open_in_chromium(html)
-    print(f"report {report['report_mb']} MB, drawn in Chromium in {report['report_open_s']} s",
+    print(f"report {report['report_mb']} MB, drawn in Chromium: {report['report_open_s']}",
           flush=True)
     with tempfile.TemporaryDirectory() as work:
         report["compaction_files"] = compaction_counts(Path(work), args.trials, args.iters)

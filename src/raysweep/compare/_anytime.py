@@ -149,7 +149,14 @@ def cost_to_target(comp: Comparison, levels: Sequence[float] = (0.95, 0.99)) -> 
 
 
 def _by_run(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    return {str(run): part for run, part in frame.groupby("run", sort=False, observed=True)}
+    """Each run's rows of an ``anytime_best`` frame (contiguous blocks: slices, not copies)."""
+    if frame.empty:
+        return {}
+    codes = np.asarray(frame["run"].cat.codes)
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    ends = [*starts[1:], codes.size]
+    categories = frame["run"].cat.categories
+    return {str(categories[codes[a]]): frame.iloc[a:b] for a, b in zip(starts, ends, strict=True)}
 
 
 def _first_reach(curve: pd.DataFrame, target: float, objective: Objective) -> float:
