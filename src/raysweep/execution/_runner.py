@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import json
 import os
@@ -23,6 +24,7 @@ from rich.console import Console
 
 from raysweep._errors import ExecutionError, RaysweepError
 from raysweep.execution._convert import load_seeds, make_scheduler, make_search
+from raysweep.execution._cost import estimate_line, estimate_record
 from raysweep.execution._guard import NonFiniteGuard, guard_trainable
 from raysweep.execution._interrupt import interrupt_guard
 from raysweep.execution._progress import ProgressCallback
@@ -86,7 +88,8 @@ def run_sweep(
                 _pickle_sweep_modules_by_value(sweep)
                 launch = Launch(loaded, run_id, root, live, console, seeds=seeds, record={
                     "n_warm_start": seeds.n if seeds else 0,
-                    "warm_start_runs": json.dumps(list(seeds.runs) if seeds else [])})
+                    "warm_start_runs": json.dumps(list(seeds.runs) if seeds else []),
+                    **(estimate_record(sweep, root, cluster) if write_results else {})})
                 return fit(launch, cluster, writer)
         finally:
             if writer is not None:
@@ -106,6 +109,7 @@ class Launch:
     prior: dict[str, dict[str, Any]] = field(default_factory=dict)
     record: dict[str, Any] = field(default_factory=dict)
     seeds: Any = None  # warm start: raysweep.warm_start.Seeds, or None
+    total_trials: int | None = None  # the progress bar's total when not the sweep's (extend)
 
     @property
     def ray_storage(self) -> str:
@@ -138,8 +142,9 @@ def fit(launch: Launch, cluster: dict[str, float], writer: RunWriter | None) -> 
 def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback | None) -> RunSummary:
     loaded, run_id = launch.loaded, launch.run_id
     sweep = loaded.sweep
-    progress = ProgressCallback(sweep.n_trials, sweep.metric, str(sweep.mode), launch.console,
-                                live=launch.live, asha_max_t=sweep.asha.max_t if sweep.asha else None)
+    progress = ProgressCallback(launch.total_trials or sweep.n_trials, sweep.metric,
+                                str(sweep.mode), launch.console, live=launch.live,
+                                asha_max_t=sweep.asha.max_t if sweep.asha else None)
     if store is not None:  # a resumed run starts with the trials that ended before
         so_far = store.summary()
         progress.done = int(so_far["n_completed"])
@@ -169,6 +174,9 @@ def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback |
     elapsed = time.monotonic() - clock
     summary = _summarise(loaded, run_id, launch.root, store, progress, grid, interrupted.is_set(),
                          fit_error, elapsed, ray_dir=ray_dir, log_path=logs.destination)
+    if store is not None and launch.restore_path is None and not launch.prior:  # a fresh run
+        line = estimate_line(launch.record, launch.root, sweep.name, run_id, elapsed)
+        summary = dataclasses.replace(summary, estimate=line)
     if store is not None:
         store.writer.write_run({**record, **store.summary(), "status": summary.status,
                                 "ended_at": datetime.now(UTC)})
@@ -294,7 +302,7 @@ def _open_store(writer: RunWriter, launch: Launch,
         writer, sweep=sweep.name, run_id=launch.run_id, metric=sweep.metric, mode=str(sweep.mode),
         asha_max_t=sweep.asha.max_t if sweep.asha else None,
         time_attr=sweep.asha.time_attr if sweep.asha else "training_iteration",
-        prior=launch.prior,
+        prior=launch.prior, index_offset=int(launch.record.get("trial_index_offset") or 0),
     )
 
 

@@ -63,6 +63,15 @@ class RunRow(TypedDict, total=False):
     submitted_from: str
     warm_start_runs: str
     n_warm_start: int
+    # issue 13 (nullable, schema v2 unchanged): what trained, the plan's cost estimate, extensions
+    trainable: str
+    estimate_compute_s: float
+    estimate_wall_s: float
+    estimate_iterations: float
+    estimate_runs: str
+    extensions: int
+    trial_index_offset: int
+    n_skipped_cells: int
 
 
 class TrialRow(TypedDict, total=False):

@@ -1,5 +1,12 @@
 """Sweep definitions: the :class:`Sweep` record, loading sweep modules, and planning. No Ray here."""
 
+from raysweep.sweep._estimate import (
+    Estimate,
+    asha_expected_iterations,
+    estimate_cost,
+    estimate_vs_actual,
+    trainable_name,
+)
 from raysweep.sweep._loader import (
     LoadedSweep,
     is_sweep_module,
@@ -12,14 +19,19 @@ from raysweep.sweep._sweep import Sweep
 
 __all__ = [
     "Dimension",
+    "Estimate",
     "LoadedSweep",
     "NodePlan",
     "Plan",
     "Sweep",
+    "asha_expected_iterations",
+    "estimate_cost",
+    "estimate_vs_actual",
     "is_sweep_module",
     "list_sweeps",
     "load_sweep",
     "make_plan",
     "resolve_sweep_path",
+    "trainable_name",
     "trials_on_node",
 ]
