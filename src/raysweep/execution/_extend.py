@@ -26,7 +26,13 @@ from rich.console import Console
 from raysweep._errors import ConfigError, invalid_parameter
 from raysweep.execution._convert import load_seeds
 from raysweep.execution._ray import check_fits, ray_runtime
-from raysweep.execution._resume import _int, _load_unchanged, _prior_trials, _resume_lock
+from raysweep.execution._resume import (
+    _int,
+    _load_unchanged,
+    _prior_trials,
+    _resume_lock,
+    carried_columns,
+)
 from raysweep.execution._runner import (
     Launch,
     _pickle_sweep_modules_by_value,
@@ -41,13 +47,7 @@ from raysweep.searchers import GridSearch, RandomSearch
 from raysweep.sweep import LoadedSweep
 from raysweep.warm_start import WarmStart
 
-__all__ = ["carried_columns", "extend_run"]
-
-#: Run-row columns a later launch of the run (extend, resume) keeps from the stored row.
-_CARRIED = ("started_at", "searcher_params", "seed", "num_samples", "n_warm_start", "warm_start_runs",
-            "extensions", "trial_index_offset", "estimate_compute_s", "estimate_wall_s",
-            "estimate_iterations", "estimate_runs", "n_skipped_cells", "resumes")
-
+__all__ = ["extend_run"]
 
 def extend_run(
     run: str,
@@ -114,17 +114,6 @@ def refuse_unless_extendable(row: pd.Series) -> None:
     if status in (RunStatus.CRASHED, RunStatus.INTERRUPTED):
         raise ConfigError(f"{name} {status} before its trials ended. Continue it first with "
                           f"`raysweep resume {row['run']}`, then extend it.")
-
-
-def carried_columns(row: pd.Series) -> dict[str, Any]:
-    """The stored run row's columns a later launch keeps (started_at as a datetime)."""
-    out: dict[str, Any] = {}
-    for key in _CARRIED:
-        value = row.get(key)
-        if value is None or (not isinstance(value, str) and pd.isna(value)):
-            continue
-        out[key] = value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
-    return out
 
 
 def _extended(loaded: LoadedSweep, n: int, k: int, run_id: str, root: str) -> LoadedSweep:

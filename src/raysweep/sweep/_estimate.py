@@ -222,6 +222,9 @@ def _expected_iterations(sweep: Sweep, n: int, chosen: Any,
     seen = [int(v) for v in per_trial.tolist()]
     longest = max(seen) if seen else None
     if asha is None or asha.time_attr != "training_iteration":
+        if longest is not None and (chosen["scheduler"] == "asha").any():
+            # early stopping cut the earlier trials short: unstopped, a trial runs to its own end
+            return float(longest), "the longest trial of the history (it was not stopped early)"
         mean = statistics.fmean(seen) if seen else 1.0
         return mean, f"mean iterations per trial of the history ({mean:.2f})"
     rungs = asha_expected_iterations(n, asha.max_t, asha.grace_period, asha.reduction_factor,
