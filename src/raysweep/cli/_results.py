@@ -119,10 +119,18 @@ def _print_errors(root: str, target: str) -> None:
               help="How many trials to show.")
 @click.option("--errors", is_flag=True,
               help="Print every errored trial's full traceback, grouped by distinct error.")
+@click.option("--all-runs", is_flag=True,
+              help="Rank the trials of every run of the sweep SWEEP as one (after run --only-new "
+                   "or extend).")
 @results_option
-def show_cmd(target: str, k: int, errors: bool, results: str | None) -> None:
-    """Show the top-k trials of a run (or of a sweep's latest run) with their configs."""
+def show_cmd(target: str, k: int, errors: bool, all_runs: bool, results: str | None) -> None:
+    """Show the top-k trials of a run (or of a sweep's latest run, or with --all-runs of every
+    run of a sweep) with their configs."""
     root = resolve_root(results)
+    if all_runs:
+        from raysweep.cli._all_runs import show_all_runs
+
+        return show_all_runs(root, target, k)
     if errors:
         _print_errors(root, target)
         return
@@ -153,8 +161,12 @@ def show_cmd(target: str, k: int, errors: bool, results: str | None) -> None:
 @click.command("best")
 @click.argument("sweep")
 @click.option("--run", "run", default=None, metavar="RUN_ID", help="Only this run of the sweep.")
+@click.option("--all-runs", is_flag=True,
+              help="Every run of the sweep as one (the default without --run; explicit for clarity).")
 @results_option
-def best_cmd(sweep: str, run: str | None, results: str | None) -> None:
+def best_cmd(sweep: str, run: str | None, all_runs: bool, results: str | None) -> None:
     """Print the best config of SWEEP (over all its runs) as JSON, ready to paste."""
+    if all_runs and run is not None:
+        raise click.UsageError("--all-runs and --run exclude each other.")
     config, _trial = best_config(sweep, root=resolve_root(results), run=run)
     click.echo(json.dumps(config, indent=2, sort_keys=True))
