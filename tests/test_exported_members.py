@@ -35,8 +35,10 @@ EXPECTED = {
     ],
     "raysweep.schedulers": ["ASHA", "FIFO", "SchedulerSpec", "asha", "fifo", "from_name"],
     "raysweep.sweep": [
-        "Dimension", "LoadedSweep", "NodePlan", "Plan", "Sweep", "is_sweep_module", "list_sweeps",
-        "load_sweep", "make_plan", "resolve_sweep_path", "trials_on_node",
+        "Dimension", "Estimate", "LoadedSweep", "NewCells", "NodePlan", "Plan", "Sweep",
+        "asha_expected_iterations", "estimate_cost", "estimate_vs_actual", "grid_cells",
+        "is_sweep_module", "list_sweeps", "load_sweep", "make_plan", "new_cells",
+        "resolve_sweep_path", "trainable_name", "trials_on_node",
     ],
     # Layers above the core (storage, comparison, execution, workloads).
     "raysweep.results": [
@@ -55,7 +57,8 @@ EXPECTED = {
         "topk_ranges", "write_report",
     ],
     "raysweep.execution": [
-        "EXIT_CODES", "RunSummary", "SubmitRequest", "build_submit_request", "live_nodes", "new_run_id",
+        "EXIT_CODES", "RunSummary", "SubmitRequest", "build_submit_request", "extend_run", "live_nodes",
+        "new_run_id",
         "resume_run", "run_sweep", "submit_sweep",
     ],
     "raysweep.workloads": [
