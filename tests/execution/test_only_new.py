@@ -46,6 +46,10 @@ def test_a_widened_grid_runs_only_its_new_and_errored_cells(tmp_path, ray_sessio
     assert xs == [0.5, 1.0] and set(mine["status"]) == {"completed"}
     row = runs.set_index("run").loc[second.run_id]
     assert int(row["n_skipped_cells"]) == 1 and int(row["n_trials"]) == 2
+    # The plan's estimate (from the first run) is stored with the run and set against the actual.
+    assert json.loads(row["estimate_runs"]) == [first.run_id] and row["estimate_compute_s"] > 0
+    assert row["trainable"].endswith(".trainable")
+    assert second.estimate is not None and "planned" in second.estimate and "actual" in second.estimate
     # Ground truth: the cell x=0.0 ran once, in the first run only; the new ones ran once each.
     new_log = log.iloc[len(log_before):]
     assert sorted(new_log["x"].unique()) == [0.5, 1.0]
