@@ -35,6 +35,7 @@ from raysweep.execution._resume import (
 )
 from raysweep.execution._runner import (
     Launch,
+    _as_loaded,
     _pickle_sweep_modules_by_value,
     _project_paths,
     _resolve_root,
@@ -44,7 +45,7 @@ from raysweep.execution._runner import (
 from raysweep.execution._summary import RunSummary
 from raysweep.results import RunStatus, RunWriter, resolve_run
 from raysweep.searchers import GridSearch, RandomSearch
-from raysweep.sweep import LoadedSweep
+from raysweep.sweep import LoadedSweep, Sweep
 from raysweep.warm_start import WarmStart
 
 __all__ = ["extend_run"]
@@ -60,11 +61,13 @@ def extend_run(
     progress: bool | None = None,
     force: bool = False,
     console: Console | None = None,
+    sweep: Sweep | LoadedSweep | None = None,
 ) -> RunSummary:
     """Run ``num_samples`` more trials in ``run`` (a run id, or a sweep name for its latest run).
 
     The new trials join the run's partition with indices after the earlier ones; earlier trial rows
-    and ids are never rewritten. The returned summary counts the whole run.
+    and ids are never rewritten. The returned summary counts the whole run. The sweep is the run's
+    sweep module, reloaded; ``sweep`` passes it instead (a sweep defined in Python, same name).
     """
     if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
         raise ConfigError(invalid_parameter(
@@ -75,7 +78,11 @@ def extend_run(
         row = resolve_run(root, run, owner="raysweep extend")
         sweep_name, run_id = str(row["sweep"]), str(row["run"])
         refuse_unless_extendable(row)
-        loaded = _load_unchanged(row, force)
+        loaded = _load_unchanged(row, force) if sweep is None else _as_loaded(sweep)
+        if loaded.sweep.name != sweep_name:
+            raise ConfigError(invalid_parameter(
+                "sweep", "raysweep extend", f"the sweep of run {run_id} ({sweep_name!r})",
+                loaded.sweep.name))
         if isinstance(loaded.sweep.searcher_spec, GridSearch):
             raise ConfigError(
                 f"Run {run_id} of sweep {sweep_name!r} is a grid search: a grid has no 'more trials'. "
