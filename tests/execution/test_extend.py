@@ -69,6 +69,14 @@ def test_extend_runs_exactly_n_new_trials_and_leaves_earlier_ones_untouched(
         assert (log["trial"] == ray_id).sum() == (log_before["trial"] == ray_id).sum()
     assert len(iters) == (N + MORE) * ITERS and not iters.duplicated(["trial_id", "training_iteration"]).any()
 
+    if searcher == "random":  # a second extension numbers on (Ray's `_00000` suffixes restart at 0)
+        extend_run(first.run_id, num_samples=1, results_root=str(root), progress=False)
+        runs, trials, _ = H.store(root)
+        assert int(runs.loc[0, "extensions"]) == 2 and int(runs.loc[0, "num_samples"]) == N + MORE + 1
+        assert sorted(trials["trial_index"]) == list(range(N + MORE + 1))
+        assert trials["config_json"].is_unique and set(H.read_log(log_dir)["trial"]) == set(
+            trials["ray_trial_id"])
+
 
 def _record(path, run_status="finished", **kw):
     row = {"status": run_status, "started_at": datetime.now(UTC) - timedelta(minutes=5),
@@ -122,6 +130,20 @@ def test_extend_refuses_fewer_than_one_trial_and_an_unknown_run(tmp_path):
         assert "'num_samples' parameter of raysweep extend must be an integer >= 1" in _refused(root, n=n)
     with pytest.raises(SweepNotFoundError, match="'target' parameter of raysweep extend"):
         extend_run("r2", num_samples=1, results_root=str(root), progress=False)
+
+
+def _never_run(config):
+    raise AssertionError("refused before Ray starts")
+
+
+def test_extend_refuses_a_python_sweep_of_another_name(tmp_path):
+    from raysweep import Sweep, space
+
+    root = _store(tmp_path)
+    other = Sweep(name="other", trainable=_never_run, space={"x": space.uniform(0, 1)},
+                  metric="loss", mode="min", searcher="tpe", num_samples=2)
+    with pytest.raises(ConfigError, match="'sweep' parameter of raysweep extend must be the sweep of run r1"):
+        extend_run("r1", num_samples=1, results_root=str(root), progress=False, sweep=other)
 
 
 def test_cli_extend_exit_status_2_with_the_reason(tmp_path):
