@@ -40,10 +40,11 @@ EXPECTED = {
     ],
     # Layers above the core (storage, comparison, execution, workloads).
     "raysweep.results": [
-        "HEARTBEAT_TIMEOUT_S", "MODES", "RESERVED_COLUMNS", "RUN_STATUSES", "SCHEMA_VERSION",
-        "TRIAL_STATUSES", "IterationRow", "Objective", "ResultsWarning", "RunRow", "RunStatus",
-        "RunWriter", "TrialRow", "TrialStatus", "best_config", "best_trial", "config_columns",
-        "driver_alive", "error_groups", "latest_run", "list_runs", "load_iterations", "load_trials",
+        "HEARTBEAT_TIMEOUT_S", "MODES", "RESERVED_COLUMNS", "RUNG_DECISIONS", "RUN_STATUSES",
+        "SCHEMA_VERSION", "TRIAL_STATUSES", "IterationRow", "Objective", "ResultsWarning", "RunRow",
+        "RunStatus", "RunWriter", "RungDecision", "RungRow", "TrialRow", "TrialStatus", "best_config",
+        "best_trial", "config_columns", "driver_alive", "error_groups", "latest_run", "list_runs",
+        "load_iterations", "load_rungs", "load_trials",
         "resolve_root", "resolve_run", "runs_overview", "stable_trial_id", "strip_ansi", "to_json",
         "top_trials",
     ],

@@ -172,6 +172,10 @@ class ParquetResultsCallback(tune.Callback):
             self._live[trial.trial_id] = state
         return state
 
+    def trial_key(self, trial: Any) -> str:
+        """raysweep's stable ``trial_id`` of a Ray trial (the key of every row of the trial)."""
+        return self._state(trial).trial_id
+
     def _row(self, state: _TrialState, status: str, **extra: Any) -> dict[str, Any]:
         ended_at = extra.pop("ended_at", None)
         seconds = None

@@ -1,4 +1,4 @@
-"""``RunWriter``: buffered, atomic, append-only writes of one run's three partitions."""
+"""``RunWriter``: buffered, atomic, append-only writes of one run's four partitions."""
 
 from __future__ import annotations
 
@@ -51,6 +51,7 @@ class RunWriter:
         self._seq = 0
         self._trials: dict[str, dict[str, Any]] = {}
         self._iterations: dict[tuple[str, int], dict[str, Any]] = {}
+        self._rungs: dict[tuple[str, float], dict[str, Any]] = {}
         self._run_record: dict[str, Any] | None = None
         self._last_flush = time.monotonic()
         self._last_heartbeat = 0.0
@@ -100,8 +101,20 @@ class RunWriter:
         self._iterations[(row["trial_id"], int(row["training_iteration"]))] = row
         self._maybe_flush_on_size()
 
+    def add_rung(self, row: Mapping[str, Any]) -> None:
+        """Buffer an ASHA rung row (:class:`RungRow`) keyed by ``(trial_id, milestone)``.
+
+        The latest ``timestamp`` wins on read, so a rung re-decided after a resume (Ray's ASHA
+        starts with empty rungs) keeps its last decision.
+        """
+        self._check_open()
+        row = dict(row)
+        row.setdefault("timestamp", datetime.now(UTC))
+        self._rungs[(row["trial_id"], float(row["milestone"]))] = row
+        self._maybe_flush_on_size()
+
     def _maybe_flush_on_size(self) -> None:
-        if len(self._trials) + len(self._iterations) >= _MAX_BUFFERED_ROWS:
+        if len(self._trials) + len(self._iterations) + len(self._rungs) >= _MAX_BUFFERED_ROWS:
             self.flush()
 
     def maybe_flush(self, min_interval_s: float | None = None) -> bool:
@@ -111,7 +124,7 @@ class RunWriter:
         that finished trials reach storage quickly without a file per trial on busy sweeps.
         """
         gap = self.flush_interval_s if min_interval_s is None else min_interval_s
-        if (self._trials or self._iterations) and time.monotonic() - self._last_flush >= gap:
+        if (self._trials or self._iterations or self._rungs) and time.monotonic() - self._last_flush >= gap:
             self.flush()
             return True
         return False
@@ -120,7 +133,8 @@ class RunWriter:
         """Write every buffered row now (one part file per dataset that has rows)."""
         self._last_flush = time.monotonic()
         wrote = False
-        for dataset, buffer in (("trials", self._trials), ("iterations", self._iterations)):
+        for dataset, buffer in (("trials", self._trials), ("iterations", self._iterations),
+                                ("rungs", self._rungs)):
             if not buffer:
                 continue
             table = _schema.rows_to_table(dataset, list(buffer.values()))
@@ -149,7 +163,7 @@ class RunWriter:
         The same rule as every read applies (``_schema.dedup``: one row per key, superseded
         attempts dropped), so plain-Parquet readers agree with raysweep after compaction.
         """
-        for dataset in ("trials", "iterations"):
+        for dataset in ("trials", "iterations", "rungs"):
             found = _scan.discover(self._root, dataset, [self.sweep], [self.run_id])
             fragments = found.get((self.sweep, self.run_id), [])
             if not fragments:
