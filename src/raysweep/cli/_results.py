@@ -153,8 +153,25 @@ def show_cmd(target: str, k: int, errors: bool, results: str | None) -> None:
 @click.command("best")
 @click.argument("sweep")
 @click.option("--run", "run", default=None, metavar="RUN_ID", help="Only this run of the sweep.")
+@click.option("--where", "where", default=None, metavar="EXPR",
+              help="Only trials satisfying EXPR, a condition over stored columns: config.<path>, "
+                   "last.<metric> (final value), best.<sweep metric>, trial columns (status, "
+                   "iterations, trial_seconds, metric_best, ...); and/or/not, comparisons, "
+                   "arithmetic, 'in [..]'; `backticks` quote other names. "
+                   "Example: --where \"last.epoch_seconds < 2 and config.dim <= 32\".")
+@click.option("--metric", "metric", default=None, metavar="M",
+              help="Rank by M instead of the sweep metric: a reported metric (its final value, "
+                   "last.M) or a stored column such as trial_seconds.")
+@click.option("--mode", "mode", default=None, type=click.Choice(["min", "max"]),
+              help="Direction of --metric (default: the sweep's mode for the sweep metric).")
 @results_option
-def best_cmd(sweep: str, run: str | None, results: str | None) -> None:
-    """Print the best config of SWEEP (over all its runs) as JSON, ready to paste."""
-    config, _trial = best_config(sweep, root=resolve_root(results), run=run)
+def best_cmd(sweep: str, run: str | None, where: str | None, metric: str | None,
+             mode: str | None, results: str | None) -> None:
+    """Print the best config of SWEEP (over all its runs) as JSON, ready to paste.
+
+    With --where, the best among the trials satisfying a constraint, for example
+    `raysweep best mf_tpe --where "last.epoch_seconds < 2 and config.dim <= 32"`.
+    """
+    config, _trial = best_config(sweep, root=resolve_root(results), run=run, where=where,
+                                 metric=metric, mode=mode)
     click.echo(json.dumps(config, indent=2, sort_keys=True))

@@ -34,6 +34,7 @@ from raysweep.results._views import (
     runs_overview,
     top_trials,
 )
+from raysweep.results._where import filter_trials, where_columns
 from raysweep.results._writer import RunWriter
 
 __all__ = [
@@ -59,6 +60,7 @@ __all__ = [
     "config_columns",
     "driver_alive",
     "error_groups",
+    "filter_trials",
     "latest_run",
     "list_runs",
     "load_iterations",
@@ -71,4 +73,5 @@ __all__ = [
     "strip_ansi",
     "to_json",
     "top_trials",
+    "where_columns",
 ]
