@@ -54,3 +54,28 @@ def test_a_store_without_rungs_reads_empty_with_the_fixed_columns(tmp_path):
     rungs = results.load_rungs(root)
     assert rungs.empty
     assert {"trial_id", "milestone", "cutoff", "decision", "bracket"} <= set(rungs.columns)
+
+
+def test_show_rungs_prints_each_decision_and_says_when_there_is_none(tmp_path):
+    from click.testing import CliRunner
+
+    from raysweep.cli._main import raysweep
+
+    root = str(tmp_path)
+    with RunWriter(root, sweep="s", run_id="r1") as writer:
+        writer.write_run({**run_record("s", "r1"), "scheduler": "asha"})
+        writer.add_rung(_rung("trial-a", 1, "promoted", 0.5, None, 1))
+        writer.add_rung(_rung("trial-b", 1, "stopped", 0.125, 0.375, 2))
+    with RunWriter(root, sweep="fifo_sweep", run_id="r2") as writer:
+        writer.write_run(run_record("fifo_sweep", "r2"))
+    out = CliRunner().invoke(raysweep, ["show", "s", "--rungs", "--results", root],
+                             terminal_width=200)
+    assert out.exit_code == 0, out.output
+    assert "1 promoted, 1 stopped" in out.output
+    lines = [line for line in out.output.splitlines() if "trial-" in line]
+    assert len(lines) == 2 and "promoted" in lines[0] and "stopped" in lines[1]
+    assert "0.375" in lines[1] and "0.125" in lines[1]
+    out = CliRunner().invoke(raysweep, ["show", "r2", "--rungs", "--results", root])
+    assert out.exit_code == 0 and "no ASHA rung decision recorded (scheduler: fifo)" in out.output
+    out = CliRunner().invoke(raysweep, ["show", "nope", "--rungs", "--results", root])
+    assert out.exit_code == 2

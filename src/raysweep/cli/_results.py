@@ -16,6 +16,7 @@ from raysweep.results import (
     RunStatus,
     best_config,
     error_groups,
+    load_rungs,
     load_trials,
     resolve_root,
     resolve_run,
@@ -113,16 +114,57 @@ def _print_errors(root: str, target: str) -> None:
             console.print(Text("(no traceback stored)"))
 
 
+_DECISION_STYLE = {"promoted": "green", "stopped": "red", "completed": "cyan"}
+
+
+def _print_rungs(root: str, target: str) -> None:
+    run = resolve_run(root, target)
+    rungs = load_rungs(root=root, sweeps=run["sweep"], runs=run["run"])
+    console = stdout_console()
+    if rungs.empty:
+        console.print(f"{run['sweep']} / {run['run']}: no ASHA rung decision recorded "
+                      f"(scheduler: {run.get('scheduler')}).")
+        return
+    counts = rungs["decision"].value_counts()
+    title = (f"{run['sweep']} / {run['run']}: ASHA rungs, {run.get('mode')} {run.get('metric')} "
+             f"({', '.join(f'{counts[d]} {d}' for d in _DECISION_STYLE if d in counts)})")
+    table = Table(title=title, caption="stopped: worse than the cutoff; promoted: at or better; "
+                  "cutoff '-': the rung held no earlier result, or the trial completed")
+    for name in ("bracket", "milestone", "trial_id", "value", "cutoff", "decision", "rung size",
+                 "time (UTC)"):
+        table.add_column(name, justify="right" if name not in ("trial_id", "decision") else "left")
+    for _, row in rungs.iterrows():
+        decision = str(row["decision"])
+        stamp = row["timestamp"]
+        table.add_row(_fmt(row["bracket"]), _fmt(row["milestone"]), str(row["trial_id"]),
+                      _fmt(row["value"]), _fmt(row["cutoff"]),
+                      f"[{_DECISION_STYLE.get(decision, 'white')}]{decision}[/]",
+                      _fmt(row["rung_size"]),
+                      stamp.strftime("%H:%M:%S.%f")[:-3] if isinstance(stamp, pd.Timestamp)
+                      else "-")
+    console.print(table)
+
+
 @click.command("show")
 @click.argument("target", metavar="RUN|SWEEP")
 @click.option("-k", "--top", "k", default=10, show_default=True, type=click.IntRange(min=1),
               help="How many trials to show.")
 @click.option("--errors", is_flag=True,
               help="Print every errored trial's full traceback, grouped by distinct error.")
+@click.option("--rungs", is_flag=True,
+              help="Print ASHA's decision for each trial at each rung: its value, the cutoff it "
+                   "was compared against, promoted / stopped / completed.")
 @results_option
-def show_cmd(target: str, k: int, errors: bool, results: str | None) -> None:
-    """Show the top-k trials of a run (or of a sweep's latest run) with their configs."""
+def show_cmd(target: str, k: int, errors: bool, rungs: bool, results: str | None) -> None:
+    """Show the top-k trials of a run (or of a sweep's latest run) with their configs.
+
+    --errors prints the errored trials' tracebacks; --rungs prints why ASHA stopped or promoted
+    each trial (the rungs dataset).
+    """
     root = resolve_root(results)
+    if rungs:
+        _print_rungs(root, target)
+        return
     if errors:
         _print_errors(root, target)
         return
