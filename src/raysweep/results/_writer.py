@@ -57,8 +57,9 @@ class RunWriter:
         self._last_heartbeat = 0.0
         self._closed = False
         self.files_written = 0
-        for dataset in _schema.FIXED:
+        for dataset in ("runs", "trials", "iterations"):  # rungs/: at its first row (ASHA only)
             _fs.ensure_dir(self._root, self._dir(dataset))
+        self._rungs_dir = False
 
     @property
     def root(self) -> str:
@@ -138,6 +139,9 @@ class RunWriter:
             if not buffer:
                 continue
             table = _schema.rows_to_table(dataset, list(buffer.values()))
+            if dataset == "rungs" and not self._rungs_dir:
+                _fs.ensure_dir(self._root, self._dir(dataset))
+                self._rungs_dir = True
             self._seq += 1
             name = f"part-{self._session}-{self._seq:06d}.parquet"
             _fs.atomic_write(self._root, table, self._dir(dataset), name)
