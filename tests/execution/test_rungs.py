@@ -92,3 +92,55 @@ def test_rung_rows_agree_with_asha_and_the_report_log(ray_session, tmp_path, mod
         # A row at every rung the trial reached (milestones 1, 3; 9 = max_t is the completion).
         reached = {m for m in (1.0, 3.0, 9.0) if m <= max(k for k in reported if k <= final["milestone"])}
         assert set(rows["milestone"]) == reached
+
+
+def test_rungs_after_ctrl_c_and_resume_are_exactly_once(ray_session, tmp_path):
+    """A run interrupted mid-way and resumed keeps one row per (trial, rung), each consistent."""
+    import signal
+
+    from raysweep.execution import resume_run
+
+    from . import _resume_harness as H
+
+    project, root = tmp_path / "project", tmp_path / "results"
+    _, log_dir = H.write_sweep(project, "rungs_resume", n=6, iters=MAX_T, sleep=0.1,
+                               scheduler=f"schedulers.asha(max_t={MAX_T}, grace_period={GRACE}, "
+                                         f"reduction_factor={RF})")
+    driver = H.cli("run", "rungs_resume", "--results", str(root), "--num-cpus", "2",
+                   "--no-progress", cwd=project)
+    try:
+        H.wait_for(driver, root, ended=2)
+        driver.send_signal(signal.SIGINT)
+        code, out = H.finish(driver, timeout=60)
+        assert code == 130, out
+    finally:
+        H.kill_group(driver)
+    before = results.load_rungs(str(root))
+    assert not before.empty
+    summary = resume_run("rungs_resume", results_root=str(root), progress=False)
+    assert summary.status == "finished"
+
+    rungs = results.load_rungs(str(root))
+    trials = results.load_trials(str(root))
+    log = H.read_log(log_dir)
+    assert not rungs.duplicated(["trial_id", "milestone"]).any()
+    assert set(rungs["trial_id"]) == set(trials["trial_id"])
+    # Decisions agree with their cutoffs (min mode: stopped means value > cutoff).
+    stopped = rungs[rungs["decision"] == "stopped"]
+    assert (stopped["value"] > stopped["cutoff"]).all()
+    promoted = rungs[rungs["decision"] == "promoted"]
+    assert not (promoted["value"] > promoted["cutoff"]).fillna(False).any()
+    # Against the log: values are what the trainable reported; the final row matches the status.
+    by_ray = dict(zip(trials["trial_id"], trials["ray_trial_id"], strict=True))
+    status = dict(zip(trials["trial_id"], trials["status"], strict=True))
+    reported = log.drop_duplicates(["trial", "it"], keep="last").set_index(["trial", "it"])["value"]
+    for trial_id, rows in rungs.groupby("trial_id"):
+        for row in rows.itertuples():
+            assert row.value == pytest.approx(reported[(by_ray[trial_id], int(row.time_value))])
+        final = rows.sort_values("milestone").iloc[-1]
+        ran = log.loc[log["trial"] == by_ray[trial_id], "it"].max()
+        if final["decision"] == "stopped":
+            assert status[trial_id] == "early_stopped" and ran <= final["milestone"] + 1
+        else:
+            assert final["decision"] == "completed" and status[trial_id] == "completed"
+            assert final["milestone"] == MAX_T and ran == MAX_T
