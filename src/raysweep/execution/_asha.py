@@ -3,8 +3,9 @@
 :class:`RecordingASHA` is Ray's ``AsyncHyperBandScheduler`` unchanged, plus a record of each
 decision. It does not re-implement ASHA: around each call into Ray's code it notes which rung of the
 trial's bracket gained the trial (Ray's ``_Bracket`` records a trial's value in a rung's dict when it
-compares it), and the cutoff Ray computed over that rung *without* the trial (``_Bracket.cutoff``
-over the values recorded before, exactly what ``_Bracket.on_result`` compared against). The
+compares it), and the cutoff Ray's ``_Bracket.on_result`` compared it against: each bracket's
+``cutoff`` method is wrapped (:class:`_CutoffSpy`) to keep the value Ray's own code returned, so
+nothing is computed twice. The
 decision is Ray's returned action: ``STOP`` -> ``stopped``, else ``promoted``; a result at
 ``max_t`` that Ray stops without comparing is ``completed``, and so is a trial that ended on its own
 (Tune's final ``done`` result).
@@ -28,11 +29,25 @@ from raysweep.results import RungDecision, RunWriter
 __all__ = ["RecordingASHA", "RungCallback"]
 
 
+class _CutoffSpy:
+    """Stands in for one ``_Bracket``'s ``cutoff`` method: calls Ray's and keeps what it returned."""
+
+    def __init__(self, bracket: Any) -> None:
+        self.bracket = bracket
+        self.last: Any = None
+
+    def __call__(self, recorded: dict) -> Any:
+        self.last = type(self.bracket).cutoff(self.bracket, recorded)
+        return self.last
+
+
 class RecordingASHA(AsyncHyperBandScheduler):
     """Ray's ASHA; every rung decision is appended to :attr:`events` (plain dicts, Ray trial ids)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        for bracket in self._brackets:  # the cutoff Ray compares against, as Ray computed it
+            bracket.cutoff = _CutoffSpy(bracket)  # type: ignore[method-assign]
         self.events: list[dict[str, Any]] = []
         self._done: set[str] = set()  # Ray trial ids with a final (stopped/completed) row
         self._last: dict[str, tuple[float, Any, int | None]] = {}  # trial -> its last rung row
@@ -51,15 +66,14 @@ class RecordingASHA(AsyncHyperBandScheduler):
         for (milestone, recorded), was in zip(bracket._rungs, before, strict=True):
             if was or trial.trial_id not in recorded:
                 continue
-            others = {k: v for k, v in recorded.items() if k != trial.trial_id}
-            cutoff = bracket.cutoff(others)
+            cutoff = bracket.cutoff.last  # what Ray's on_result just compared the trial against
             if action is None:  # Tune's final result of a trial that ended on its own
                 decision, cutoff = RungDecision.COMPLETED, None
             elif action == TrialScheduler.STOP:
                 decision = RungDecision.STOPPED
             else:
                 decision = RungDecision.PROMOTED
-            self._emit(trial, result, milestone, cutoff, decision, len(others),
+            self._emit(trial, result, milestone, cutoff, decision, len(recorded) - 1,
                        self._brackets.index(bracket))
             return
 
@@ -88,8 +102,13 @@ class RecordingASHA(AsyncHyperBandScheduler):
     def _scored(self, result: dict) -> bool:
         return self._time_attr in result and result.get(self._metric) is not None
 
+    def _reset(self, bracket: Any) -> None:
+        if bracket is not None:
+            bracket.cutoff.last = None
+
     def on_trial_result(self, tune_controller: Any, trial: Any, result: dict) -> str:
         before = self._members(trial.trial_id)
+        self._reset(self._trial_info.get(trial.trial_id))
         action = super().on_trial_result(tune_controller, trial, result)
         if not self._scored(result):
             return action
@@ -104,6 +123,7 @@ class RecordingASHA(AsyncHyperBandScheduler):
     def on_trial_complete(self, tune_controller: Any, trial: Any, result: dict) -> None:
         before = self._members(trial.trial_id)
         bracket = self._trial_info.get(trial.trial_id)
+        self._reset(bracket)
         super().on_trial_complete(tune_controller, trial, result)
         ended_alone = bool(result.get("done")) and trial.trial_id not in self._done
         if not ended_alone or not self._scored(result) or bracket is None:
