@@ -79,7 +79,10 @@ class Comparison:
         runs["group"] = runs["sweep"].astype(str)
         objective = Objective(metric, mode)  # type: ignore[arg-type]
         trials = _with_values(trials.copy(), iterations, runs, objective)
-        rungs = pd.DataFrame() if rungs is None else rungs[rungs["run"].isin(list(runs["run"]))]
+        if rungs is None or rungs.empty or "run" not in rungs:
+            rungs = pd.DataFrame()
+        else:
+            rungs = rungs[rungs["run"].isin(list(runs["run"]))]
         return cls(runs, trials, iterations, metric, mode, tuple(runs["label"]), rungs)
 
     @property
