@@ -16,9 +16,10 @@ from ._params import (
     topk_overlap,
     topk_ranges,
 )
+from ._pareto import pareto_front, parse_pareto
 from ._report import render_report, report_figures, write_report
 from ._stats import GroupComparison, compare_groups, paired_comparison, seed_bands
-from ._summary import learning_curves, run_summary
+from ._summary import learning_curves, run_summary, rung_cutoffs
 
 __all__ = [
     "AXES",
@@ -34,9 +35,12 @@ __all__ = [
     "marginal_effects",
     "paired_comparison",
     "param_names",
+    "pareto_front",
+    "parse_pareto",
     "render_report",
     "report_figures",
     "run_summary",
+    "rung_cutoffs",
     "running_best",
     "seed_bands",
     "target_values",

@@ -20,12 +20,14 @@ from ._figures import (
     learning_figure,
     marginal_figure,
     parallel_figure,
+    pareto_figure,
 )
 from ._html import figure_block, page, table
 from ._load import Comparison
 from ._params import best_params, marginal_effects, param_names, top_trials, topk_overlap
+from ._pareto import pareto_front, parse_pareto
 from ._stats import compare_groups, seed_bands
-from ._summary import learning_curves, level_suffix, run_summary
+from ._summary import learning_curves, level_suffix, run_summary, rung_cutoffs
 
 __all__ = ["render_report", "report_figures", "write_report"]
 
@@ -38,14 +40,18 @@ def render_report(
     axis: str = "compute_seconds",
     n_boot: int = 1000,
     seed: int = 0,
+    pareto: str | Sequence[tuple[str, str]] | None = None,
 ) -> str:
-    """The report as one HTML string (no network needed to open it)."""
+    """The report as one HTML string (no network needed to open it).
+
+    ``pareto`` (``"val_ndcg:max,epoch_seconds:min"``) adds the Pareto front (table and figure).
+    """
     summary = run_summary(comp, levels)
     tests = compare_groups(comp, axis, n_boot=n_boot, seed=seed)
     targets = target_values(comp, levels)
     labels = list(comp.runs["label"])
     figures = list(report_figures(comp, levels=levels, top_k=top_k, n_boot=n_boot,
-                                  seed=seed).values())
+                                  seed=seed, pareto=pareto).values())
     title = title or f"raysweep comparison: {', '.join(dict.fromkeys(comp.runs['sweep']))}"
     runs = _summary_view(summary)
     sections = [
@@ -63,6 +69,7 @@ def render_report(
         f"<h2>Overlap of the top-{top_k} configurations</h2>",
         table(topk_overlap(comp, top_k), clip=["a", "b"]) if len(labels) > 1
         else "<p>Only one run.</p>",
+        *(_pareto_section(comp, pareto) if pareto is not None else []),
         "<h2>Figures</h2>",
         *(figure_block(fig, f"raysweep-fig-{i}") for i, fig in enumerate(figures)),
     ]
@@ -83,15 +90,17 @@ def report_figures(
     top_k: int = 10,
     n_boot: int = 1000,
     seed: int = 0,
+    pareto: str | Sequence[tuple[str, str]] | None = None,
 ) -> dict[str, go.Figure]:
     """The report's figures by name: ``anytime``, ``distribution``, ``parallel``, ``marginal``,
-    ``learning`` (plotly figures, for notebooks or image export)."""
+    ``learning`` (with ASHA's rung cutoffs), and ``pareto`` when ``pareto`` names two metrics
+    (plotly figures, for notebooks or image export)."""
     labels = list(comp.runs["label"])
     group_of = dict(zip(comp.runs["label"], comp.runs["group"], strict=True))
     curves = {a: anytime_best(comp, a) for a in AXES}
     bands = {a: seed_bands(comp, a, n_boot=n_boot, seed=seed) for a in AXES}
     trials = comp.trials.assign(label=comp.trials["run"].map(comp.runs.set_index("run")["label"]))
-    return {
+    figures = {
         "anytime": anytime_figure(curves, labels=labels, metric=comp.metric, bands=bands,
                                   group_of=group_of, targets=target_values(comp, levels),
                                   y_range=_focus(comp)),
@@ -100,8 +109,13 @@ def report_figures(
                                     metric=comp.metric, labels=labels),
         "marginal": marginal_figure(marginal_effects(comp, by="group"), labels=comp.groups,
                                     metric=comp.metric),
-        "learning": learning_figure(learning_curves(comp), labels=labels, metric=comp.metric),
+        "learning": learning_figure(learning_curves(comp), labels=labels, metric=comp.metric,
+                                    cutoffs=rung_cutoffs(comp)),
     }
+    if pareto is not None:
+        figures["pareto"] = pareto_figure(pareto_front(comp, pareto),
+                                          objectives=parse_pareto(pareto), labels=labels)
+    return figures
 
 
 def _focus(comp: Comparison) -> tuple[float, float] | None:
@@ -127,6 +141,20 @@ def write_report(comp: Comparison, path: str | Path, **kwargs: Any) -> Path:
             invalid_parameter("output", "report", "a writable file path", str(path), str(exc))
         ) from exc
     return path
+
+
+def _pareto_section(comp: Comparison, pareto: str | Sequence[tuple[str, str]]) -> list[str]:
+    front = pareto_front(comp, pareto)
+    on = front[front["on_front"]]
+    metrics = [m for m, _ in parse_pareto(pareto)]
+    view = pd.DataFrame({"run": on["label"], "trial": on["trial_id"],
+                         **{m: on[m] for m in metrics}, "config": on["config"].map(_config_text)})
+    spec = ", ".join(f"{m} ({mode})" for m, mode in parse_pareto(pareto))
+    return [f"<h2>Pareto front: {html.escape(spec)}</h2>",
+            f"<p class='note'>{len(on)} of {len(front)} trials are on the front: no other trial "
+            "is at least as good on every metric and better on one. Trials missing a value (or "
+            "NaN) are never on it.</p>",
+            table(view, clip=["run"], wide=["config"])]
 
 
 def _target_note(targets: pd.Series) -> str:

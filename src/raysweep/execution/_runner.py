@@ -24,6 +24,7 @@ from ray.tune.search.basic_variant import BasicVariantGenerator
 from rich.console import Console
 
 from raysweep._errors import ExecutionError, RaysweepError
+from raysweep.execution._asha import RungCallback
 from raysweep.execution._convert import load_seeds, make_scheduler, make_search
 from raysweep.execution._cost import estimate_line, estimate_record
 from raysweep.execution._guard import NonFiniteGuard, guard_trainable
@@ -178,7 +179,8 @@ def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback |
     fit_error: BaseException | None = None
     with (interrupt_guard(notify) as interrupted, progress,
           route_ray_logs(ray_dir, launch.console) as logs):  # tracebacks to a log file (_quiet.py)
-        callbacks = [_ForwardInterrupt(interrupted), progress, *([store] if store else [])]
+        rungs = [RungCallback(store.writer, store.trial_key)] if store else []  # ASHA decisions
+        callbacks = [_ForwardInterrupt(interrupted), progress, *rungs, *([store] if store else [])]
         tuner = _tuner(launch, callbacks)
         try:
             grid = tuner.fit()

@@ -186,6 +186,10 @@ class ParquetResultsCallback(tune.Callback):
         self._repeats[key] = repeat + 1
         return stable_trial_id(self.sweep, config, repeat)
 
+    def trial_key(self, trial: Any) -> str:
+        """raysweep's stable ``trial_id`` of a Ray trial (the key of every row of the trial)."""
+        return self._state(trial).trial_id
+
     def _row(self, state: _TrialState, status: str, **extra: Any) -> dict[str, Any]:
         ended_at = extra.pop("ended_at", None)
         seconds = None
