@@ -63,7 +63,7 @@ def trainable(config):
 
 SWEEP = Sweep(
     name={name!r}, trainable=trainable, space={{"x": space.uniform(0.0, 1.0)}}, metric="loss",
-    mode="min", searcher={searcher}, scheduler="fifo", num_samples={n}, max_concurrent=2,
+    mode="min", searcher={searcher}, scheduler={scheduler}, num_samples={n}, max_concurrent=2,
     resources={{"cpu": 1}}, max_failures={max_failures}, seed=3,
 )
 '''
@@ -71,7 +71,8 @@ SWEEP = Sweep(
 
 def write_sweep(project: Path, name: str, *, n: int = 6, iters: int = 5, sleep: float = 0.3,
                 checkpoint: bool = True, searcher: str = "searchers.tpe(seed=3, n_initial_points=3)",
-                max_failures: int = 0, fail: str = "") -> tuple[Path, Path]:
+                max_failures: int = 0, fail: str = "",
+                scheduler: str = '"fifo"') -> tuple[Path, Path]:
     """A sweep module under ``project/sweeps`` and its log directory."""
     log_dir = project / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -79,7 +80,7 @@ def write_sweep(project: Path, name: str, *, n: int = 6, iters: int = 5, sleep: 
     path = project / "sweeps" / f"{name}.py"
     path.write_text(textwrap.dedent(_MODULE).format(
         log_dir=str(log_dir), iters=iters, checkpoint=checkpoint, sleep=sleep, fail=fail or "pass",
-        name=name, searcher=searcher, n=n, max_failures=max_failures))
+        name=name, searcher=searcher, n=n, max_failures=max_failures, scheduler=scheduler))
     return path, log_dir
 
 

@@ -33,6 +33,11 @@ def _selection_options(func):
                      show_default=True, help="Budget axis of the equal-compute comparison."),
         click.option("--seed", type=int, default=0, show_default=True,
                      help="Seed of the bootstrap."),
+        click.option("--pareto", default=None, metavar="M1:MODE,M2:MODE",
+                     help="Also show the Pareto front over two metrics, e.g. "
+                          "'val_ndcg:max,epoch_seconds:min' (the compared metric's best value; "
+                          "any other metric's final value last.<metric>, or a stored column "
+                          "such as trial_seconds)."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -48,10 +53,16 @@ def _load(targets, results_root, all_runs, metric, mode):
 
 @click.command("compare")
 @_selection_options
-def compare_cmd(targets, results_root, all_runs, metric, mode, top_k, axis, seed):
-    """Compare runs: TARGETS are sweep names (latest run, or --all-runs) or run ids."""
+def compare_cmd(targets, results_root, all_runs, metric, mode, top_k, axis, seed, pareto):
+    """Compare runs: TARGETS are sweep names (latest run, or --all-runs) or run ids.
+
+    With --pareto, the trials on the Pareto front over two metrics, for example
+    `raysweep compare mf_tpe mf_random --pareto val_ndcg:max,epoch_seconds:min`.
+    """
     from raysweep import compare
 
+    if pareto is not None:
+        compare.parse_pareto(pareto)  # bad input fails before the store is read
     comp = _load(targets, results_root, all_runs, metric, mode)
     console = stdout_console()  # wide when piped, like list/runs/show
     summary = compare.run_summary(comp, _LEVELS)
@@ -63,6 +74,8 @@ def compare_cmd(targets, results_root, all_runs, metric, mode, top_k, axis, seed
         console.print(_overlap_table(compare.topk_overlap(comp, top_k)))
     if len(comp.groups) > 1:
         console.print(_tests_table(compare.compare_groups(comp, axis, seed=seed), axis))
+    if pareto is not None:
+        console.print(_pareto_table(compare.pareto_front(comp, pareto), pareto))
 
 
 @click.command("report")
@@ -70,12 +83,20 @@ def compare_cmd(targets, results_root, all_runs, metric, mode, top_k, axis, seed
 @click.option("-o", "--output", default="report.html", show_default=True,
               type=click.Path(dir_okay=False), help="HTML file to write.")
 @click.option("--title", default=None, help="Title of the report.")
-def report_cmd(targets, results_root, all_runs, metric, mode, top_k, axis, seed, output, title):
-    """Write one self-contained interactive HTML report comparing TARGETS."""
-    from raysweep.compare import write_report
+def report_cmd(targets, results_root, all_runs, metric, mode, top_k, axis, seed, pareto, output,
+               title):
+    """Write one self-contained interactive HTML report comparing TARGETS.
 
+    Learning curves show ASHA's rung cutoffs (from the store's rungs dataset); --pareto adds the
+    Pareto front over two metrics (figure and table).
+    """
+    from raysweep.compare import parse_pareto, write_report
+
+    if pareto is not None:
+        parse_pareto(pareto)
     comp = _load(targets, results_root, all_runs, metric, mode)
-    path = write_report(comp, output, title=title, top_k=top_k, axis=axis, seed=seed)
+    path = write_report(comp, output, title=title, top_k=top_k, axis=axis, seed=seed,
+                        pareto=pareto)
     click.echo(f"Wrote {path} ({len(comp.labels)} runs, metric {comp.metric}, {comp.mode}).")
 
 
@@ -167,4 +188,18 @@ def _tests_table(tests: pd.DataFrame, axis: str) -> Table:
         table.add_row(r.a, r.b, _fmt(r.budget), f"{r.n_a} vs {r.n_b}", _fmt(bool(r.paired)),
                       _fmt(r.mean_a), _fmt(r.mean_b), _fmt(r.diff),
                       f"[{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]", _fmt(r.p_value), verdict)
+    return table
+
+
+def _pareto_table(front: pd.DataFrame, spec: str) -> Table:
+    metrics = [c for c in front.columns if c not in ("label", "run", "trial_id", "on_front",
+                                                     "config")]
+    on = front[front["on_front"]]
+    table = Table(title=f"Pareto front ({spec}): {len(on)} of {len(front)} trials",
+                  caption="No other trial is at least as good on both metrics and better on one; "
+                          "trials missing a value (or NaN) are never on the front.")
+    for name in ("run", "trial_id", *metrics, "config"):
+        table.add_column(name, justify="right" if name in metrics else "left")
+    for r in on.to_dict("records"):
+        table.add_row(r["label"], r["trial_id"], *(_fmt(r[m]) for m in metrics), _config(r["config"]))
     return table

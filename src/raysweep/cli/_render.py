@@ -35,6 +35,8 @@ def summary_panel(summary: RunSummary) -> Panel:
     ]
     if summary.best_config is not None:
         lines.append(f"config      {escape(json.dumps(summary.best_config))}")
+    if getattr(summary, "estimate", None):
+        lines.append(f"cost        {summary.estimate}")
     if summary.results_root:
         lines.append(f"results     {summary.results_root}  (run {summary.run_id})")
     lines.append(f"ray files   {summary.ray_dir}")

@@ -16,6 +16,7 @@ from raysweep.results import (
     RunStatus,
     best_config,
     error_groups,
+    load_rungs,
     load_trials,
     resolve_root,
     resolve_run,
@@ -113,16 +114,66 @@ def _print_errors(root: str, target: str) -> None:
             console.print(Text("(no traceback stored)"))
 
 
+_DECISION_STYLE = {"promoted": "green", "stopped": "red", "completed": "cyan"}
+
+
+def _print_rungs(root: str, target: str) -> None:
+    run = resolve_run(root, target)
+    rungs = load_rungs(root=root, sweeps=run["sweep"], runs=run["run"])
+    console = stdout_console()
+    if rungs.empty:
+        console.print(f"{run['sweep']} / {run['run']}: no ASHA rung decision recorded "
+                      f"(scheduler: {run.get('scheduler')}).")
+        return
+    counts = rungs["decision"].value_counts()
+    title = (f"{run['sweep']} / {run['run']}: ASHA rungs, {run.get('mode')} {run.get('metric')} "
+             f"({', '.join(f'{counts[d]} {d}' for d in _DECISION_STYLE if d in counts)})")
+    table = Table(title=title, caption="stopped: worse than the cutoff; promoted: at or better; "
+                  "cutoff '-': the rung held no earlier result, or the trial completed")
+    for name in ("bracket", "milestone", "trial_id", "value", "cutoff", "decision", "rung size",
+                 "time (UTC)"):
+        table.add_column(name, justify="right" if name not in ("trial_id", "decision") else "left")
+    for _, row in rungs.iterrows():
+        decision = str(row["decision"])
+        stamp = row["timestamp"]
+        table.add_row(_fmt(row["bracket"]), _fmt(row["milestone"]), str(row["trial_id"]),
+                      _fmt(row["value"]), _fmt(row["cutoff"]),
+                      f"[{_DECISION_STYLE.get(decision, 'white')}]{decision}[/]",
+                      _fmt(row["rung_size"]),
+                      stamp.strftime("%H:%M:%S.%f")[:-3] if isinstance(stamp, pd.Timestamp)
+                      else "-")
+    console.print(table)
+
+
 @click.command("show")
 @click.argument("target", metavar="RUN|SWEEP")
 @click.option("-k", "--top", "k", default=10, show_default=True, type=click.IntRange(min=1),
               help="How many trials to show.")
 @click.option("--errors", is_flag=True,
               help="Print every errored trial's full traceback, grouped by distinct error.")
+@click.option("--rungs", is_flag=True,
+              help="Print ASHA's decision for each trial at each rung: its value, the cutoff it "
+                   "was compared against, promoted / stopped / completed.")
+@click.option("--all-runs", is_flag=True,
+              help="Rank the trials of every run of the sweep SWEEP as one (after run --only-new "
+                   "or extend).")
 @results_option
-def show_cmd(target: str, k: int, errors: bool, results: str | None) -> None:
-    """Show the top-k trials of a run (or of a sweep's latest run) with their configs."""
+def show_cmd(target: str, k: int, errors: bool, rungs: bool, all_runs: bool,
+             results: str | None) -> None:
+    """Show the top-k trials of a run (or of a sweep's latest run, or with --all-runs of every
+    run of a sweep) with their configs.
+
+    --errors prints the errored trials' tracebacks; --rungs prints why ASHA stopped or promoted
+    each trial (the rungs dataset).
+    """
     root = resolve_root(results)
+    if rungs:
+        _print_rungs(root, target)
+        return
+    if all_runs:
+        from raysweep.cli._all_runs import show_all_runs
+
+        return show_all_runs(root, target, k)
     if errors:
         _print_errors(root, target)
         return
@@ -153,8 +204,29 @@ def show_cmd(target: str, k: int, errors: bool, results: str | None) -> None:
 @click.command("best")
 @click.argument("sweep")
 @click.option("--run", "run", default=None, metavar="RUN_ID", help="Only this run of the sweep.")
+@click.option("--all-runs", is_flag=True,
+              help="Every run of the sweep as one (the default without --run; explicit for clarity).")
+@click.option("--where", "where", default=None, metavar="EXPR",
+              help="Only trials satisfying EXPR, a condition over stored columns: config.<path>, "
+                   "last.<metric> (final value), best.<sweep metric>, trial columns (status, "
+                   "iterations, trial_seconds, metric_best, ...); and/or/not, comparisons, "
+                   "arithmetic, 'in [..]'; `backticks` quote other names. "
+                   "Example: --where \"last.epoch_seconds < 2 and config.dim <= 32\".")
+@click.option("--metric", "metric", default=None, metavar="M",
+              help="Rank by M instead of the sweep metric: a reported metric (its final value, "
+                   "last.M) or a stored column such as trial_seconds.")
+@click.option("--mode", "mode", default=None, type=click.Choice(["min", "max"]),
+              help="Direction of --metric (default: the sweep's mode for the sweep metric).")
 @results_option
-def best_cmd(sweep: str, run: str | None, results: str | None) -> None:
-    """Print the best config of SWEEP (over all its runs) as JSON, ready to paste."""
-    config, _trial = best_config(sweep, root=resolve_root(results), run=run)
+def best_cmd(sweep: str, run: str | None, all_runs: bool, where: str | None, metric: str | None,
+             mode: str | None, results: str | None) -> None:
+    """Print the best config of SWEEP (over all its runs) as JSON, ready to paste.
+
+    With --where, the best among the trials satisfying a constraint, for example
+    `raysweep best mf_tpe --where "last.epoch_seconds < 2 and config.dim <= 32"`.
+    """
+    if all_runs and run is not None:
+        raise click.UsageError("--all-runs and --run exclude each other.")
+    config, _trial = best_config(sweep, root=resolve_root(results), run=run, where=where,
+                                 metric=metric, mode=mode)
     click.echo(json.dumps(config, indent=2, sort_keys=True))

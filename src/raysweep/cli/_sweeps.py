@@ -10,7 +10,7 @@ from rich.console import Console
 from raysweep._errors import RaysweepError
 from raysweep.cli._options import results_option, stdout_console, sweeps_dir_option
 from raysweep.cli._render import plan_table, summary_panel, sweeps_table
-from raysweep.sweep import LoadedSweep, Sweep, list_sweeps, load_sweep, make_plan
+from raysweep.sweep import LoadedSweep, Sweep, grid_cells, list_sweeps, load_sweep, make_plan
 
 __all__ = ["list_cmd", "plan_cmd", "run_cmd", "validate_cmd"]
 
@@ -31,9 +31,13 @@ _SWEEP_HELP = "SWEEP is a name under ./sweeps (see 'raysweep list') or a path to
 @click.option("--warm-start", "warm_start", multiple=True, metavar="SWEEP_OR_RUN",
               help="Seed the searcher (tpe or optuna) with the in-space trials of an earlier sweep "
                    "(all its runs) or run, read from the results store. Repeatable.")
+@click.option("--only-new", is_flag=True,
+              help="Grid sweeps: run only the cells no earlier run of the sweep completed (a "
+                   "widened grid costs only its new cells; errored cells run again). "
+                   "'raysweep plan SWEEP' says how many would run.")
 @sweeps_dir_option
 def run_cmd(sweep: str, results: str | None, address: str | None, num_cpus: int | None,
-            num_gpus: int | None, no_progress: bool, warm_start: tuple[str, ...],
+            num_gpus: int | None, no_progress: bool, warm_start: tuple[str, ...], only_new: bool,
             sweeps_dir: str) -> None:
     """Validate SWEEP, run it on Ray, and stream every result to Parquet."""
     from raysweep.execution import run_sweep
@@ -41,10 +45,21 @@ def run_cmd(sweep: str, results: str | None, address: str | None, num_cpus: int 
     loaded = load_sweep(sweep, sweeps_dir)
     if warm_start:
         loaded = _with_warm_start(loaded, warm_start)
+    if only_new:
+        grid_cells(loaded.sweep)  # a ConfigError (exit 2) for a sweep that is not a grid
     console = Console(stderr=True)
     summary = run_sweep(loaded, results_root=results, address=address, num_cpus=num_cpus,
-                        num_gpus=num_gpus, progress=False if no_progress else None, console=console)
+                        num_gpus=num_gpus, progress=False if no_progress else None, console=console,
+                        only_new=only_new)
+    name = loaded.sweep.name
+    if only_new and not summary.run_id:
+        stdout_console().print(f"Every cell of {name!r} was completed by an earlier run; nothing "
+                               f"to run. The whole grid: `raysweep show {name} --all-runs`.")
+        sys.exit(0)
     stdout_console().print(summary_panel(summary))
+    if only_new:
+        stdout_console().print(f"Only the new cells ran. The whole grid, every run of {name!r} as "
+                               f"one: `raysweep show {name} --all-runs`, `raysweep best {name}`.")
     sys.exit(summary.exit_code)
 
 
@@ -80,12 +95,23 @@ def validate_cmd(sweep: str, sweeps_dir: str) -> None:
               help="CPUs to plan for (default: this machine's cores; ignored with --address).")
 @click.option("--num-gpus", type=float, default=0.0, show_default=True,
               help="GPUs to plan for (ignored with --address).")
+@results_option
+@click.option("--history", "history", multiple=True, metavar="RUN",
+              help="Estimate from these runs only (default: the latest ended runs of the sweep, "
+                   "else of sweeps with the same trainable and a shared dimension). Repeatable.")
 @sweeps_dir_option
 def plan_cmd(sweep: str, address: str | None, num_cpus: float | None, num_gpus: float,
-             sweeps_dir: str) -> None:
+             results: str | None, history: tuple[str, ...], sweeps_dir: str) -> None:
     """Show what SWEEP will run: trials, searcher, scheduler, resources, concurrency, space; with
-    --address, the live cluster's nodes and how many trials fit on each."""
+    --address, the live cluster's nodes and how many trials fit on each.
+
+    When the results store holds earlier runs, also what it will cost: seconds per iteration,
+    iterations per trial (for ASHA from its rungs), compute and wall time, and the runs this
+    comes from. For a grid, how many cells 'raysweep run SWEEP --only-new' would run.
+    """
     import os
+
+    from raysweep.cli._plan_cost import cost_table
 
     loaded = load_sweep(sweep, sweeps_dir)
     if address is not None:
@@ -94,7 +120,9 @@ def plan_cmd(sweep: str, address: str | None, num_cpus: float | None, num_gpus: 
         plan = make_plan(loaded.sweep, nodes=live_nodes(address))
     else:
         plan = make_plan(loaded.sweep, num_cpus if num_cpus is not None else os.cpu_count(), num_gpus)
-    stdout_console().print(plan_table(plan))
+    console = stdout_console()
+    console.print(plan_table(plan))
+    console.print(cost_table(loaded.sweep, plan, results, list(history) or None))
     for warning in plan.warnings:
         Console(stderr=True, highlight=False, soft_wrap=True).print(f"[yellow]warning:[/] {warning}")
 

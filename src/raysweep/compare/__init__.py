@@ -18,8 +18,9 @@ from ._params import (
     topk_overlap,
     topk_ranges,
 )
+from ._pareto import pareto_front, parse_pareto
 from ._stats import GroupComparison, compare_groups, paired_comparison, seed_bands
-from ._summary import learning_curves, run_summary
+from ._summary import learning_curves, run_summary, rung_cutoffs
 
 _LAZY = {"render_report", "report_figures", "write_report"}
 
@@ -47,9 +48,12 @@ __all__ = [
     "marginal_effects",
     "paired_comparison",
     "param_names",
+    "pareto_front",
+    "parse_pareto",
     "render_report",
     "report_figures",
     "run_summary",
+    "rung_cutoffs",
     "running_best",
     "seed_bands",
     "target_values",

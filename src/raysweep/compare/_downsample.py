@@ -51,7 +51,8 @@ def report_curves(comp: Comparison, top: int = 10) -> tuple[pd.DataFrame, pd.Dat
     rows = ~its["run"].isin(large).to_numpy()
     for run, chosen in keep_large.groupby("run", sort=False):
         rows |= (its["run"].eq(run) & its["trial_id"].isin(list(chosen["trial_id"]))).to_numpy()
-    reduced = Comparison(comp.runs, comp.trials, its[rows], comp.metric, comp.mode, comp.labels)
+    reduced = Comparison(comp.runs, comp.trials, its[rows], comp.metric, comp.mode, comp.labels,
+                         comp.rungs)
     return learning_curves(reduced), curve_band(comp, large)
 
 

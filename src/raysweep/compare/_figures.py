@@ -17,6 +17,7 @@ __all__ = [
     "learning_figure",
     "marginal_figure",
     "parallel_figure",
+    "pareto_figure",
 ]
 
 _AXIS_TITLES = {
@@ -209,8 +210,10 @@ def marginal_figure(effects: pd.DataFrame, *, labels: Sequence[str], metric: str
 
 
 def learning_figure(curves: pd.DataFrame, *, labels: Sequence[str], metric: str,
+                    cutoffs: pd.DataFrame | None = None,
                     bands: pd.DataFrame | None = None) -> go.Figure:
-    """Every trial's learning curve per run (frame from ``learning_curves``), stop points marked.
+    """Every trial's learning curve per run (frame from ``learning_curves``), stop points marked;
+    ``cutoffs`` (frame from ``rung_cutoffs``) draws ASHA's cutoff at each rung as a dash.
 
     ``bands`` (frame from ``_downsample.curve_band``): for the runs it covers, the median and the
     25-75 % and 5-95 % bands of all their trials are drawn under the curves given.
@@ -242,6 +245,20 @@ def learning_figure(curves: pd.DataFrame, *, labels: Sequence[str], metric: str,
                 customdata=stops["trial_id"],
                 hovertemplate="%{customdata}<br>stopped at %{x}<br>%{y:.5g}<extra></extra>",
             ), row=i + 1, col=1)
+        cut = cutoffs[cutoffs["label"] == label] if cutoffs is not None else None
+        if cut is not None and not cut.empty:
+            fig.add_trace(go.Scatter(
+                x=cut["milestone"], y=cut["cutoff"], mode="markers", name=f"{label}: ASHA cutoff",
+                legendgroup=label,
+                marker={"symbol": "line-ew-open", "size": 26, "color": "#222",
+                        "line": {"width": 3}},
+                customdata=cut[["bracket", "n_promoted", "n_stopped", "cutoff_min",
+                                "cutoff_max"]],
+                hovertemplate=("rung %{x} (bracket %{customdata[0]})<br>last cutoff %{y:.5g}"
+                               "<br>range %{customdata[3]:.5g} .. %{customdata[4]:.5g}"
+                               "<br>%{customdata[1]} promoted, %{customdata[2]} stopped"
+                               "<extra></extra>"),
+            ), row=i + 1, col=1)
         fig.update_yaxes(title_text=metric, row=i + 1, col=1)
     fig.update_xaxes(title_text="training iteration", row=len(shown), col=1)
     fig.update_layout(title="Learning curves (x: early stop)", height=max(320, 260 * len(shown)))
@@ -267,3 +284,29 @@ def _band_traces(fig: go.Figure, band: pd.DataFrame, color: str, label: str, row
         hovertemplate=("iteration %{x}<br>median %{y:.5g}<br>%{customdata[0]} trials reported"
                        "<br>%{customdata[1]} stopped early here<extra></extra>"),
     ), row=row, col=1)
+
+
+def pareto_figure(front: pd.DataFrame, *, objectives: Sequence[tuple[str, str]],
+                  labels: Sequence[str]) -> go.Figure:
+    """Trials over the first two objectives (frame from ``pareto_front``), the front joined."""
+    (mx, mode_x), (my, mode_y) = objectives[0], objectives[1]
+    color = _colors(labels)
+    fig = go.Figure()
+    for label in labels:
+        d = front[front["label"] == label]
+        if d.empty:
+            continue
+        fig.add_trace(go.Scatter(
+            x=d[mx], y=d[my], mode="markers", name=label,
+            marker={"color": color[label], "size": np.where(d["on_front"], 11, 6),
+                    "line": {"width": np.where(d["on_front"], 1.5, 0), "color": "#111"}},
+            customdata=d[["trial_id"]],
+            hovertemplate=f"{label} %{{customdata[0]}}<br>{mx} %{{x:.5g}}<br>{my} %{{y:.5g}}"
+                          "<extra></extra>",
+        ))
+    on = front[front["on_front"]].sort_values(mx)
+    fig.add_trace(go.Scatter(x=on[mx], y=on[my], mode="lines", line_shape="hv",
+                             name="Pareto front", line={"color": "#111", "dash": "dot"}))
+    fig.update_layout(title=f"Pareto front: {mx} ({mode_x}) vs {my} ({mode_y})",
+                      xaxis_title=f"{mx} ({mode_x})", yaxis_title=f"{my} ({mode_y})", height=460)
+    return fig

@@ -41,6 +41,7 @@ class Comparison:
         iterations: the runs' reported iterations (may be empty).
         metric: the metric compared.
         mode: ``"min"`` or ``"max"``.
+        rungs: ASHA's rung decisions of the runs (``raysweep.results.load_rungs``; may be empty).
     """
 
     runs: pd.DataFrame
@@ -49,6 +50,7 @@ class Comparison:
     metric: str
     mode: str
     labels: tuple[str, ...] = field(default=())
+    rungs: pd.DataFrame = field(default_factory=pd.DataFrame)
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
@@ -65,6 +67,7 @@ class Comparison:
         *,
         metric: str | None = None,
         mode: str | None = None,
+        rungs: pd.DataFrame | None = None,
     ) -> Comparison:
         """Build a comparison from frames shaped like the results store's tables.
 
@@ -80,7 +83,11 @@ class Comparison:
         runs["group"] = runs["sweep"].astype(str)
         objective = Objective(metric, mode)  # type: ignore[arg-type]
         trials = _with_values(trials.copy(), iterations, runs, objective)
-        return cls(runs, trials, iterations, metric, mode, tuple(runs["label"]))
+        if rungs is None or rungs.empty or "run" not in rungs:
+            rungs = pd.DataFrame()
+        else:
+            rungs = rungs[rungs["run"].isin(list(runs["run"]))]
+        return cls(runs, trials, iterations, metric, mode, tuple(runs["label"]), rungs)
 
     @property
     def objective(self) -> Objective:
@@ -146,7 +153,9 @@ def load(
     if wanted is not None and wanted not in iterations and wanted not in own:
         # Not reported: read every column once, so the error can list what was reported.
         iterations = results.load_iterations(root=root, sweeps=sweeps, runs=run_ids)
-    return Comparison.from_frames(selected, trials, iterations, metric=metric, mode=mode)
+    rungs = results.load_rungs(root=root, sweeps=sweeps, runs=run_ids)
+    return Comparison.from_frames(selected, trials, iterations, metric=metric, mode=mode,
+                                  rungs=rungs)
 
 
 def _select(catalogue: pd.DataFrame, targets: list[str], all_runs: bool) -> pd.DataFrame:

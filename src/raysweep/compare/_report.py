@@ -21,12 +21,14 @@ from ._figures import (
     learning_figure,
     marginal_figure,
     parallel_figure,
+    pareto_figure,
 )
 from ._html import figure_block, page, table
 from ._load import Comparison
 from ._params import best_params, marginal_effects, param_names, top_trials, topk_overlap
+from ._pareto import pareto_front, parse_pareto
 from ._stats import compare_groups, seed_bands
-from ._summary import level_suffix, run_summary
+from ._summary import level_suffix, run_summary, rung_cutoffs
 
 __all__ = ["render_report", "report_figures", "write_report"]
 
@@ -39,14 +41,18 @@ def render_report(
     axis: str = "compute_seconds",
     n_boot: int = 1000,
     seed: int = 0,
+    pareto: str | Sequence[tuple[str, str]] | None = None,
 ) -> str:
-    """The report as one HTML string (no network needed to open it)."""
+    """The report as one HTML string (no network needed to open it).
+
+    ``pareto`` (``"val_ndcg:max,epoch_seconds:min"``) adds the Pareto front (table and figure).
+    """
     summary = run_summary(comp, levels)
     tests = compare_groups(comp, axis, n_boot=n_boot, seed=seed)
     targets = target_values(comp, levels)
     labels = list(comp.runs["label"])
     figures = list(report_figures(comp, levels=levels, top_k=top_k, n_boot=n_boot,
-                                  seed=seed).values())
+                                  seed=seed, pareto=pareto).values())
     title = title or f"raysweep comparison: {', '.join(dict.fromkeys(comp.runs['sweep']))}"
     runs = _summary_view(summary)
     sections = [
@@ -64,6 +70,7 @@ def render_report(
         f"<h2>Overlap of the top-{top_k} configurations</h2>",
         table(topk_overlap(comp, top_k), clip=["a", "b"]) if len(labels) > 1
         else "<p>Only one run.</p>",
+        *(_pareto_section(comp, pareto) if pareto is not None else []),
         "<h2>Figures</h2>",
         *(figure_block(fig, f"raysweep-fig-{i}") for i, fig in enumerate(figures)),
     ]
@@ -90,9 +97,11 @@ def report_figures(
     top_k: int = 10,
     n_boot: int = 1000,
     seed: int = 0,
+    pareto: str | Sequence[tuple[str, str]] | None = None,
 ) -> dict[str, go.Figure]:
     """The report's figures by name: ``anytime``, ``distribution``, ``parallel``, ``marginal``,
-    ``learning`` (plotly figures, for notebooks or image export)."""
+    ``learning`` (with ASHA's rung cutoffs), and ``pareto`` when ``pareto`` names two metrics
+    (plotly figures, for notebooks or image export)."""
     labels = list(comp.runs["label"])
     group_of = dict(zip(comp.runs["label"], comp.runs["group"], strict=True))
     # Only the steps where the best-so-far changes: the same step lines, a few points each.
@@ -100,7 +109,7 @@ def report_figures(
     bands = {a: seed_bands(comp, a, n_boot=n_boot, seed=seed) for a in AXES}
     trials = comp.trials.assign(label=comp.trials["run"].map(comp.runs.set_index("run")["label"]))
     learning, curve_bands = report_curves(comp, top=top_k)
-    return {
+    figures = {
         "anytime": anytime_figure(curves, labels=labels, metric=comp.metric, bands=bands,
                                   group_of=group_of, targets=target_values(comp, levels),
                                   y_range=_focus(comp)),
@@ -110,8 +119,12 @@ def report_figures(
         "marginal": marginal_figure(marginal_effects(comp, by="group"), labels=comp.groups,
                                     metric=comp.metric),
         "learning": learning_figure(learning, labels=labels, metric=comp.metric,
-                                    bands=curve_bands),
+                                    cutoffs=rung_cutoffs(comp), bands=curve_bands),
     }
+    if pareto is not None:
+        figures["pareto"] = pareto_figure(pareto_front(comp, pareto),
+                                          objectives=parse_pareto(pareto), labels=labels)
+    return figures
 
 
 def _compressed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -142,6 +155,20 @@ def write_report(comp: Comparison, path: str | Path, **kwargs: Any) -> Path:
             invalid_parameter("output", "report", "a writable file path", str(path), str(exc))
         ) from exc
     return path
+
+
+def _pareto_section(comp: Comparison, pareto: str | Sequence[tuple[str, str]]) -> list[str]:
+    front = pareto_front(comp, pareto)
+    on = front[front["on_front"]]
+    metrics = [m for m, _ in parse_pareto(pareto)]
+    view = pd.DataFrame({"run": on["label"], "trial": on["trial_id"],
+                         **{m: on[m] for m in metrics}, "config": on["config"].map(_config_text)})
+    spec = ", ".join(f"{m} ({mode})" for m, mode in parse_pareto(pareto))
+    return [f"<h2>Pareto front: {html.escape(spec)}</h2>",
+            f"<p class='note'>{len(on)} of {len(front)} trials are on the front: no other trial "
+            "is at least as good on every metric and better on one. Trials missing a value (or "
+            "NaN) are never on it.</p>",
+            table(view, clip=["run"], wide=["config"])]
 
 
 def _target_note(targets: pd.Series) -> str:

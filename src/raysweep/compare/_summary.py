@@ -12,7 +12,7 @@ from ._anytime import AXES, cost_to_target, ordered_iterations
 from ._load import Comparison
 from ._params import best_trials, param_names
 
-__all__ = ["learning_curves", "level_suffix", "run_summary"]
+__all__ = ["learning_curves", "level_suffix", "run_summary", "rung_cutoffs"]
 
 _STATUSES = ("completed", "early_stopped", "errored", "cancelled")
 
@@ -97,6 +97,34 @@ def learning_curves(comp: Comparison) -> pd.DataFrame:
     curves["stopped"] = last & curves["status"].eq("early_stopped")
     curves["label"] = curves["run"].map(comp.runs.set_index("run")["label"])
     return curves[columns]
+
+
+def rung_cutoffs(comp: Comparison) -> pd.DataFrame:
+    """ASHA's cutoff at each rung of each run, in the compared metric's units.
+
+    One row per (run, bracket, milestone) with a cutoff: ``label, run, bracket, milestone,
+    cutoff`` (the cutoff the rung's last compared trial faced), ``cutoff_min``, ``cutoff_max``
+    (its range over the run), ``n_promoted``, ``n_stopped``. Empty when no run was scheduled by
+    ASHA on the compared metric (cutoffs are in the units of the run's own metric).
+    """
+    columns = ["label", "run", "bracket", "milestone", "cutoff", "cutoff_min", "cutoff_max",
+               "n_promoted", "n_stopped"]
+    rungs = comp.rungs
+    if rungs.empty or "cutoff" not in rungs:
+        return pd.DataFrame(columns=columns)
+    rungs = rungs[(rungs["metric"] == comp.metric) & rungs["decision"].isin(["promoted", "stopped"])]
+    rows = []
+    for (run, bracket, milestone), r in rungs.sort_values("timestamp", kind="stable").groupby(
+            ["run", "bracket", "milestone"], sort=True):
+        cut = pd.to_numeric(r["cutoff"], errors="coerce").dropna()
+        if cut.empty:
+            continue
+        rows.append({"label": comp.label_of(str(run)), "run": run, "bracket": int(bracket),
+                     "milestone": float(milestone), "cutoff": float(cut.iloc[-1]),
+                     "cutoff_min": float(cut.min()), "cutoff_max": float(cut.max()),
+                     "n_promoted": int((r["decision"] == "promoted").sum()),
+                     "n_stopped": int((r["decision"] == "stopped").sum())})
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _wall(run: Any, its: dict[str, np.ndarray] | None) -> float:

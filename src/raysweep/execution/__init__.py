@@ -2,9 +2,10 @@
 
 It turns a :class:`raysweep.Sweep` into Ray Tune's searcher, scheduler and Tuner, runs it on an embedded
 local Ray or a cluster, streams every result into the Parquet store, and resumes a crashed or
-interrupted run (:func:`resume_run`).
+interrupted run (:func:`resume_run`), and adds trials to an ended run (:func:`extend_run`).
 """
 
+from raysweep.execution._extend import extend_run
 from raysweep.execution._resources import live_nodes
 from raysweep.execution._resume import resume_run
 from raysweep.execution._runner import new_run_id, run_sweep
@@ -17,6 +18,7 @@ __all__ = [
     "RunSummary",
     "SubmitRequest",
     "build_submit_request",
+    "extend_run",
     "live_nodes",
     "new_run_id",
     "resume_run",

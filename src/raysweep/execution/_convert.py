@@ -16,10 +16,11 @@ import ray
 from hyperopt import hp
 from hyperopt.pyll import scope
 from ray import tune
-from ray.tune.schedulers import ASHAScheduler, FIFOScheduler, TrialScheduler
+from ray.tune.schedulers import FIFOScheduler, TrialScheduler
 from ray.tune.search import ConcurrencyLimiter, SearchAlgorithm, Searcher
 from ray.tune.search.basic_variant import BasicVariantGenerator
 
+from raysweep.execution._asha import RecordingASHA
 from raysweep.execution._searchers import HyperOptSeeded, OptunaCodec, OptunaSeeded
 from raysweep.schedulers import ASHA, FIFO, SchedulerSpec
 from raysweep.searchers import GridSearch, OptunaSearch, RandomSearch, SearcherSpec, TPESearch
@@ -156,7 +157,8 @@ def _trials_that_fit(sweep: Sweep) -> int:
 
 @_scheduler(ASHA)
 def _asha(spec: ASHA) -> TrialScheduler:
-    return ASHAScheduler(
+    # Ray's ASHA, recording each rung decision for the store's ``rungs`` dataset (_asha.py).
+    return RecordingASHA(
         time_attr=spec.time_attr, max_t=spec.max_t, grace_period=spec.grace_period,
         reduction_factor=spec.reduction_factor, brackets=spec.brackets,
     )

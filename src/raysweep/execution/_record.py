@@ -14,7 +14,7 @@ from typing import Any
 import ray
 
 from raysweep.results import SCHEMA_VERSION, RunStatus
-from raysweep.sweep import LoadedSweep
+from raysweep.sweep import LoadedSweep, trainable_name
 
 __all__ = ["build_run_record", "git_state"]
 
@@ -81,6 +81,8 @@ def build_run_record(loaded: LoadedSweep, run_id: str, started_at: datetime,
         # Set by `raysweep submit` in the job's environment (execution/_submit.py); None otherwise.
         "job_id": os.environ.get("RAYSWEEP_JOB_ID"),
         "submitted_from": os.environ.get("RAYSWEEP_SUBMITTED_FROM"),
+        # What trains: `raysweep plan` estimates cost from runs of other sweeps with the same one.
+        "trainable": trainable_name(sweep),
     }
 
 

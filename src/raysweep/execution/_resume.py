@@ -72,7 +72,7 @@ def resume_run(
         live = console.is_terminal if progress is None else progress
         with _resume_lock(ray_dir, run_id):
             prior = _prior_trials(root, sweep_name, run_id)
-            record = {"started_at": row["started_at"].to_pydatetime(),
+            record = {**carried_columns(row, extended=_int(row.get("extensions")) > 0),
                       "resumes": _int(row.get("resumes")) + 1}
             launch = Launch(loaded, run_id, root, live, console, restore_path=ray_dir,
                             prior=prior, record=record)
@@ -94,6 +94,26 @@ def refuse_unless_resumable(row: pd.Series) -> None:
         where = f"pid {_int(row.get('driver_pid'))} on {row.get('driver_host')}"
         raise ConfigError(f"{name} is still being written by a live driver ({where}). "
                           "Wait for it to end, or stop it (Ctrl-C) and resume then.")
+
+
+#: Run-row columns a later launch of the run (resume, extend) keeps from the stored row.
+_CARRIED = ("started_at", "searcher_params", "seed", "num_samples", "n_warm_start", "warm_start_runs",
+            "extensions", "trial_index_offset", "estimate_compute_s", "estimate_wall_s",
+            "estimate_iterations", "estimate_runs", "n_skipped_cells", "resumes")
+
+
+def carried_columns(row: pd.Series, extended: bool = True) -> dict[str, Any]:
+    """The stored run row's columns a later launch keeps (``started_at`` as a datetime). The
+    searcher's settings and trial count come from the module again unless the run was extended."""
+    out: dict[str, Any] = {}
+    for key in _CARRIED:
+        if not extended and key in ("searcher_params", "seed", "num_samples"):
+            continue
+        value = row.get(key)
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            continue
+        out[key] = value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
+    return out
 
 
 def _load_unchanged(row: pd.Series, force: bool) -> LoadedSweep:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import json
 import os
@@ -19,10 +20,13 @@ from typing import Any
 
 import ray.cloudpickle
 from ray import tune
+from ray.tune.search.basic_variant import BasicVariantGenerator
 from rich.console import Console
 
 from raysweep._errors import ExecutionError, RaysweepError
+from raysweep.execution._asha import RungCallback
 from raysweep.execution._convert import load_seeds, make_scheduler, make_search
+from raysweep.execution._cost import estimate_line, estimate_record
 from raysweep.execution._guard import NonFiniteGuard, guard_trainable
 from raysweep.execution._interrupt import interrupt_guard
 from raysweep.execution._progress import ProgressCallback
@@ -36,7 +40,7 @@ from raysweep.execution._trial_info import number
 from raysweep.results import RunStatus, RunWriter, load_trials, resolve_root
 from raysweep.results import error_groups as group_stored_errors
 from raysweep.searchers import GridSearch
-from raysweep.sweep import LoadedSweep, Sweep, is_sweep_module, load_sweep
+from raysweep.sweep import LoadedSweep, Sweep, is_sweep_module, load_sweep, new_cells
 
 __all__ = ["Launch", "fit", "new_run_id", "preserved_process_state", "run_sweep"]
 
@@ -58,6 +62,7 @@ def run_sweep(
     progress: bool | None = None,
     run_id: str | None = None,
     console: Console | None = None,
+    only_new: bool = False,
 ) -> RunSummary:
     """Run ``sweep`` to its end and return its summary.
 
@@ -66,6 +71,9 @@ def run_sweep(
     trial's results stream to Parquet under ``results_root`` unless ``write_results=False``. Ray's own files
     go to ``<results_root>/_ray/<sweep>/<run_id>``. The process's ``sys.path`` and environment are
     the same after the call as before it, so sweeps can run one after another in a notebook.
+
+    ``only_new`` (grid sweeps): run only the cells no earlier run of the sweep completed; when
+    none is left, nothing runs and the summary counts 0 trials (``run_id`` empty).
     """
     with preserved_process_state():
         loaded = _as_loaded(sweep)
@@ -77,6 +85,9 @@ def run_sweep(
         # The results root is checked (its partitions created) before Ray starts: a bad root fails
         # in milliseconds, not after Ray's start-up.
         seeds = load_seeds(sweep, root)  # warm start: a bad source fails before Ray starts
+        cells = new_cells(sweep, root) if only_new else None
+        if cells is not None and cells.n_new == 0:
+            return _nothing_new(sweep, root)
         writer = RunWriter(root, sweep=sweep.name, run_id=run_id) if write_results else None
         if live:  # ray.init takes seconds: say so rather than leave the terminal blank
             console.print("[dim]Starting Ray...[/]")
@@ -86,7 +97,12 @@ def run_sweep(
                 _pickle_sweep_modules_by_value(sweep)
                 launch = Launch(loaded, run_id, root, live, console, seeds=seeds, record={
                     "n_warm_start": seeds.n if seeds else 0,
-                    "warm_start_runs": json.dumps(list(seeds.runs) if seeds else [])})
+                    "warm_start_runs": json.dumps(list(seeds.runs) if seeds else []),
+                    **(estimate_record(sweep, root, cluster, cells.n_new if cells else None)
+                       if write_results else {}),
+                    **({"n_skipped_cells": cells.n_done} if cells else {})})
+                if cells is not None:
+                    launch.cells, launch.total_trials = list(cells.configs), cells.n_new
                 return fit(launch, cluster, writer)
         finally:
             if writer is not None:
@@ -106,6 +122,8 @@ class Launch:
     prior: dict[str, dict[str, Any]] = field(default_factory=dict)
     record: dict[str, Any] = field(default_factory=dict)
     seeds: Any = None  # warm start: raysweep.warm_start.Seeds, or None
+    total_trials: int | None = None  # the progress bar's total when not the sweep's (extend)
+    cells: list[dict[str, Any]] | None = None  # grid --only-new: the cells to run, nothing else
 
     @property
     def ray_storage(self) -> str:
@@ -138,8 +156,9 @@ def fit(launch: Launch, cluster: dict[str, float], writer: RunWriter | None) -> 
 def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback | None) -> RunSummary:
     loaded, run_id = launch.loaded, launch.run_id
     sweep = loaded.sweep
-    progress = ProgressCallback(sweep.n_trials, sweep.metric, str(sweep.mode), launch.console,
-                                live=launch.live, asha_max_t=sweep.asha.max_t if sweep.asha else None)
+    progress = ProgressCallback(launch.total_trials or sweep.n_trials, sweep.metric,
+                                str(sweep.mode), launch.console, live=launch.live,
+                                asha_max_t=sweep.asha.max_t if sweep.asha else None)
     if store is not None:  # a resumed run starts with the trials that ended before
         so_far = store.summary()
         progress.done = int(so_far["n_completed"])
@@ -160,7 +179,8 @@ def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback |
     fit_error: BaseException | None = None
     with (interrupt_guard(notify) as interrupted, progress,
           route_ray_logs(ray_dir, launch.console) as logs):  # tracebacks to a log file (_quiet.py)
-        callbacks = [_ForwardInterrupt(interrupted), progress, *([store] if store else [])]
+        rungs = [RungCallback(store.writer, store.trial_key)] if store else []  # ASHA decisions
+        callbacks = [_ForwardInterrupt(interrupted), progress, *rungs, *([store] if store else [])]
         tuner = _tuner(launch, callbacks)
         try:
             grid = tuner.fit()
@@ -169,6 +189,9 @@ def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback |
     elapsed = time.monotonic() - clock
     summary = _summarise(loaded, run_id, launch.root, store, progress, grid, interrupted.is_set(),
                          fit_error, elapsed, ray_dir=ray_dir, log_path=logs.destination)
+    if store is not None and launch.restore_path is None and not launch.prior:  # a fresh run
+        line = estimate_line(launch.record, launch.root, sweep.name, run_id, elapsed)
+        summary = dataclasses.replace(summary, estimate=line)
     if store is not None:
         store.writer.write_run({**record, **store.summary(), "status": summary.status,
                                 "ended_at": datetime.now(UTC)})
@@ -208,6 +231,9 @@ def _tuner(launch: Launch, callbacks: list[tune.Callback]) -> tune.Tuner:
     # guard_trainable + NonFiniteGuard: a NaN or inf sweep metric errors its trial (_guard.py)
     trainable = tune.with_resources(guard_trainable(sweep.trainable, sweep.metric),
                                     dict(sweep.resources))
+    if launch.cells is not None:  # --only-new: exactly these grid cells, each a preset point
+        search_alg = BasicVariantGenerator(points_to_evaluate=list(launch.cells),
+                                           max_concurrent=sweep.concurrency_cap or 0)
     if launch.restore_path is not None:
         tuner = tune.Tuner.restore(launch.restore_path, trainable, resume_unfinished=True,
                                    resume_errored=False, restart_errored=False,
@@ -225,7 +251,7 @@ def _tuner(launch: Launch, callbacks: list[tune.Callback]) -> tune.Tuner:
         tune_config=tune.TuneConfig(
             metric=sweep.metric, mode=sweep.mode, search_alg=search_alg,
             scheduler=NonFiniteGuard(make_scheduler(sweep), sweep.metric),
-            num_samples=_num_samples(sweep),
+            num_samples=len(launch.cells) if launch.cells is not None else _num_samples(sweep),
             time_budget_s=sweep.time_budget_s, reuse_actors=True,
             trial_dirname_creator=lambda trial: trial.trial_id,
         ),
@@ -275,6 +301,16 @@ def _summarise(loaded: LoadedSweep, run_id: str, root: str, store: ParquetResult
     )
 
 
+def _nothing_new(sweep: Sweep, root: str) -> RunSummary:
+    """The summary of an --only-new launch that found every cell done: no run was started."""
+    return RunSummary(sweep=sweep.name, run_id="", status=RunStatus.FINISHED.value,
+                      metric=sweep.metric, mode=str(sweep.mode),
+                      counts={"trials": 0, "completed": 0, "early_stopped": 0, "errored": 0,
+                              "cancelled": 0},
+                      best_value=None, best_config=None, best_trial_id=None, elapsed_s=0.0,
+                      results_root=root, ray_dir="")
+
+
 def _stored_error_groups(root: str, sweep: str, run_id: str) -> list[dict[str, Any]] | None:
     """The run's distinct errors as ``raysweep show RUN --errors`` groups them (None: unreadable)."""
     try:
@@ -294,7 +330,7 @@ def _open_store(writer: RunWriter, launch: Launch,
         writer, sweep=sweep.name, run_id=launch.run_id, metric=sweep.metric, mode=str(sweep.mode),
         asha_max_t=sweep.asha.max_t if sweep.asha else None,
         time_attr=sweep.asha.time_attr if sweep.asha else "training_iteration",
-        prior=launch.prior,
+        prior=launch.prior, index_offset=int(launch.record.get("trial_index_offset") or 0),
     )
 
 

@@ -88,7 +88,9 @@ class ParquetResultsCallback(tune.Callback):
         time_attr: ASHA's time attribute (``training_iteration``).
         prior: For a resumed run, the trial rows already in the store keyed by Ray's trial id:
             ended trials count toward the summary and are never marked cancelled; restarted trials
-            keep their index and count their attempts on.
+            keep their index, id and count their attempts on.
+        index_offset: Added to the index Ray gives a new trial (an extended run's new trials
+            number on after the earlier ones).
     """
 
     def __init__(
@@ -102,6 +104,7 @@ class ParquetResultsCallback(tune.Callback):
         asha_max_t: int | None = None,
         time_attr: str = "training_iteration",
         prior: dict[str, dict[str, Any]] | None = None,
+        index_offset: int = 0,
     ):
         self.writer = writer
         self.sweep = sweep
@@ -118,6 +121,8 @@ class ParquetResultsCallback(tune.Callback):
         self._next_index = 0
         self._nodes = ActorNodes()  # node id (hex) of each trial's actor
         self._prior = dict(prior or {})
+        self._index_offset = index_offset
+        self._repeats: dict[str, int] = {}  # config JSON -> trials of this run with that config
         self._controller: Any = None
         self._dirty = False
         self._end_pending = False
@@ -132,6 +137,8 @@ class ParquetResultsCallback(tune.Callback):
     def _seed_from_prior(self) -> None:
         for ray_id, row in self._prior.items():
             self._next_index = max(self._next_index, int(row["trial_index"]) + 1)
+            key = str(row.get("config_json"))
+            self._repeats[key] = self._repeats.get(key, 0) + 1
             if row.get("status") in _ENDED:
                 self._ended.add(ray_id)
                 self._counts[str(row["status"])] += 1
@@ -157,10 +164,10 @@ class ParquetResultsCallback(tune.Callback):
                 index = int(prior["trial_index"])
             else:
                 match = _INDEX.search(trial.trial_id)
-                index = int(match.group(1)) if match else self._next_index
+                index = int(match.group(1)) + self._index_offset if match else self._next_index
             self._next_index = max(self._next_index, index + 1)
             state = _TrialState(
-                trial_id=stable_trial_id(self.sweep, config, index),
+                trial_id=str(prior["trial_id"]) if prior is not None else self._new_id(config),
                 ray_trial_id=trial.trial_id,
                 index=index,
                 config=config,
@@ -171,6 +178,17 @@ class ParquetResultsCallback(tune.Callback):
                 state.metric_best = number(prior.get("metric_best"))
             self._live[trial.trial_id] = state
         return state
+
+    def _new_id(self, config: dict[str, Any]) -> str:
+        """Content-addressed (``stable_trial_id``): a repeat of a config in this run counts up."""
+        key = to_json(config)
+        repeat = self._repeats.get(key, 0)
+        self._repeats[key] = repeat + 1
+        return stable_trial_id(self.sweep, config, repeat)
+
+    def trial_key(self, trial: Any) -> str:
+        """raysweep's stable ``trial_id`` of a Ray trial (the key of every row of the trial)."""
+        return self._state(trial).trial_id
 
     def _row(self, state: _TrialState, status: str, **extra: Any) -> dict[str, Any]:
         ended_at = extra.pop("ended_at", None)

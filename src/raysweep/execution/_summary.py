@@ -35,6 +35,8 @@ class RunSummary:
     #: Seconds summed over the lifetimes of the trials that ended in this launch (not compute time:
     #: a trial's lifetime includes waiting for its worker and its checkpoints).
     trial_lifetimes_s: float | None = None
+    #: ``raysweep plan``'s estimate against the actual compute and wall time (None: no history).
+    estimate: str | None = None
 
     @property
     def exit_code(self) -> int:

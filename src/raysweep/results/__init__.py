@@ -1,8 +1,10 @@
-"""The Parquet results store: three hive-partitioned datasets under one root.
+"""The Parquet results store: four hive-partitioned datasets under one root.
 
-``runs/``, ``trials/`` and ``iterations/``, each partitioned as ``sweep=<name>/run=<run_id>/``.
+``runs/``, ``trials/``, ``iterations/`` and ``rungs/`` (ASHA decisions), each partitioned as
+``sweep=<name>/run=<run_id>/``.
 Written while a sweep runs by :class:`RunWriter` (fed by the execution layer's Tune callback);
-read with :func:`list_runs`, :func:`load_trials` and :func:`load_iterations` without Ray. See
+read with :func:`list_runs`, :func:`load_trials`, :func:`load_iterations` and
+:func:`load_rungs` without Ray. See
 ``docs/results.md`` for the schema.
 """
 
@@ -11,12 +13,15 @@ from raysweep.results._liveness import HEARTBEAT_TIMEOUT_S, driver_alive
 from raysweep.results._objective import MODES, Objective
 from raysweep.results._reader import latest_run, list_runs, load_iterations, load_trials
 from raysweep.results._records import config_columns, stable_trial_id, strip_ansi
-from raysweep.results._rows import IterationRow, RunRow, TrialRow
+from raysweep.results._rows import IterationRow, RungRow, RunRow, TrialRow
+from raysweep.results._rungs import load_rungs
 from raysweep.results._schema import (
     RESERVED_COLUMNS,
     RUN_STATUSES,
+    RUNG_DECISIONS,
     SCHEMA_VERSION,
     TRIAL_STATUSES,
+    RungDecision,
     RunStatus,
     TrialStatus,
     to_json,
@@ -29,12 +34,14 @@ from raysweep.results._views import (
     runs_overview,
     top_trials,
 )
+from raysweep.results._where import filter_trials, where_columns
 from raysweep.results._writer import RunWriter
 
 __all__ = [
     "HEARTBEAT_TIMEOUT_S",
     "MODES",
     "RESERVED_COLUMNS",
+    "RUNG_DECISIONS",
     "RUN_STATUSES",
     "SCHEMA_VERSION",
     "TRIAL_STATUSES",
@@ -44,6 +51,8 @@ __all__ = [
     "RunRow",
     "RunStatus",
     "RunWriter",
+    "RungDecision",
+    "RungRow",
     "TrialRow",
     "TrialStatus",
     "best_config",
@@ -51,9 +60,11 @@ __all__ = [
     "config_columns",
     "driver_alive",
     "error_groups",
+    "filter_trials",
     "latest_run",
     "list_runs",
     "load_iterations",
+    "load_rungs",
     "load_trials",
     "resolve_root",
     "resolve_run",
@@ -62,4 +73,5 @@ __all__ = [
     "strip_ansi",
     "to_json",
     "top_trials",
+    "where_columns",
 ]

@@ -17,9 +17,17 @@ def strip_ansi(text: str | None) -> str | None:
     return None if text is None else _ANSI.sub("", text)
 
 
-def stable_trial_id(sweep: str, config: Mapping[str, Any], index: int) -> str:
-    """16 hex digits of sha256(sweep, canonical config JSON, sample index): same trial, same id."""
-    payload = f"{sweep}\n{to_json(config)}\n{int(index)}".encode()
+def stable_trial_id(sweep: str, config: Mapping[str, Any], repeat: int = 0) -> str:
+    """16 hex digits of sha256(sweep, canonical config JSON, repeat): content-addressed.
+
+    The same config of the same sweep gets the same id in every run, so a grid cell is recognised
+    across runs (``raysweep run SWEEP --only-new``). ``repeat`` only tells genuine repeats of one
+    config within a run apart (a grid run twice over, ``num_samples=2``): the first is 0, the next 1.
+    Ids written before this rule hashed the sample index instead (the same id for index 0); a stored
+    id is never rewritten (a resumed run keeps its trials' stored ids), and cross-run matching
+    compares configs, so old runs count too.
+    """
+    payload = f"{sweep}\n{to_json(config)}\n{int(repeat)}".encode()
     return hashlib.sha256(payload).hexdigest()[:16]
 
 

@@ -1,4 +1,4 @@
-"""Row types of the three datasets: THE definition of the fixed columns.
+"""Row types of the four datasets: THE definition of the fixed columns.
 
 ``_schema`` derives the Arrow column dicts (``RUN_COLUMNS``, ``TRIAL_COLUMNS``,
 ``ITERATION_COLUMNS``) from these ``TypedDict`` annotations, so a column is added in one place.
@@ -63,6 +63,15 @@ class RunRow(TypedDict, total=False):
     submitted_from: str
     warm_start_runs: str
     n_warm_start: int
+    # issue 13 (nullable, schema v2 unchanged): what trained, the plan's cost estimate, extensions
+    trainable: str
+    estimate_compute_s: float
+    estimate_wall_s: float
+    estimate_iterations: float
+    estimate_runs: str
+    extensions: int
+    trial_index_offset: int
+    n_skipped_cells: int
 
 
 class TrialRow(TypedDict, total=False):
@@ -108,3 +117,27 @@ class IterationRow(TypedDict, total=False):
     node_ip: str
     hostname: str
     writer_id: str
+
+
+class RungRow(TypedDict, total=False):
+    """One ASHA rung decision (``rungs`` dataset), keyed by ``(trial_id, milestone)``.
+
+    ``value`` and ``cutoff`` are in the metric's own units: under ``mode="max"`` a trial is
+    stopped when ``value < cutoff``, under ``mode="min"`` when ``value > cutoff``. ``cutoff`` is
+    null when the rung held no earlier result to compare against, and for ``completed`` rows
+    (ASHA ends a trial at ``max_t`` without comparing it).
+    """
+
+    sweep: str
+    run: str
+    trial_id: str
+    bracket: int
+    milestone: float
+    time_attr: str
+    time_value: float
+    metric: str
+    value: float
+    cutoff: float
+    rung_size: int
+    decision: str
+    timestamp: datetime

@@ -16,7 +16,7 @@ from typing import Any, get_type_hints
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from raysweep.results._rows import IterationRow, RunRow, TrialRow
+from raysweep.results._rows import IterationRow, RungRow, RunRow, TrialRow
 
 SCHEMA_VERSION = 2
 PARTITION_KEYS = ("sweep", "run")
@@ -42,6 +42,7 @@ def _columns(row_type: type) -> dict[str, pa.DataType]:
 RUN_COLUMNS: dict[str, pa.DataType] = _columns(RunRow)
 TRIAL_COLUMNS: dict[str, pa.DataType] = _columns(TrialRow)
 ITERATION_COLUMNS: dict[str, pa.DataType] = _columns(IterationRow)
+RUNG_COLUMNS: dict[str, pa.DataType] = _columns(RungRow)
 #: Store column names a user metric may not shadow (a metric named so is stored as
 #: ``metric/<name>``): the partition keys and every fixed column of the iterations dataset.
 RESERVED_COLUMNS: frozenset[str] = frozenset({*PARTITION_KEYS, *ITERATION_COLUMNS})
@@ -68,7 +69,16 @@ class RunStatus(enum.StrEnum):
     CRASHED = "crashed"
 
 
+class RungDecision(enum.StrEnum):
+    """What ASHA decided for a trial at a rung (``rungs`` dataset, stored as the plain string)."""
+
+    PROMOTED = "promoted"
+    STOPPED = "stopped"
+    COMPLETED = "completed"
+
+
 TRIAL_STATUSES = tuple(s.value for s in TrialStatus)
+RUNG_DECISIONS = tuple(s.value for s in RungDecision)
 RUN_STATUSES = tuple(s.value for s in RunStatus)
 
 # Rows kept when several versions of one key exist: the greatest (tiebreak...) wins.
@@ -76,16 +86,20 @@ DEDUP = {
     "runs": ((), ("updated_at",)),
     "trials": (("trial_id",), ("updated_at",)),
     "iterations": (("trial_id", "training_iteration"), ("attempt", "timestamp")),
+    "rungs": (("trial_id", "milestone"), ("timestamp",)),
 }
 # Every column the de-duplication of a dataset reads (a projected read must include them).
 DEDUP_COLUMNS = {
     "runs": ("updated_at",),
     "trials": ("trial_id", "updated_at"),
     "iterations": ("trial_id", "training_iteration", "attempt", "timestamp", "writer_id"),
+    "rungs": ("trial_id", "milestone", "timestamp"),
 }
-FIXED = {"runs": RUN_COLUMNS, "trials": TRIAL_COLUMNS, "iterations": ITERATION_COLUMNS}
+FIXED = {"runs": RUN_COLUMNS, "trials": TRIAL_COLUMNS, "iterations": ITERATION_COLUMNS,
+         "rungs": RUNG_COLUMNS}
 # Free-form columns: the prefix decides the type (None: inferred from the values).
-_FREE_TYPES = {"trials": {"config.": None, "last.": _F}, "iterations": {"": _F}, "runs": {"": None}}
+_FREE_TYPES = {"trials": {"config.": None, "last.": _F}, "iterations": {"": _F}, "runs": {"": None},
+               "rungs": {}}
 
 
 def to_json(value: Any) -> str:
@@ -246,4 +260,5 @@ SORT = {
     "runs": (),
     "trials": ("trial_index", "trial_id"),
     "iterations": ("trial_id", "training_iteration"),
+    "rungs": ("milestone", "bracket", "timestamp", "trial_id"),
 }

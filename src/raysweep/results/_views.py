@@ -18,6 +18,8 @@ from raysweep._errors import ConfigError, StorageError, invalid_parameter
 from raysweep.results._objective import Objective
 from raysweep.results._reader import list_runs, load_trials, unknown_target
 from raysweep.results._schema import RunStatus, TrialStatus
+from raysweep.results._select import rank_by, ranking
+from raysweep.results._where import filter_trials
 
 _COUNTS = tuple(s.value for s in TrialStatus)
 #: The only trial columns the overview and ``best`` read (a million-row store stays fast).
@@ -117,11 +119,15 @@ def top_trials(root: str | None, target: str, k: int = 10) -> tuple[pd.DataFrame
 
 
 def best_config(
-    sweep: str, root: str | None = None, run: str | None = None
+    sweep: str, root: str | None = None, run: str | None = None, *, where: str | None = None,
+    metric: str | None = None, mode: str | None = None,
 ) -> tuple[dict[str, Any], pd.Series]:
     """The config of ``sweep``'s best trial over all its runs (or one run), and that trial.
 
     Runs of the sweep must agree on the objective (metric and mode); if they do not, pick one run.
+    ``where`` keeps only the trials satisfying a condition over stored columns (see
+    :func:`filter_trials`); ``metric``/``mode`` rank by another metric (its final value
+    ``last.<metric>``) or stored column instead of the sweep's objective.
     """
     everything = list_runs(root=root)
     runs = everything[everything["sweep"] == sweep] if not everything.empty else everything
@@ -133,19 +139,30 @@ def best_config(
             raise unknown_target("run", "best", run, runs["run"], f"a run id of sweep {sweep!r}")
         runs = runs[runs["run"] == run]
     objectives = {_require_objective(row) for _, row in runs.iterrows()}
-    if len(objectives) > 1:
+    if len(objectives) > 1 and metric is None:
         raise StorageError(
             f"The runs of sweep {sweep!r} optimise different objectives "
             f"({', '.join(sorted(f'{o.mode} {o.metric}' for o in objectives))}); "
             "pick one run with --run RUN_ID."
         )
-    trials = load_trials(root=root, sweeps=sweep, runs=list(runs["run"]), columns=_BEST_COLUMNS)
-    best = best_trial(trials, objectives.pop())
+    plain = where is None and metric is None and mode is None  # the sweep's own objective
+    trials = load_trials(root=root, sweeps=sweep, runs=list(runs["run"]),
+                         columns=_BEST_COLUMNS if plain else None)
+    if plain:
+        best = best_trial(trials, objectives.pop())
+    else:  # selection under constraints, ranking by any stored column (_where.py, _select.py)
+        if where is not None:
+            trials = filter_trials(trials, where, owner="best")
+        sweep_objective = objectives.pop() if len(objectives) == 1 else None
+        column, objective = ranking(trials, sweep_objective, metric, mode)
+        best = rank_by(trials, column, objective)
     if best.empty:
         live = RunStatus.RUNNING in set(runs["status"])
         raise StorageError(
             f"Sweep {sweep!r} has no trial with a finite value of its metric"
-            + (" yet" if live else "") + "; nothing to pick."
+            + (" yet" if live else "")
+            + (f" among the trials where {where}" if where is not None else "")
+            + "; nothing to pick."
         )
     row = best.iloc[0]
     return json.loads(row["config_json"]), row

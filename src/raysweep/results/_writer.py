@@ -1,4 +1,4 @@
-"""``RunWriter``: buffered, atomic, append-only writes of one run's three partitions."""
+"""``RunWriter``: buffered, atomic, append-only writes of one run's four partitions."""
 
 from __future__ import annotations
 
@@ -57,13 +57,15 @@ class RunWriter:
         self.rows_per_file = ROWS_PER_FILE
         self._trials: dict[str, dict[str, Any]] = {}
         self._iterations: dict[tuple[str, int], dict[str, Any]] = {}
+        self._rungs: dict[tuple[str, float], dict[str, Any]] = {}
         self._run_record: dict[str, Any] | None = None
         self._last_flush = time.monotonic()
         self._last_heartbeat = 0.0
         self._closed = False
         self.files_written = 0
-        for dataset in _schema.FIXED:
+        for dataset in ("runs", "trials", "iterations"):  # rungs/: at its first row (ASHA only)
             _fs.ensure_dir(self._root, self._dir(dataset))
+        self._rungs_dir = False
 
     @property
     def root(self) -> str:
@@ -106,8 +108,20 @@ class RunWriter:
         self._iterations[(row["trial_id"], int(row["training_iteration"]))] = row
         self._maybe_flush_on_size()
 
+    def add_rung(self, row: Mapping[str, Any]) -> None:
+        """Buffer an ASHA rung row (:class:`RungRow`) keyed by ``(trial_id, milestone)``.
+
+        The latest ``timestamp`` wins on read, so a rung re-decided after a resume (Ray's ASHA
+        starts with empty rungs) keeps its last decision.
+        """
+        self._check_open()
+        row = dict(row)
+        row.setdefault("timestamp", datetime.now(UTC))
+        self._rungs[(row["trial_id"], float(row["milestone"]))] = row
+        self._maybe_flush_on_size()
+
     def _maybe_flush_on_size(self) -> None:
-        if len(self._trials) + len(self._iterations) >= self._max_buffered_rows:
+        if len(self._trials) + len(self._iterations) + len(self._rungs) >= self._max_buffered_rows:
             self.flush()
 
     def maybe_flush(self, min_interval_s: float | None = None) -> bool:
@@ -117,7 +131,7 @@ class RunWriter:
         that finished trials reach storage quickly without a file per trial on busy sweeps.
         """
         gap = self.flush_interval_s if min_interval_s is None else min_interval_s
-        if (self._trials or self._iterations) and time.monotonic() - self._last_flush >= gap:
+        if (self._trials or self._iterations or self._rungs) and time.monotonic() - self._last_flush >= gap:
             self.flush()
             return True
         return False
@@ -126,10 +140,14 @@ class RunWriter:
         """Write every buffered row now (one part file per dataset that has rows)."""
         self._last_flush = time.monotonic()
         wrote = False
-        for dataset, buffer in (("trials", self._trials), ("iterations", self._iterations)):
+        for dataset, buffer in (("trials", self._trials), ("iterations", self._iterations),
+                                ("rungs", self._rungs)):
             if not buffer:
                 continue
             table = _schema.rows_to_table(dataset, list(buffer.values()))
+            if dataset == "rungs" and not self._rungs_dir:
+                _fs.ensure_dir(self._root, self._dir(dataset))
+                self._rungs_dir = True
             self._seq += 1
             name = f"part-{self._session}-{self._seq:06d}.parquet"
             _fs.atomic_write(self._root, table, self._dir(dataset), name)
@@ -158,7 +176,7 @@ class RunWriter:
         ``n`` ranges of ``trial_id`` (``data-<writer>-<seq>-<k>of<n>.parquet``) in two streaming
         passes, so compaction holds one part file, then one range, in memory, never the run.
         """
-        for dataset in ("trials", "iterations"):
+        for dataset in ("trials", "iterations", "rungs"):
             found = _scan.discover(self._root, dataset, [self.sweep], [self.run_id])
             fragments = found.get((self.sweep, self.run_id), [])
             if not fragments or _scan.compacted(fragments):

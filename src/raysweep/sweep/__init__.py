@@ -1,5 +1,13 @@
 """Sweep definitions: the :class:`Sweep` record, loading sweep modules, and planning. No Ray here."""
 
+from raysweep.sweep._cells import NewCells, grid_cells, new_cells
+from raysweep.sweep._estimate import (
+    Estimate,
+    asha_expected_iterations,
+    estimate_cost,
+    estimate_vs_actual,
+    trainable_name,
+)
 from raysweep.sweep._loader import (
     LoadedSweep,
     is_sweep_module,
@@ -12,14 +20,22 @@ from raysweep.sweep._sweep import Sweep
 
 __all__ = [
     "Dimension",
+    "Estimate",
     "LoadedSweep",
+    "NewCells",
     "NodePlan",
     "Plan",
     "Sweep",
+    "asha_expected_iterations",
+    "estimate_cost",
+    "estimate_vs_actual",
+    "grid_cells",
     "is_sweep_module",
     "list_sweeps",
     "load_sweep",
     "make_plan",
+    "new_cells",
     "resolve_sweep_path",
+    "trainable_name",
     "trials_on_node",
 ]

@@ -1,0 +1,222 @@
+"""ASHA's rung decisions, recorded: what Ray's scheduler decided, at which rung, against which cutoff.
+
+:class:`RecordingASHA` is Ray's ``AsyncHyperBandScheduler`` unchanged, plus a record of each
+decision. It does not re-implement ASHA: around each call into Ray's code it notes which rung of the
+trial's bracket gained the trial (Ray's ``_Bracket`` records a trial's value in a rung's dict when it
+compares it), and the cutoff Ray's ``_Bracket.on_result`` compared it against: each bracket's
+``cutoff`` method is wrapped (:class:`_CutoffSpy`) to keep the value Ray's own code returned, so
+nothing is computed twice. The
+decision is Ray's returned action: ``STOP`` -> ``stopped``, else ``promoted``; a result at
+``max_t`` that Ray stops without comparing is ``completed``, and so is a trial that ended on its own
+(Tune's final ``done`` result).
+
+:class:`RungCallback` drains those records on Tune's driver loop into the run's ``rungs`` dataset
+(``RunWriter.add_rung``), keyed by raysweep's stable trial id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from ray import tune
+from ray.tune.schedulers import AsyncHyperBandScheduler, TrialScheduler
+
+from raysweep.execution._snapshot import find_controller
+from raysweep.results import RungDecision, RunWriter
+
+__all__ = ["RecordingASHA", "RungCallback"]
+
+
+class _CutoffSpy:
+    """Stands in for one ``_Bracket``'s ``cutoff`` method: calls Ray's and keeps what it returned."""
+
+    def __init__(self, bracket: Any) -> None:
+        self.bracket = bracket
+        self.last: Any = None
+
+    def __call__(self, recorded: dict) -> Any:
+        self.last = type(self.bracket).cutoff(self.bracket, recorded)
+        return self.last
+
+
+class RecordingASHA(AsyncHyperBandScheduler):
+    """Ray's ASHA; every rung decision is appended to :attr:`events` (plain dicts, Ray trial ids)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for bracket in self._brackets:  # the cutoff Ray compares against, as Ray computed it
+            bracket.cutoff = _CutoffSpy(bracket)  # type: ignore[method-assign]
+        self.events: list[dict[str, Any]] = []
+        self._done: set[str] = set()  # Ray trial ids with a final (stopped/completed) row
+        self._last: dict[str, tuple[float, Any, int | None]] = {}  # trial -> its last rung row
+
+    def _members(self, trial_id: str) -> list[bool] | None:
+        bracket = self._trial_info.get(trial_id)
+        if bracket is None:
+            return None
+        return [trial_id in recorded for _, recorded in bracket._rungs]
+
+    def _note(self, trial: Any, result: dict, bracket: Any, before: list[bool] | None,
+              action: str | None) -> None:
+        """Emit the row of the rung that gained ``trial`` (compare with ``before``), if any."""
+        if bracket is None or before is None:
+            return
+        for (milestone, recorded), was in zip(bracket._rungs, before, strict=True):
+            if was or trial.trial_id not in recorded:
+                continue
+            cutoff = bracket.cutoff.last  # what Ray's on_result just compared the trial against
+            if action is None:  # Tune's final result of a trial that ended on its own
+                decision, cutoff = RungDecision.COMPLETED, None
+            elif action == TrialScheduler.STOP:
+                decision = RungDecision.STOPPED
+            else:
+                decision = RungDecision.PROMOTED
+            self._emit(trial, result, milestone, cutoff, decision, len(recorded) - 1,
+                       self._brackets.index(bracket))
+            return
+
+    def _emit(self, trial: Any, result: dict, milestone: float, cutoff: Any,
+              decision: RungDecision, rung_size: int | None, bracket: int | None) -> None:
+        if decision != RungDecision.PROMOTED:
+            self._done.add(trial.trial_id)
+            self._last.pop(trial.trial_id, None)
+        else:
+            self._last[trial.trial_id] = (float(milestone), cutoff, rung_size)
+        op = self._metric_op or 1.0
+        self.events.append({
+            "ray_trial_id": trial.trial_id,
+            "bracket": bracket,
+            "milestone": float(milestone),
+            "time_attr": self._time_attr,
+            "time_value": float(result[self._time_attr]),
+            "metric": self._metric,
+            "value": float(result[self._metric]),
+            "cutoff": None if cutoff is None else float(op * cutoff),  # back to the metric's sign
+            "rung_size": rung_size,
+            "decision": decision.value,
+            "timestamp": datetime.now(UTC),
+        })
+
+    def _scored(self, result: dict) -> bool:
+        return self._time_attr in result and result.get(self._metric) is not None
+
+    def _reset(self, bracket: Any) -> None:
+        if bracket is not None:
+            bracket.cutoff.last = None
+
+    def on_trial_result(self, tune_controller: Any, trial: Any, result: dict) -> str:
+        before = self._members(trial.trial_id)
+        self._reset(self._trial_info.get(trial.trial_id))
+        action = super().on_trial_result(tune_controller, trial, result)
+        if not self._scored(result):
+            return action
+        if result[self._time_attr] >= self._max_t and self._stop_last_trials:
+            bracket = self._trial_info.get(trial.trial_id)
+            index = self._brackets.index(bracket) if bracket is not None else None
+            self._emit(trial, result, self._max_t, None, RungDecision.COMPLETED, None, index)
+        else:
+            self._note(trial, result, self._trial_info.get(trial.trial_id), before, action)
+        return action
+
+    def on_trial_complete(self, tune_controller: Any, trial: Any, result: dict) -> None:
+        before = self._members(trial.trial_id)
+        bracket = self._trial_info.get(trial.trial_id)
+        self._reset(bracket)
+        super().on_trial_complete(tune_controller, trial, result)
+        ended_alone = bool(result.get("done")) and trial.trial_id not in self._done
+        if not ended_alone or not self._scored(result) or bracket is None:
+            return
+        self._note(trial, result, bracket, before, None)
+        if trial.trial_id not in self._done:  # no new rung: its row at its last time value
+            time_value = float(result[self._time_attr])
+            milestone, cutoff, size = self._last.get(trial.trial_id, (None, None, None))
+            if milestone != time_value:  # ended between rungs (at a rung: keep that rung's cutoff)
+                cutoff, size = None, None
+            self._emit(trial, result, time_value, cutoff, RungDecision.COMPLETED, size,
+                       self._brackets.index(bracket))
+
+    def drain(self) -> list[dict[str, Any]]:
+        """The decisions recorded since the last call."""
+        events, self.events = self.events, []
+        return events
+
+
+def recording_scheduler(scheduler: Any) -> RecordingASHA | None:
+    """The :class:`RecordingASHA` inside Tune's scheduler (raysweep wraps it), or None."""
+    for _ in range(4):
+        if isinstance(scheduler, RecordingASHA):
+            return scheduler
+        scheduler = getattr(scheduler, "__dict__", {}).get("inner")
+        if scheduler is None:
+            return None
+    return None
+
+
+class RungCallback(tune.Callback):
+    """Write :class:`RecordingASHA`'s decisions to the run's ``rungs`` dataset.
+
+    Tune calls the scheduler before the callbacks for the same event, so the decisions of a result
+    are drained in this callback's ``on_trial_result`` (and ``on_trial_complete``). The scheduler is
+    found on Tune's controller at ``setup``, so a restored run (whose scheduler Tune unpickled)
+    is recorded too.
+
+    Args:
+        writer: The run's writer.
+        trial_key: Maps a Ray ``Trial`` to raysweep's stable trial id.
+    """
+
+    def __init__(self, writer: RunWriter, trial_key: Callable[[Any], str]) -> None:
+        self.writer = writer
+        self.trial_key = trial_key
+        self.scheduler: RecordingASHA | None = None
+        self._keys: dict[str, str] = {}
+
+    def __getstate__(self) -> dict[str, Any]:  # pickled into tuner.pkl: a restored run is fresh
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def setup(self, *args: Any, **info: Any) -> None:
+        controller = find_controller()
+        if controller is not None:
+            self.scheduler = recording_scheduler(getattr(controller, "_scheduler_alg", None))
+
+    def _key(self, trial: Any) -> str:
+        key = self._keys.get(trial.trial_id)
+        if key is None:
+            key = self._keys[trial.trial_id] = self.trial_key(trial)
+        return key
+
+    def _drain(self, trials: list) -> None:
+        if self.scheduler is None:
+            return
+        events = self.scheduler.drain()
+        if not events:
+            return
+        by_id = {t.trial_id: t for t in trials}
+        for event in events:
+            ray_id = event.pop("ray_trial_id")
+            trial = by_id.get(ray_id)
+            if trial is None and ray_id not in self._keys:
+                continue
+            self.writer.add_rung({"trial_id": self._key(trial) if trial is not None
+                                  else self._keys[ray_id], **event})
+
+    def on_trial_start(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+        self._key(trial)
+
+    def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict,
+                        **info: Any) -> None:
+        self._drain(trials)
+
+    def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+        self._drain(trials)
+
+    def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+        self._drain(trials)
+
+    def on_experiment_end(self, trials: list, **info: Any) -> None:
+        self._drain(trials)

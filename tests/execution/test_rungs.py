@@ -1,0 +1,146 @@
+"""ASHA's rung decisions in the store (``rungs`` dataset) on a real sweep, against ground truth.
+
+The trainable logs every report to a file before reporting it; the rung rows are checked against
+that log (values, how far each trial ran) and against ASHA's documented rule (the cutoff of the
+k-th trial at a rung is the (1 - 1/rf) percentile of the k values recorded there before it).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+import numpy as np
+import pytest
+
+from raysweep import Sweep, results, schedulers, searchers, space
+from raysweep.execution import run_sweep
+
+from ._rung_trainables import rising
+
+pytestmark = pytest.mark.slow
+
+MAX_T, GRACE, RF = 9, 1, 3
+
+
+def _run(tmp_path, mode: str):
+    log = tmp_path / "reports.jsonl"
+    sweep = Sweep(
+        name=f"rungs_{mode}", trainable=rising, metric="score", mode=mode,
+        space={"x": space.uniform(0.0, 1.0), "iters": MAX_T, "log": str(log)},
+        searcher=searchers.random(seed=3), num_samples=12, resources={"cpu": 1},
+        scheduler=schedulers.asha(max_t=MAX_T, grace_period=GRACE, reduction_factor=RF),
+    )
+    summary = run_sweep(sweep, results_root=str(tmp_path / "results"), progress=False)
+    assert summary.status == "finished"
+    root = str(tmp_path / "results")
+    truth: dict[float, dict[int, float]] = defaultdict(dict)
+    for line in log.read_text().splitlines():
+        entry = json.loads(line)
+        truth[entry["x"]][entry["iteration"]] = entry["score"]
+    trials = results.load_trials(root, sweeps=sweep.name)
+    x_of = {t: json.loads(c)["x"] for t, c in zip(trials["trial_id"], trials["config_json"],
+                                                   strict=True)}
+    return results.load_rungs(root, sweeps=sweep.name), trials, truth, x_of
+
+
+@pytest.mark.parametrize("mode", ["max", "min"])
+def test_rung_rows_agree_with_asha_and_the_report_log(ray_session, tmp_path, mode):
+    rungs, trials, truth, x_of = _run(tmp_path, mode)
+    assert len(trials) == 12 and set(rungs["trial_id"]) == set(trials["trial_id"])
+    assert set(rungs["decision"]) <= set(results.RUNG_DECISIONS)
+    assert (rungs["metric"] == "score").all() and (rungs["time_attr"] == "training_iteration").all()
+    # Exactly one row per (trial, rung): the keys are unique.
+    assert not rungs.duplicated(["trial_id", "milestone"]).any()
+
+    # 1. Every decision agrees with its value and cutoff, per mode.
+    worse = rungs["value"] < rungs["cutoff"] if mode == "max" else rungs["value"] > rungs["cutoff"]
+    stopped = rungs[rungs["decision"] == "stopped"]
+    promoted = rungs[rungs["decision"] == "promoted"]
+    assert len(stopped) > 0 and len(promoted) > 0
+    assert stopped["cutoff"].notna().all() and worse[stopped.index].all()
+    assert not worse[promoted.index].fillna(False).any()
+
+    # 2. The cutoffs are ASHA's rule over the values recorded at the rung before the trial.
+    compared = rungs[rungs["decision"].isin(["stopped", "promoted"])]
+    for _, rung in compared.groupby(["bracket", "milestone"]):
+        rung = rung.sort_values("rung_size")
+        assert list(rung["rung_size"]) == list(range(len(rung)))
+        signed = (1.0 if mode == "max" else -1.0) * rung["value"].to_numpy()
+        for k, cutoff in enumerate(rung["cutoff"]):
+            if k == 0:
+                assert np.isnan(cutoff)
+            else:
+                expected = np.nanpercentile(signed[:k], (1 - 1 / RF) * 100)
+                assert cutoff == pytest.approx((1.0 if mode == "max" else -1.0) * expected)
+
+    # 3. Against the ground-truth log.
+    status = dict(zip(trials["trial_id"], trials["status"], strict=True))
+    for trial_id, rows in rungs.groupby("trial_id"):
+        reported = truth[x_of[trial_id]]
+        last = max(reported)
+        for row in rows.itertuples():
+            assert row.value == pytest.approx(reported[int(row.time_value)])
+        final = rows.sort_values("milestone").iloc[-1]
+        if final["decision"] == "stopped":
+            # No report beyond the milestone, except the one Tune may have had in flight.
+            assert last <= final["milestone"] + 1
+            assert status[trial_id] == "early_stopped"
+        else:
+            assert final["decision"] == "completed" and final["milestone"] == MAX_T
+            assert last == MAX_T and status[trial_id] == "completed"
+        # A row at every rung the trial reached (milestones 1, 3; 9 = max_t is the completion).
+        reached = {m for m in (1.0, 3.0, 9.0) if m <= max(k for k in reported if k <= final["milestone"])}
+        assert set(rows["milestone"]) == reached
+
+
+def test_rungs_after_ctrl_c_and_resume_are_exactly_once(ray_session, tmp_path):
+    """A run interrupted mid-way and resumed keeps one row per (trial, rung), each consistent."""
+    import signal
+
+    from raysweep.execution import resume_run
+
+    from . import _resume_harness as H
+
+    project, root = tmp_path / "project", tmp_path / "results"
+    _, log_dir = H.write_sweep(project, "rungs_resume", n=6, iters=MAX_T, sleep=0.1,
+                               scheduler=f"schedulers.asha(max_t={MAX_T}, grace_period={GRACE}, "
+                                         f"reduction_factor={RF})")
+    driver = H.cli("run", "rungs_resume", "--results", str(root), "--num-cpus", "2",
+                   "--no-progress", cwd=project)
+    try:
+        H.wait_for(driver, root, ended=2)
+        driver.send_signal(signal.SIGINT)
+        code, out = H.finish(driver, timeout=60)
+        assert code == 130, out
+    finally:
+        H.kill_group(driver)
+    before = results.load_rungs(str(root))
+    assert not before.empty
+    summary = resume_run("rungs_resume", results_root=str(root), progress=False)
+    assert summary.status == "finished"
+
+    rungs = results.load_rungs(str(root))
+    trials = results.load_trials(str(root))
+    log = H.read_log(log_dir)
+    assert not rungs.duplicated(["trial_id", "milestone"]).any()
+    assert set(rungs["trial_id"]) == set(trials["trial_id"])
+    # Decisions agree with their cutoffs (min mode: stopped means value > cutoff).
+    stopped = rungs[rungs["decision"] == "stopped"]
+    assert (stopped["value"] > stopped["cutoff"]).all()
+    promoted = rungs[rungs["decision"] == "promoted"]
+    assert not (promoted["value"] > promoted["cutoff"]).fillna(False).any()
+    # Against the log: values are what the trainable reported; the final row matches the status.
+    by_ray = dict(zip(trials["trial_id"], trials["ray_trial_id"], strict=True))
+    status = dict(zip(trials["trial_id"], trials["status"], strict=True))
+    reported = log.drop_duplicates(["trial", "it"], keep="last").set_index(["trial", "it"])["value"]
+    for trial_id, rows in rungs.groupby("trial_id"):
+        for row in rows.itertuples():
+            assert row.value == pytest.approx(reported[(by_ray[trial_id], int(row.time_value))])
+        final = rows.sort_values("milestone").iloc[-1]
+        ran = log.loc[log["trial"] == by_ray[trial_id], "it"].max()
+        if final["decision"] == "stopped":
+            assert status[trial_id] == "early_stopped" and ran <= final["milestone"] + 1
+        else:
+            assert final["decision"] == "completed" and status[trial_id] == "completed"
+            assert final["milestone"] == MAX_T and ran == MAX_T
