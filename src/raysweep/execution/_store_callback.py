@@ -39,13 +39,16 @@ from raysweep.results import (
 
 _INDEX = re.compile(r"_(\d+)$")
 _TRIAL_END_FLUSH_S = 0.5
-# Forced snapshots (docs/architecture.md, "Scale"). A step in which Tune added a trial always ends with
-# one: the new trial may already be running, and a snapshot without it would let a resumed searcher
-# suggest it again under a new id (tests/execution/test_resume.py caught that with a 1 s cap). Trial
-# starts, ends and retries only have their rows held until the next snapshot; they force one only once
-# the last snapshot is older than _SNAPSHOT_SPACING times its duration, so that these snapshots take at
-# most ~1/(1 + _SNAPSHOT_SPACING) of the driver's time (Tune's own period uses the same factor, 19).
+# Forced snapshots (docs/architecture.md, "Scale"). Trial starts, ends and retries have their rows held
+# until the next snapshot and force one only once the last snapshot is older than _SNAPSHOT_SPACING
+# times its duration, so forced snapshots take at most ~1/(1 + _SNAPSHOT_SPACING) of the driver's time
+# (Tune's own period uses the same factor). A step in which Tune added a trial forces one at once while
+# a snapshot costs less than _EXACT_BELOW_S: the new trial may already be running, and a snapshot
+# without it lets a resumed searcher suggest it again under a new id (tests/execution/test_resume.py
+# caught that with a 1 s cap). A snapshot writes every trial, so beyond a few hundred trials that would
+# make the sweep quadratic; there additions wait like other events (the window is documented).
 _SNAPSHOT_SPACING = 19.0
+_EXACT_BELOW_S = 0.05
 
 
 _ENDED = frozenset({TrialStatus.COMPLETED, TrialStatus.EARLY_STOPPED, TrialStatus.ERRORED})
@@ -301,7 +304,9 @@ class ParquetResultsCallback(tune.Callback):
 
     def on_step_end(self, iteration: int, trials: list, **info: Any) -> None:
         self._trials_seen = trials
-        if len(trials) != self._n_snapshot or (self._dirty and self._snapshot_due()):
+        added = len(trials) != self._n_snapshot
+        if (added and self._last_snapshot_cost < _EXACT_BELOW_S) or (
+                (added or self._dirty) and self._snapshot_due()):
             self._snapshot_then_release(trials)
         if self._end_pending:
             self._end_pending = not self.writer.maybe_flush(min_interval_s=_TRIAL_END_FLUSH_S)
