@@ -44,7 +44,7 @@ def test_held_rows_and_pruned_staging_keep_every_trial_and_asha_decision(ray_ses
                                       asha_max_t=MAX_T)
     grid = tune.Tuner(
         _logged,
-        param_space={"x": tune.grid_search([float(i) for i in range(N)]), "log": str(log)},
+        param_space={"x": tune.grid_search([float(N - i) for i in range(N)]), "log": str(log)},
         tune_config=tune.TuneConfig(
             metric="score", mode="max", reuse_actors=True, max_concurrent_trials=2,
             scheduler=tune.schedulers.ASHAScheduler(max_t=MAX_T, grace_period=1, reduction_factor=2)),
@@ -84,3 +84,47 @@ def test_held_rows_and_pruned_staging_keep_every_trial_and_asha_decision(ray_ses
     # Fewer forced snapshots than the two per trial of an every-event policy.
     print("forced snapshots:", callback.snapshots, "for", N, "trials")
     assert callback.snapshots < 2 * N
+
+
+def test_an_end_the_store_never_saw_start_is_repaired_from_tunes_files(ray_session, tmp_path):
+    """Held rows: the driver died after Tune's snapshot recorded a short trial's start and end, before
+    the store got either (nor its iterations). The resume rebuilds it from Tune's files."""
+    import pyarrow.parquet as pq
+
+    from raysweep.execution import resume_run, run_sweep
+    from raysweep.results import RunWriter
+    from raysweep.sweep import load_sweep
+
+    from . import _resume_harness as H
+    from .test_resume_faults import _no_nan
+    from .test_resume_refusals import _dead_pid
+
+    project, root = tmp_path / "project", tmp_path / "results"
+    path, log_dir = H.write_sweep(project, "unseen", n=3, iters=4, sleep=0.01, checkpoint=False,
+                                  searcher="searchers.random(seed=4)")
+    run_sweep(load_sweep(str(path)), results_root=str(root), progress=False)
+    runs, trials, _ = H.store(root)
+    run_id, victim = runs.loc[0, "run"], trials.iloc[0]
+    for dataset in ("trials", "iterations"):  # the store never heard of the victim
+        for part in (root / dataset).rglob("*.parquet"):
+            table = pq.read_table(part)
+            keep = [t != victim["trial_id"] for t in table["trial_id"].to_pylist()]
+            pq.write_table(table.filter(keep), part)
+    assert victim["trial_id"] not in set(H.store(root)[1]["trial_id"])
+    with RunWriter(str(root), sweep="unseen", run_id=run_id) as writer:
+        writer.write_run({**_no_nan(runs.iloc[0].drop(["sweep", "run"]).to_dict()),
+                          "status": "running", "ended_at": None, "driver_pid": _dead_pid()})
+    lines_before = len(H.read_log(log_dir))
+
+    summary = resume_run("unseen", results_root=str(root), progress=False)
+
+    assert summary.status == "finished" and summary.counts["trials"] == 3
+    assert len(H.read_log(log_dir)) == lines_before  # nothing ran again
+    _, trials, iters = H.store(root)
+    repaired = trials.set_index("trial_id").loc[victim["trial_id"]]
+    assert repaired["status"] == "completed" and repaired["iterations"] == 4
+    assert repaired["ray_trial_id"] == victim["ray_trial_id"]
+    mine = iters[iters["trial_id"] == victim["trial_id"]]
+    log = H.read_log(log_dir).set_index(["trial", "it"])["value"]
+    assert mine["training_iteration"].tolist() == [1, 2, 3, 4]
+    assert mine["loss"].tolist() == [log[(victim["ray_trial_id"], i)] for i in range(1, 5)]
