@@ -43,12 +43,13 @@ _TRIAL_END_FLUSH_S = 0.5
 # until the next snapshot and force one only once the last snapshot is older than _SNAPSHOT_SPACING
 # times its duration, so forced snapshots take at most ~1/(1 + _SNAPSHOT_SPACING) of the driver's time
 # (Tune's own period uses the same factor). A step in which Tune added a trial forces one at once while
-# a snapshot costs less than _EXACT_BELOW_S: the new trial may already be running, and a snapshot
+# the sweep has at most _EXACT_UP_TO trials: the new trial may already be running, and a snapshot
 # without it lets a resumed searcher suggest it again under a new id (tests/execution/test_resume.py
-# caught that with a 1 s cap). A snapshot writes every trial, so beyond a few hundred trials that would
-# make the sweep quadratic; there additions wait like other events (the window is documented).
+# caught that with a 1 s cap). A snapshot writes every trial (~6 KB each), so beyond that one per
+# addition would make the sweep quadratic; there additions wait like other events (the window is in
+# docs/reliability.md). A count, not the snapshot's duration, so load on the machine cannot change it.
 _SNAPSHOT_SPACING = 19.0
-_EXACT_BELOW_S = 0.05
+_EXACT_UP_TO = 500
 
 
 _ENDED = frozenset({TrialStatus.COMPLETED, TrialStatus.EARLY_STOPPED, TrialStatus.ERRORED})
@@ -305,7 +306,7 @@ class ParquetResultsCallback(tune.Callback):
     def on_step_end(self, iteration: int, trials: list, **info: Any) -> None:
         self._trials_seen = trials
         added = len(trials) != self._n_snapshot
-        if (added and self._last_snapshot_cost < _EXACT_BELOW_S) or (
+        if (added and len(trials) <= _EXACT_UP_TO) or (
                 (added or self._dirty) and self._snapshot_due()):
             self._snapshot_then_release(trials)
         if self._end_pending:
