@@ -11,7 +11,10 @@ Every (contender, N) runs in a fresh driver process, so peak RSS is that driver'
 time is measured by sampling the driver's main thread every 10 ms and counting the samples whose innermost
 Ray-or-raysweep frame is raysweep's (its Tune callbacks, progress bar and Parquet writer, with the pyarrow
 and stdlib calls they make): no instrumentation, so nothing is slowed. It is a share of wall time on the
-driver's main thread, idle waits included.
+driver's main thread, idle waits included. The forced experiment snapshots raysweep asks of Tune
+(``execution/_snapshot.py``: Tune's code, called by raysweep) are counted apart, as "snapshot %".
+The 1-minute load average is printed with every figure (the machine is shared: compare contenders
+within one run of this script).
 """
 
 from __future__ import annotations
@@ -52,13 +55,21 @@ class _Sampler(threading.Thread):
         self.peak_rss = 0
         self.samples = 0
         self.in_raysweep = 0
+        self.in_snapshot = 0
 
     def run(self) -> None:
         ours, ray = f"{os.sep}raysweep{os.sep}", f"{os.sep}ray{os.sep}"
+        snapshot = f"execution{os.sep}_snapshot.py"
         last_rss = 0.0
         while not self._halt.wait(0.01):
             frame = sys._current_frames().get(self._main)
             self.samples += 1
+            outer = frame
+            while outer is not None:
+                if outer.f_code.co_filename.endswith(snapshot):
+                    self.in_snapshot += 1
+                    break
+                outer = outer.f_back
             # The innermost frame that is Ray's or raysweep's says who is working (pyarrow, stdlib and
             # numpy frames count for whoever called them); run_sweep at the bottom of the stack does not.
             while frame is not None:
@@ -114,6 +125,7 @@ def child(contender: str, n: int) -> dict[str, float]:
     run = _raw_tune if contender == CONTENDERS[0] else _raysweep
     sampler = _Sampler()
     sampler.start()
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as storage:
         start = time.perf_counter()
         run(n, storage)
@@ -124,6 +136,8 @@ def child(contender: str, n: int) -> dict[str, float]:
         "ms_per_trial": 1000 * elapsed / n,
         "peak_rss_mb": sampler.peak_rss / 2**20,
         "raysweep_share": sampler.in_raysweep / max(sampler.samples, 1),
+        "snapshot_share": sampler.in_snapshot / max(sampler.samples, 1),
+        "load": (load + os.getloadavg()[0]) / 2,
     }
 
 
@@ -136,32 +150,36 @@ def _run_child(contender: str, n: int) -> dict[str, float]:
 
 
 def _plot(rows: list[dict], path: Path) -> None:
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
+    import matplotlib
 
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("ms per trial", "driver peak RSS (MB)"))
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     for contender in CONTENDERS:
         mine = [r for r in rows if r["contender"] == contender]
         xs = [r["n"] for r in mine]
-        fig.add_trace(go.Scatter(x=xs, y=[r["ms_per_trial"] for r in mine], name=contender,
-                                 mode="lines+markers", legendgroup=contender), row=1, col=1)
-        fig.add_trace(go.Scatter(x=xs, y=[r["peak_rss_mb"] for r in mine], name=contender,
-                                 mode="lines+markers", legendgroup=contender, showlegend=False),
-                      row=1, col=2)
-    fig.update_xaxes(type="log", title_text="trials")
-    fig.update_layout(width=1000, height=420, template="plotly_white")
+        left.plot(xs, [r["ms_per_trial"] for r in mine], marker="o", label=contender)
+        right.plot(xs, [r["peak_rss_mb"] for r in mine], marker="o", label=contender)
+    left.set_title("ms per trial")
+    right.set_title("driver peak RSS (MB)")
+    for ax in (left, right):
+        ax.set_xscale("log")
+        ax.set_xlabel("trials")
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+    left.legend()
+    fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix == ".html":
-        fig.write_html(path, include_plotlyjs="cdn")
-    else:
-        fig.write_image(path)
+    fig.savefig(path, dpi=110)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--huge", action="store_true", help="also run N=50,000")
-    parser.add_argument("--out", type=Path, default=None, help="write the curves (.png needs kaleido)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="write the curves as an image (matplotlib: pip install raysweep[bench])")
     parser.add_argument("--child", nargs=2, metavar=("CONTENDER", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -175,17 +193,18 @@ def main() -> None:
             rows.append({"contender": contender, "n": n, **_run_child(contender, n)})
             r = rows[-1]
             print(f"  {contender:34} N={n:>6}: {r['ms_per_trial']:6.1f} ms/trial, "
-                  f"peak RSS {r['peak_rss_mb']:6.0f} MB, raysweep {100 * r['raysweep_share']:4.1f} %",
-                  flush=True)
+                  f"peak RSS {r['peak_rss_mb']:6.0f} MB, raysweep {100 * r['raysweep_share']:4.1f} %, "
+                  f"snapshots {100 * r['snapshot_share']:4.1f} %, load {r['load']:.1f}", flush=True)
 
     print(f"\n{REPORTS} reports per trial, random + ASHA, 2 trials at once")
-    print(f"{'N':>7} {'contender':34} {'ms/trial':>9} {'x raw':>6} {'peak RSS MB':>12} {'raysweep %':>11}")
+    print(f"{'N':>7} {'contender':34} {'ms/trial':>9} {'x raw':>6} {'peak RSS MB':>12} {'raysweep %':>11} "
+          f"{'snapshot %':>11} {'load':>5}")
     for n in sizes:
         base = next(r for r in rows if r["n"] == n and r["contender"] == CONTENDERS[0])
         for r in (r for r in rows if r["n"] == n):
             print(f"{n:>7} {r['contender']:34} {r['ms_per_trial']:9.1f} "
                   f"{r['ms_per_trial'] / base['ms_per_trial']:6.2f} {r['peak_rss_mb']:12.0f} "
-                  f"{100 * r['raysweep_share']:11.1f}")
+                  f"{100 * r['raysweep_share']:11.1f} {100 * r['snapshot_share']:11.1f} {r['load']:5.1f}")
     small, large = sizes[0], sizes[-1]
     for contender in CONTENDERS if large > small else ():
         a = next(r for r in rows if r["n"] == small and r["contender"] == contender)

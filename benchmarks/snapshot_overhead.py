@@ -1,8 +1,8 @@
 """Cost of the forced experiment snapshots that make `raysweep resume` exact.
 
-raysweep forces Ray Tune's experiment snapshot (trial states + searcher state, waited for) at the end of
-every Tune step in which a trial was added, started, ended or retried, before the store learns of it
-(docs/reliability.md). This script runs the same trivial sweep (function trainable, ``--reports``
+raysweep forces Ray Tune's experiment snapshot (trial states + searcher state, waited for) before the
+store learns of a trial start or end, spaced to at most ~5 % of the driver's time (docs/reliability.md,
+docs/architecture.md "Scale"). This script runs the same trivial sweep (function trainable, ``--reports``
 reports per trial, random search, FIFO, 2 concurrent trials, actor reuse, 2 CPUs) in one process with
 raysweep's callback as shipped (A) and with the forced snapshots switched off (B, Tune's own ~10 s
 snapshots only), alternating A/B pairs, and prints the median ratio, the number of snapshots and the

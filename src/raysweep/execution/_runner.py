@@ -281,10 +281,11 @@ def _summarise(loaded: LoadedSweep, run_id: str, root: str, store: ParquetResult
         counts = {"trials": progress.ended, "completed": progress.done,
                   "early_stopped": progress.early_stopped, "errored": progress.errored}
         best = (progress.best, None, None)
-    results = [] if grid is None else [grid[i] for i in range(len(grid))]
-    errors = [clean_error(r.error) for r in results if r.error is not None]
+    # One Result at a time: a list of every trial's Result would add to the driver's peak per trial.
+    raised = [] if grid is None else [e for e in (grid[i].error for i in range(len(grid))) if e is not None]
+    errors = [clean_error(e) for e in raised]
     groups = (_stored_error_groups(root, sweep.name, run_id) if store is not None else None) or \
-        error_groups(error_of(r.error) for r in results if r.error is not None)
+        error_groups(error_of(e) for e in raised)
     n_trials = counts.get("trials", 0)
     if interrupted:
         status = RunStatus.INTERRUPTED.value

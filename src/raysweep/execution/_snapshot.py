@@ -8,17 +8,27 @@ experiment snapshot is forced (and waited for) at the end of Tune's step, and on
 rows of those events flushed. The store never knows of a trial event the snapshot lacks; at resume a
 trial the snapshot knows ended but whose end never reached the store is repaired from Tune's files.
 
+Cost at scale (docs/architecture.md, "Scale"). A snapshot writes every trial's state into one JSON file
+and copies Tune's driver staging directory to storage: that directory also holds every trial's logger
+files (``result.json``, ``progress.csv``, ...), so the copy grows with the number of trials that ever
+ran. Once a snapshot has copied an ended trial's files to storage, nothing reads the staging copy again
+(Tune reads results, errors and checkpoints from storage): :func:`prune_staged` removes it, so a
+snapshot copies the files of the live trials only.
+
 Tune gives callbacks no handle on its controller: :func:`find_controller` finds it once, from the
 frame that calls ``Callback.setup`` (Ray 2.60's ``TuneController.setup_experiments``).
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
+from collections.abc import Iterable
 from types import FrameType
 from typing import Any
 
-__all__ = ["find_controller", "force_snapshot"]
+__all__ = ["find_controller", "force_snapshot", "prune_staged"]
 
 
 def find_controller() -> Any | None:
@@ -37,3 +47,21 @@ def find_controller() -> Any | None:
 def force_snapshot(controller: Any) -> None:
     """Save Tune's experiment state and wait until it is on the run's storage."""
     controller.checkpoint(force=True, wait=True)
+
+
+def prune_staged(trials: Iterable[Any]) -> int:
+    """Remove the driver's staging directory of each ended ``trial`` whose files a snapshot has
+    already copied to storage; return how many were removed. A trial whose staging directory is its
+    storage directory (never the case in Ray 2.60) is left alone."""
+    removed = 0
+    for trial in trials:
+        try:
+            local, remote = trial.local_path, trial.path
+        except Exception:  # noqa: BLE001 - a trial without storage (never set up): nothing staged
+            continue
+        if not local or os.path.realpath(local) == os.path.realpath(str(remote)):
+            continue
+        if os.path.isdir(local):
+            shutil.rmtree(local, ignore_errors=True)
+            removed += 1
+    return removed

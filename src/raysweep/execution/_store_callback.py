@@ -26,7 +26,7 @@ from ray import tune
 
 from raysweep.execution._resources import ActorNodes
 from raysweep.execution._rows import metric_columns
-from raysweep.execution._snapshot import find_controller, force_snapshot
+from raysweep.execution._snapshot import find_controller, force_snapshot, prune_staged
 from raysweep.execution._trial_info import attempt, error_info, number, stored_results
 from raysweep.results import (
     Objective,
@@ -39,11 +39,17 @@ from raysweep.results import (
 
 _INDEX = re.compile(r"_(\d+)$")
 _TRIAL_END_FLUSH_S = 0.5
-# Shortest gap between two forced snapshots (events in between wait, held, for the next one). 0: a
-# snapshot at the end of every step with a trial event. A 1 s gap cut the cost from 59 to 10 ms per
-# trial but let a trial started, or ended, within that second of a crash run again, so exactness wins
-# (docs/benchmarks.md, "Forced experiment snapshots").
-_SNAPSHOT_MIN_GAP_S = 0.0
+# Forced snapshots (docs/architecture.md, "Scale"). Trial starts, ends and retries have their rows held
+# until the next snapshot and force one only once the last snapshot is older than _SNAPSHOT_SPACING
+# times its duration, so forced snapshots take at most ~1/(1 + _SNAPSHOT_SPACING) of the driver's time
+# (Tune's own period uses the same factor). A step in which Tune added a trial forces one at once while
+# the sweep has at most _EXACT_UP_TO trials: the new trial may already be running, and a snapshot
+# without it lets a resumed searcher suggest it again under a new id (tests/execution/test_resume.py
+# caught that with a 1 s cap). A snapshot writes every trial (~6 KB each), so beyond that one per
+# addition would make the sweep quadratic; there additions wait like other events (the window is in
+# docs/reliability.md). A count, not the snapshot's duration, so load on the machine cannot change it.
+_SNAPSHOT_SPACING = 19.0
+_EXACT_UP_TO = 500
 
 
 _ENDED = frozenset({TrialStatus.COMPLETED, TrialStatus.EARLY_STOPPED, TrialStatus.ERRORED})
@@ -128,7 +134,9 @@ class ParquetResultsCallback(tune.Callback):
         self._end_pending = False
         self._held: list[dict[str, Any]] = []
         self._n_snapshot = -1
-        self._last_snapshot = float("-inf")
+        self._last_snapshot = float("-inf")  # when the last forced snapshot ended (monotonic)
+        self._last_snapshot_cost = 0.0
+        self._unpruned: list[Any] = []  # trials ended since the last snapshot (staged files kept)
         self._repaired = False
         self.snapshots = 0
         self.snapshot_seconds = 0.0
@@ -227,6 +235,7 @@ class ParquetResultsCallback(tune.Callback):
             self._best = (state.metric_best, state.trial_id, state.config)
         self._live.pop(trial.trial_id, None)
         self._ended.add(trial.trial_id)
+        self._unpruned.append(trial)
         self._end_pending = True
 
     def _hold(self, row: dict[str, Any]) -> None:
@@ -314,7 +323,9 @@ class ParquetResultsCallback(tune.Callback):
 
     def on_step_end(self, iteration: int, trials: list, **info: Any) -> None:
         self._trials_seen = trials
-        if self._dirty or len(trials) != self._n_snapshot:
+        added = len(trials) != self._n_snapshot
+        if (added and len(trials) <= _EXACT_UP_TO) or (
+                (added or self._dirty) and self._snapshot_due()):
             self._snapshot_then_release(trials)
         if self._end_pending:
             self._end_pending = not self.writer.maybe_flush(min_interval_s=_TRIAL_END_FLUSH_S)
@@ -322,18 +333,22 @@ class ParquetResultsCallback(tune.Callback):
             self.writer.maybe_flush()
         self.writer.heartbeat()
 
-    def _snapshot_then_release(self, trials: list) -> None:
-        """Force Tune's snapshot (see ``_SNAPSHOT_MIN_GAP_S``), then hand the held rows to the writer.
+    def _snapshot_due(self) -> bool:
+        """Held rows of starts, ends or retries: is the last snapshot old enough to take another?"""
+        return time.monotonic() - self._last_snapshot >= _SNAPSHOT_SPACING * self._last_snapshot_cost
 
-        Until the snapshot is taken, rows stay held: the next one covers their events too."""
+    def _snapshot_then_release(self, trials: list) -> None:
+        """Force Tune's snapshot, then hand the held rows to the writer and drop the staged files of
+        the trials that ended before it (the snapshot copied them to storage)."""
         if self._controller is not None:
-            if time.monotonic() - self._last_snapshot < _SNAPSHOT_MIN_GAP_S:
-                return
+            ended, self._unpruned = self._unpruned, []
             clock = time.perf_counter()
             force_snapshot(self._controller)
-            self.snapshot_seconds += time.perf_counter() - clock
+            self._last_snapshot_cost = time.perf_counter() - clock
+            self.snapshot_seconds += self._last_snapshot_cost
             self.snapshots += 1
             self._last_snapshot = time.monotonic()
+            prune_staged(ended)
         self._n_snapshot = len(trials)
         self._dirty = False
         for row in self._held:
@@ -358,10 +373,13 @@ class ParquetResultsCallback(tune.Callback):
             if trial.trial_id in self._ended or trial.status not in ("TERMINATED", "ERROR"):
                 continue
             prior = self._prior.get(trial.trial_id)
-            if prior is None or prior.get("status") != TrialStatus.RUNNING:
+            # Its rows were held for a later snapshot, or released but not yet flushed: the store
+            # knows it running, or (a trial that started and ended between two snapshots) not at all.
+            if prior is not None and prior.get("status") != TrialStatus.RUNNING:
                 continue
             state = self._state(trial)  # same attempt as the rows already stored
-            state.attempt_offset = max(1, int(prior.get("attempts") or 1)) - attempt(trial)
+            stored_attempts = int(prior.get("attempts") or 1) if prior is not None else 1
+            state.attempt_offset = max(1, stored_attempts) - attempt(trial)
             for result in stored_results(trial):
                 self.on_trial_result(0, trials, trial, result)
             if trial.status == "ERROR":
