@@ -5,6 +5,7 @@ a trainable that logs every report to a file, and against Tune's own files on st
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from datetime import UTC, datetime
@@ -32,6 +33,15 @@ def _logged(config):
         tune.report({"score": score})
 
 
+class _Records(logging.Handler):
+    def __init__(self, level: int) -> None:
+        super().__init__(level)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
 def test_held_rows_and_pruned_staging_keep_every_trial_and_asha_decision(ray_session, tmp_path):
     from raysweep.execution._store_callback import ParquetResultsCallback
 
@@ -42,6 +52,10 @@ def test_held_rows_and_pruned_staging_keep_every_trial_and_asha_decision(ray_ses
                       "mode": "max"})
     callback = ParquetResultsCallback(writer, sweep="sc", run_id="r1", metric="score", mode="max",
                                       asha_max_t=MAX_T)
+    # Tune reports a failed copy of its experiment state here (a forced snapshot racing its own sync).
+    tune_state_log = logging.getLogger("ray.tune.execution.experiment_state")
+    failures = _Records(level=logging.ERROR)
+    tune_state_log.addHandler(failures)
     grid = tune.Tuner(
         _logged,
         param_space={"x": tune.grid_search([float(N - i) for i in range(N)]), "log": str(log)},
@@ -51,8 +65,10 @@ def test_held_rows_and_pruned_staging_keep_every_trial_and_asha_decision(ray_ses
         run_config=tune.RunConfig(callbacks=[callback], storage_path=str(tmp_path / "ray"),
                                   name="exp", verbose=0),
     ).fit()
+    tune_state_log.removeHandler(failures)
     callback.finalize(interrupted=False)
     writer.close()
+    assert not failures.records, [r.getMessage() for r in failures.records]
 
     trials, iters = R.load_trials(root), R.load_iterations(root)
     lines = [json.loads(x) for f in log.glob("*.log") for x in f.read_text().splitlines()]

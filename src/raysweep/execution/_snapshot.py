@@ -21,6 +21,7 @@ frame that calls ``Callback.setup`` (Ray 2.60's ``TuneController.setup_experimen
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sys
@@ -29,6 +30,8 @@ from types import FrameType
 from typing import Any
 
 __all__ = ["find_controller", "force_snapshot", "prune_staged"]
+
+logger = logging.getLogger(__name__)
 
 
 def find_controller() -> Any | None:
@@ -45,8 +48,28 @@ def find_controller() -> Any | None:
 
 
 def force_snapshot(controller: Any) -> None:
-    """Save Tune's experiment state and wait until it is on the run's storage."""
+    """Save Tune's experiment state and wait until it is on the run's storage.
+
+    A copy Tune launched on its own (its periodic snapshot does not wait) is awaited first: Tune's
+    save rewrites the staging directory that copy is reading (the searcher's state goes through a
+    temporary file renamed into place), and the copy would fail on the vanished file ("Saving
+    experiment state to storage ... failed" in the terminal). The forced snapshot then copies every
+    file again, so a failed earlier copy is repaired.
+    """
+    _wait_for_running_sync(controller)
     controller.checkpoint(force=True, wait=True)
+
+
+def _wait_for_running_sync(controller: Any) -> None:
+    manager = getattr(controller, "_checkpoint_manager", None)  # private Ray 2.60 attributes
+    syncer = getattr(getattr(manager, "_storage", None), "syncer", None)
+    if syncer is None:
+        return
+    try:
+        syncer.wait()
+    except Exception:  # an earlier copy failed; the forced snapshot below copies it all again
+        logger.warning("An earlier copy of Tune's experiment state failed; copying it again.",
+                       exc_info=True)
 
 
 def prune_staged(trials: Iterable[Any]) -> int:
