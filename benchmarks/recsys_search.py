@@ -8,8 +8,11 @@ Usage (from the repository root)::
     python benchmarks/recsys_search.py --report recsys_search.jsonl
 
 Variants: ``<searcher>-best`` learns from ``val_ndcg_best`` (the trial's running best epoch), ``-last``
-from ``val_ndcg`` at the trial's last report; a ``-g2``/``-g3`` suffix sets ASHA's grace period to 2/3
-epochs. Every run's score is its best best-epoch NDCG@10 (the same
+from ``val_ndcg`` at the trial's last report, ``optuna-pruned`` like ``-last`` but told ASHA's early
+stops as pruned trials (``stopped_as_pruned=True``); a ``-g2``/``-g3`` suffix sets ASHA's grace period to
+2/3 epochs (the quickstart's is 2). Each variant is one sweep ``rs_<variant>`` in ``--root`` with one run
+per seed, so ``raysweep compare rs_a rs_b --all-runs --results ROOT`` compares them as seeded groups.
+Every run's score is its best best-epoch NDCG@10 (the same
 number for every variant), read back from raysweep's results store; each run appends one JSON line.
 """
 
@@ -29,12 +32,15 @@ os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-VARIANTS = ("optuna-best", "optuna-last", "tpe-best", "random-best", "optuna-last-g2", "optuna-last-g3")
+VARIANTS = ("optuna-best", "optuna-last", "tpe-best", "random-best", "optuna-last-g2", "optuna-last-g3",
+            "optuna-pruned", "tpe-last", "random-last")
 
 
-def _searcher(name: str, seed: int):
+def _searcher(name: str, seed: int, learns: str):
     from raysweep import searchers
 
+    if learns == "pruned":  # Optuna told ASHA's early stops as pruned trials
+        return searchers.optuna(seed=seed, stopped_as_pruned=True)
     return {"optuna": searchers.optuna, "tpe": searchers.tpe, "random": searchers.random}[name](seed=seed)
 
 
@@ -47,10 +53,10 @@ def _run(variant: str, seed: int, root: str, name: str, warm_from: str | None = 
     searcher, learns, *grace = variant.split("-")
     loaded = load_sweep(REPO / "sweeps" / "quickstart.py")
     asha = loaded.sweep.scheduler
-    if grace:  # "-g2": ASHA's grace period 2 instead of the quickstart's 1
+    if grace:  # "-g3": ASHA's grace period 3 instead of the quickstart's
         asha = dataclasses.replace(asha, grace_period=int(grace[0][1:]))
     sweep = dataclasses.replace(
-        loaded.sweep, name=name, seed=seed, searcher=_searcher(searcher, seed), scheduler=asha,
+        loaded.sweep, name=name, seed=seed, searcher=_searcher(searcher, seed, learns), scheduler=asha,
         metric="val_ndcg_best" if learns == "best" else "val_ndcg",
         warm_start=warm_start.from_runs(warm_from) if warm_from else None,
     )
@@ -110,7 +116,8 @@ def main() -> None:
                     _append(args.out, line)
                 continue
             for variant in args.variants:
-                _append(args.out, _run(variant, seed, args.root, f"rs_{variant}_{seed}"))
+                # one sweep per variant, one run per seed: `raysweep compare --all-runs` takes them as seeds
+                _append(args.out, _run(variant, seed, args.root, f"rs_{variant}"))
     finally:
         ray.shutdown()
     print(report(args.out))

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import functions  # benchmarks/functions.py, next to this script
 
 PROBLEMS = ("branin", "hartmann6", "rosenbrock4", "ackley5")
-CONTENDERS = ("raysweep-optuna", "raysweep-tpe", "optuna-inprocess", "hyperopt-fmin")
+CONTENDERS = ("raysweep-optuna", "raysweep-optuna-uni", "raysweep-tpe", "optuna-inprocess", "hyperopt-fmin")
 CHECKPOINTS = (50, 200)
 
 
@@ -56,7 +56,9 @@ def raysweep_values(problem: str, seed: int, trials: int, searcher: str, root: s
 
     lower, upper, _ = _bounds(problem)
     dims = {f"x{i}": space.uniform(lo, hi) for i, (lo, hi) in enumerate(zip(lower, upper, strict=True))}
-    spec = searchers.optuna(seed=seed) if searcher == "optuna" else searchers.tpe(seed=seed)
+    spec = {"optuna": searchers.optuna(seed=seed), "tpe": searchers.tpe(seed=seed),
+            # Optuna's own default: one model per dimension (the preset models them jointly)
+            "optuna-uni": searchers.optuna(seed=seed, multivariate=False)}[searcher]
     sweep = Sweep(name=f"sq_{searcher}_{problem}", trainable=trainable,
                   space={**dims, "problem": problem, "dims": len(lower)}, metric="value", mode="min",
                   searcher=spec, num_samples=trials, max_concurrent=2, seed=seed)
@@ -104,10 +106,9 @@ def run(args: argparse.Namespace) -> None:
             for problem in args.problems:
                 for contender in args.contenders:
                     start = time.perf_counter()
-                    if contender == "raysweep-optuna":
-                        values = raysweep_values(problem, seed, args.trials, "optuna", root)
-                    elif contender == "raysweep-tpe":
-                        values = raysweep_values(problem, seed, args.trials, "tpe", root)
+                    if contender.startswith("raysweep-"):
+                        values = raysweep_values(problem, seed, args.trials,
+                                                 contender.removeprefix("raysweep-"), root)
                     elif contender == "optuna-inprocess":
                         values = optuna_values(problem, seed, args.trials)
                     else:

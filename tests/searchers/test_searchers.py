@@ -58,7 +58,7 @@ def test_parameters_are_keyword_only():
         (lambda: searchers.random(foo=1), "searchers.random", "seed"),
         (lambda: searchers.grid(foo=1), "searchers.grid", "grid_points"),
         (lambda: searchers.optuna(foo=1), "searchers.optuna",
-         "seed, n_startup_trials, multivariate, constant_liar"),
+         "seed, n_startup_trials, multivariate, constant_liar, stopped_as_pruned"),
     ],
 )
 def test_unknown_parameter_is_named_with_the_valid_ones(make, owner, valid):
@@ -177,15 +177,17 @@ def test_optuna_defaults_and_params():
     spec = searchers.optuna()
     assert isinstance(spec, OptunaSearch) and spec.name == "optuna"
     assert spec.params() == {"seed": None, "n_startup_trials": 10, "multivariate": True,
-                             "constant_liar": True}
+                             "constant_liar": True, "stopped_as_pruned": False}
     assert searchers.optuna(seed=2, n_startup_trials=0, multivariate=False,
-                            constant_liar=False).params() == {
-        "seed": 2, "n_startup_trials": 0, "multivariate": False, "constant_liar": False}
+                            constant_liar=False, stopped_as_pruned=True).params() == {
+        "seed": 2, "n_startup_trials": 0, "multivariate": False, "constant_liar": False,
+        "stopped_as_pruned": True}
 
 
 @pytest.mark.parametrize(("param", "bad", "expected"), [
     ("n_startup_trials", -1, "an integer >= 0"), ("n_startup_trials", 2.5, "an integer >= 0"),
     ("multivariate", 1, "True or False"), ("constant_liar", "yes", "True or False"),
+    ("stopped_as_pruned", "no", "True or False"),
 ])
 def test_optuna_rejects_bad_parameters(param, bad, expected):
     with pytest.raises(ConfigError) as info:

@@ -98,3 +98,44 @@ def test_optuna_runs_two_trials_at_once_without_a_cap(ray_session, tmp_path):
     ordered = sorted(spans.values())
     overlaps = sum(1 for a, b in itertools.pairwise(ordered) if b[0] < a[1])
     assert overlaps >= 1, f"trials never overlapped: {ordered}"
+
+
+def _optuna_study(ray_root):
+    """The Optuna study the run's searcher saved in its Ray directory (Tune's searcher state)."""
+    import pickle
+
+    for path in sorted(ray_root.rglob("searcher-state-*.pkl")):
+        with open(path, "rb") as saved:
+            state = pickle.load(saved)
+        if isinstance(state, dict) and "_ot_study" in state:
+            return state["_ot_study"]
+    raise AssertionError(f"no Optuna searcher state under {ray_root}")
+
+
+@pytest.mark.parametrize("as_pruned", [True, False], ids=["pruned", "complete"])
+def test_optuna_learns_asha_stopped_trials_as_pruned_or_complete(ray_session, tmp_path, as_pruned):
+    import optuna
+
+    log = tmp_path / "reports.jsonl"
+    sweep = _sweep(searchers.optuna(seed=3, n_startup_trials=4, stopped_as_pruned=as_pruned),
+                   f"told_{str(as_pruned).lower()}", log)
+    run_sweep(sweep, results_root=str(tmp_path / "results"), progress=False)
+
+    reports: dict[str, list[dict]] = {}
+    for r in read_log(log):  # ground truth: what each configuration reported
+        reports.setdefault(json.dumps({"x": r["config"]["x"]}), []).append(r)
+    study = _optuna_study(tmp_path / "results" / "_ray")
+    told = [t for t in study.get_trials(deepcopy=False) if t.state.is_finished()]
+    assert len(told) == 10 == len(reports)
+    stopped = 0
+    for trial in told:
+        mine = sorted(reports[json.dumps({"x": trial.params["x"]})], key=lambda r: r["i"])
+        ran_out = mine[-1]["i"] == 6
+        stopped += not ran_out
+        expected = optuna.trial.TrialState.COMPLETE if ran_out or not as_pruned else \
+            optuna.trial.TrialState.PRUNED
+        assert trial.state == expected, (trial.number, [r["i"] for r in mine])
+        last = trial.value if trial.state == optuna.trial.TrialState.COMPLETE else \
+            trial.intermediate_values[max(trial.intermediate_values)]
+        assert last == pytest.approx(mine[-1]["loss"])  # the stopping result itself reached Optuna
+    assert stopped >= 1  # ASHA (rf=2) stopped some trials early

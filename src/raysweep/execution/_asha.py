@@ -51,6 +51,9 @@ class RecordingASHA(AsyncHyperBandScheduler):
         self.events: list[dict[str, Any]] = []
         self._done: set[str] = set()  # Ray trial ids with a final (stopped/completed) row
         self._last: dict[str, tuple[float, Any, int | None]] = {}  # trial -> its last rung row
+        # Ray trial ids ASHA stopped below max_t: shared with a searcher that tells them apart (Optuna
+        # records them as pruned, _searchers.py); pickled with the scheduler in the Tuner's state
+        self.stopped_early: set[str] = set()
 
     def _members(self, trial_id: str) -> list[bool] | None:
         bracket = self._trial_info.get(trial_id)
@@ -79,6 +82,8 @@ class RecordingASHA(AsyncHyperBandScheduler):
 
     def _emit(self, trial: Any, result: dict, milestone: float, cutoff: Any,
               decision: RungDecision, rung_size: int | None, bracket: int | None) -> None:
+        if decision == RungDecision.STOPPED:
+            self.stopped_early.add(trial.trial_id)
         if decision != RungDecision.PROMOTED:
             self._done.add(trial.trial_id)
             self._last.pop(trial.trial_id, None)

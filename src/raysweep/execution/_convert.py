@@ -20,7 +20,7 @@ from ray.tune.schedulers import FIFOScheduler, TrialScheduler
 from ray.tune.search import ConcurrencyLimiter, SearchAlgorithm, Searcher
 from ray.tune.search.basic_variant import BasicVariantGenerator
 
-from raysweep.execution._asha import RecordingASHA
+from raysweep.execution._asha import RecordingASHA, recording_scheduler
 from raysweep.execution._searchers import HyperOptSeeded, OptunaCodec, OptunaSeeded
 from raysweep.schedulers import ASHA, FIFO, SchedulerSpec
 from raysweep.searchers import GridSearch, OptunaSearch, RandomSearch, SearcherSpec, TPESearch
@@ -28,7 +28,9 @@ from raysweep.space import Categorical, Domain, Float, Integer, flatten, grid_va
 from raysweep.sweep import Sweep
 from raysweep.warm_start import Seeds, collect
 
-__all__ = ["load_seeds", "make_scheduler", "make_search", "scheduler_types", "searcher_types"]
+__all__ = [
+    "link_early_stops", "load_seeds", "make_scheduler", "make_search", "scheduler_types", "searcher_types",
+]
 
 Search = tuple[dict[str, Any], SearchAlgorithm | Searcher]
 _SEARCHERS: dict[type[SearcherSpec], Callable[[Sweep, Any, Seeds | None], Search]] = {}
@@ -77,6 +79,14 @@ def make_search(sweep: Sweep, seeds: Seeds | None = None) -> Search:
     if make is None:
         raise TypeError(f"no Ray conversion registered for searcher spec {sweep.searcher!r}")
     return make(sweep, spec, seeds)
+
+
+def link_early_stops(search_alg: SearchAlgorithm | Searcher, scheduler: TrialScheduler) -> None:
+    """Give an Optuna searcher that tells early-stopped trials apart the set ASHA keeps of them."""
+    searcher = getattr(search_alg, "searcher", search_alg)  # inside its ConcurrencyLimiter
+    asha = recording_scheduler(scheduler)
+    if isinstance(searcher, OptunaSeeded) and searcher.stopped_as_pruned and asha is not None:
+        searcher.link_early_stops(asha.stopped_early)
 
 
 def make_scheduler(sweep: Sweep) -> TrialScheduler:
@@ -132,7 +142,8 @@ def _optuna(sweep: Sweep, spec: OptunaSearch, seeds: Seeds | None) -> Search:
         points = [codec.encode(point) for point in seeds.points]
         rewards = list(seeds.values)
     searcher = OptunaSeeded(
-        codec, space=codec.distributions, metric=sweep.metric, mode=sweep.mode, sampler=sampler,
+        codec, stopped_as_pruned=spec.stopped_as_pruned, space=codec.distributions, metric=sweep.metric,
+        mode=sweep.mode, sampler=sampler,
         points_to_evaluate=points, evaluated_rewards=rewards,
     )
     # No cap of its own: as many trials as fit run at once (Tune keeps a searcher without a limiter to one

@@ -25,7 +25,7 @@ from rich.console import Console
 
 from raysweep._errors import ExecutionError, RaysweepError
 from raysweep.execution._asha import RungCallback
-from raysweep.execution._convert import load_seeds, make_scheduler, make_search
+from raysweep.execution._convert import link_early_stops, load_seeds, make_scheduler, make_search
 from raysweep.execution._cost import estimate_line, estimate_record
 from raysweep.execution._guard import NonFiniteGuard, guard_trainable
 from raysweep.execution._interrupt import interrupt_guard
@@ -245,12 +245,13 @@ def _tuner(launch: Launch, callbacks: list[tune.Callback]) -> tune.Tuner:
             raise ExecutionError(f"Cannot resume {launch.run_id} through a Ray Client tuner.")
         local.get_run_config().callbacks = callbacks
         return tuner
+    scheduler = NonFiniteGuard(make_scheduler(sweep), sweep.metric)
+    link_early_stops(search_alg, scheduler)  # pickled together: a restored Tuner keeps the link
     return tune.Tuner(
         trainable,
         param_space=param_space,
         tune_config=tune.TuneConfig(
-            metric=sweep.metric, mode=sweep.mode, search_alg=search_alg,
-            scheduler=NonFiniteGuard(make_scheduler(sweep), sweep.metric),
+            metric=sweep.metric, mode=sweep.mode, search_alg=search_alg, scheduler=scheduler,
             num_samples=len(launch.cells) if launch.cells is not None else _num_samples(sweep),
             time_budget_s=sweep.time_budget_s, reuse_actors=True,
             trial_dirname_creator=lambda trial: trial.trial_id,

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import hyperopt
+from ray.tune.result import TRAINING_ITERATION
 from ray.tune.search.hyperopt import HyperOptSearch
 from ray.tune.search.optuna import OptunaSearch
 
@@ -103,11 +104,29 @@ class OptunaCodec:
 
 class OptunaSeeded(OptunaSearch):
     """Ray's OptunaSearch over raysweep's conversion: flat Optuna parameters become the nested config,
-    constants included (Ray would otherwise split keys on '/' and drop constants)."""
+    constants included (Ray would otherwise split keys on '/' and drop constants).
 
-    def __init__(self, codec: OptunaCodec, **kwargs: Any) -> None:
+    With ``stopped_as_pruned``, once linked to the Ray trial ids a scheduler stopped early
+    (:class:`RecordingASHA`'s ``stopped_early``), such a trial is told to Optuna as PRUNED at its last
+    value instead of COMPLETE (Ray's rule): Optuna's TPE then ranks it below every trial that ran to the
+    end.
+    """
+
+    def __init__(self, codec: OptunaCodec, stopped_as_pruned: bool = False, **kwargs: Any) -> None:
         self._codec = codec
+        self.stopped_as_pruned = stopped_as_pruned
+        self._early_stopped: set[str] | None = None
         super().__init__(**kwargs)
+
+    def link_early_stops(self, stopped: set[str]) -> None:
+        """Read which trials were stopped early from ``stopped`` (kept up to date by the scheduler)."""
+        self._early_stopped = stopped
+
+    def restore(self, checkpoint_path: str) -> None:
+        # Ray restores every attribute saved with the searcher: keep the live link to the scheduler's set
+        early_stopped = self._early_stopped
+        super().restore(checkpoint_path)
+        self._early_stopped = early_stopped
 
     def suggest(self, trial_id: str) -> dict | None:
         if super().suggest(trial_id) is None:
@@ -119,4 +138,11 @@ class OptunaSeeded(OptunaSearch):
         if isinstance(value, float) and math.isnan(value):
             result = None  # Optuna refuses NaN: the trial counts as failed, not as a score
             error = True
+        elif not error and self._early_stopped is not None and trial_id in self._early_stopped:
+            # Tune never passed the result ASHA stopped the trial on to on_trial_result: it becomes the
+            # last intermediate value, and no value makes Ray tell the trial PRUNED (Optuna scores it there)
+            step = None if result is None else result.get(TRAINING_ITERATION)
+            if value is not None and step is not None and trial_id in self._ot_trials:
+                self._ot_trials[trial_id].report(value, step)
+            result = None
         super().on_trial_complete(trial_id, result, error)

@@ -69,13 +69,15 @@ def tpe(
 
 def optuna(
     *, seed: int | None = None, n_startup_trials: int = 10, multivariate: bool = True,
-    constant_liar: bool = True, **unknown: Any,
+    constant_liar: bool = True, stopped_as_pruned: bool = False, **unknown: Any,
 ) -> OptunaSearch:
     """Optuna's TPE sampler (its 5.0 defaults: multivariate, constant liar); ``seed=None`` takes the
-    sweep's seed. No concurrency cap by default: the constant liar keeps parallel trials apart."""
+    sweep's seed. No concurrency cap by default: the constant liar keeps parallel trials apart.
+    ``stopped_as_pruned=True`` tells Optuna the trials ASHA stopped early as pruned (ranked below every
+    trial that ran to the end) instead of complete at their last value."""
     reject_unknown("searchers.optuna", unknown, OptunaSearch.parameter_names())
     return OptunaSearch(seed=seed, n_startup_trials=n_startup_trials, multivariate=multivariate,
-                        constant_liar=constant_liar)
+                        constant_liar=constant_liar, stopped_as_pruned=stopped_as_pruned)
 
 
 def from_name(value: Any, owner: str = "Sweep") -> SearcherSpec:

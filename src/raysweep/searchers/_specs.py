@@ -130,7 +130,9 @@ class OptunaSearch(SearcherSpec):
     ``n_startup_trials`` random trials come first; ``multivariate`` models the dimensions jointly;
     ``constant_liar`` makes running trials count as bad ones, so several trials at once do not all ask for
     the same point: there is therefore no concurrency cap by default (as many trials as fit run at once).
-    ``seed=None`` takes the sweep's seed.
+    ``seed=None`` takes the sweep's seed. ``stopped_as_pruned`` tells Optuna a trial the scheduler (ASHA)
+    stopped early as PRUNED at its last value, which TPE ranks below every trial that ran to the end;
+    otherwise such a trial is COMPLETE at its last value, as Ray's ``OptunaSearch`` does.
     """
 
     name: ClassVar[str] = "optuna"
@@ -139,6 +141,7 @@ class OptunaSearch(SearcherSpec):
     n_startup_trials: int = 10
     multivariate: bool = True
     constant_liar: bool = True
+    stopped_as_pruned: bool = False
 
     def __post_init__(self) -> None:
         owner = "searchers.optuna"
@@ -146,6 +149,7 @@ class OptunaSearch(SearcherSpec):
         _int_at_least(self.n_startup_trials, 0, "n_startup_trials", owner)
         _flag(self.multivariate, "multivariate", owner)
         _flag(self.constant_liar, "constant_liar", owner)
+        _flag(self.stopped_as_pruned, "stopped_as_pruned", owner)
 
     def startup_trials(self, num_samples: int) -> int:
         return self.n_startup_trials
