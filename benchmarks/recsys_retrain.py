@@ -58,7 +58,7 @@ def main() -> None:
     sweep_data = dict(tuned.pop("data"))
     epochs = int(tuned["epochs"])
     default = {**dataclasses.asdict(BPRConfig()), "epochs": epochs}
-    print(f"tuned: run {trial['run']} trial {trial['trial_index']} ({trial['metric']} best "
+    print(f"tuned: run {trial['run']} trial {trial['trial_index']} (best "
           f"{trial['metric_best']:.4f}): "
           + ", ".join(f"{k}={tuned[k]:.4g}" if isinstance(tuned[k], float) else f"{k}={tuned[k]}"
                       for k in ("dim", "lr", "reg", "n_negatives", "batch_size", "init_scale")))
@@ -69,7 +69,8 @@ def main() -> None:
         for name, config in (("BPR-MF, defaults", default), ("BPR-MF, tuned", tuned)):
             rows.append((label, seed, name, _retrain(config, data)))
             print(f"  {label} (seed {seed}) {name}: {rows[-1][3]}", flush=True)
-    print(f"\n{epochs} epochs, every user evaluated; data {sweep_data}\n")
+    shown = {k: v for k, v in sweep_data.items() if k not in ("seed", "max_eval_users")}
+    print(f"\n{epochs} epochs, every user evaluated; data {shown}\n")
     print("| data | model | NDCG@10 (best epoch) | NDCG@10 (last epoch) | recall@20 (best epoch) |")
     print("|---|---|---|---|---|")
     for label, seed, name, r in rows:

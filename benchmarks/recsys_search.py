@@ -10,7 +10,8 @@ Usage (from the repository root)::
 Variants: ``<searcher>-best`` learns from ``val_ndcg_best`` (the trial's running best epoch), ``-last``
 from ``val_ndcg`` at the trial's last report, ``optuna-pruned`` like ``-last`` but told ASHA's early
 stops as pruned trials (``stopped_as_pruned=True``); a ``-g2``/``-g3`` suffix sets ASHA's grace period to
-2/3 epochs (the quickstart's is 2). Each variant is one sweep ``rs_<variant>`` in ``--root`` with one run
+2/3 epochs (the quickstart's is 2), ``-s5`` Optuna's random start-up trials to 5 (the preset's is 10).
+Each variant is one sweep ``rs_<variant>`` in ``--root`` with one run
 per seed, so ``raysweep compare rs_a rs_b --all-runs --results ROOT`` compares them as seeded groups.
 Every run's score is its best best-epoch NDCG@10 (the same
 number for every variant), read back from raysweep's results store; each run appends one JSON line.
@@ -33,7 +34,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 VARIANTS = ("optuna-best", "optuna-last", "tpe-best", "random-best", "optuna-last-g2", "optuna-last-g3",
-            "optuna-pruned", "tpe-last", "random-last")
+            "optuna-pruned", "tpe-last", "random-last", "optuna-last-s5")
 
 
 def _searcher(name: str, seed: int, learns: str):
@@ -50,13 +51,17 @@ def _run(variant: str, seed: int, root: str, name: str, warm_from: str | None = 
     from raysweep.results import load_iterations
     from raysweep.sweep import load_sweep
 
-    searcher, learns, *grace = variant.split("-")
+    searcher, learns, *options = variant.split("-")
     loaded = load_sweep(REPO / "sweeps" / "quickstart.py")
     asha = loaded.sweep.scheduler
-    if grace:  # "-g3": ASHA's grace period 3 instead of the quickstart's
-        asha = dataclasses.replace(asha, grace_period=int(grace[0][1:]))
+    spec = _searcher(searcher, seed, learns)
+    for option in options:
+        if option.startswith("g"):  # "-g3": ASHA's grace period 3 instead of the quickstart's
+            asha = dataclasses.replace(asha, grace_period=int(option[1:]))
+        elif option.startswith("s"):  # "-s5": Optuna's random start-up trials
+            spec = dataclasses.replace(spec, n_startup_trials=int(option[1:]))
     sweep = dataclasses.replace(
-        loaded.sweep, name=name, seed=seed, searcher=_searcher(searcher, seed, learns), scheduler=asha,
+        loaded.sweep, name=name, seed=seed, searcher=spec, scheduler=asha,
         metric="val_ndcg_best" if learns == "best" else "val_ndcg",
         warm_start=warm_start.from_runs(warm_from) if warm_from else None,
     )

@@ -101,3 +101,25 @@ def test_learning_curves_mark_stop_points():
     assert len(stopped) == 1
     assert stopped.iloc[0]["training_iteration"] == 2 and stopped.iloc[0]["value"] == 7.0
     assert len(lc) == 9
+
+
+def test_topk_by_group_pools_a_sweeps_seeds():
+    # sweep A has two runs (seeds), sweep B one: by="group" ranks A's trials over both runs
+    a1 = make_run("A", "ra1", [[3.0], [1.0], [2.0]], params=PARAMS_A)
+    a2 = make_run("A", "ra2", [[0.5], [4.0]], params=[{"lr": 0.5, "opt": "sgd"},
+                                                      {"lr": 0.2, "opt": "adam"}], seed=1)
+    b = make_run("B", "rb", [[0.9], [9.0], [0.7]], params=PARAMS_B)
+    comp = Comparison.from_frames(*frames(a1, a2, b))
+    top = top_trials(comp, k=2, by="group")
+    assert top["label"].tolist() == ["A", "A", "B", "B"]
+    assert top["value"].tolist() == [0.5, 1.0, 0.7, 0.9]  # A's best from ra2, then ra1
+    assert top["run"].tolist()[:2] == ["ra2", "ra1"]
+    overlap = topk_overlap(comp, k=2, by="group")
+    assert overlap[["a", "b"]].values.tolist() == [["A", "B"]]  # one pair of sweeps, not 3 run pairs
+    # A top-2: (0.5, sgd), (0.01, sgd); B top-2: (0.001, adam), (0.01, sgd) -> one shared of three
+    assert overlap["shared"].iloc[0] == 1 and overlap["jaccard"].iloc[0] == pytest.approx(1 / 3)
+    ranges = topk_ranges(comp, k=2, by="group").set_index(["parameter", "label"])
+    assert ranges.loc[("lr", "A"), "low"] == 0.01 and ranges.loc[("lr", "A"), "high"] == 0.5
+    assert len(topk_overlap(comp, k=2)) == 3  # by run: every pair of runs
+    with pytest.raises(ConfigError, match="'by' parameter of top_trials"):
+        top_trials(comp, by="sweep")

@@ -70,8 +70,10 @@ def compare_cmd(targets, results_root, all_runs, metric, mode, top_k, axis, seed
     console.print(_runs_table(summary, comp.metric, comp.mode))
     console.print(_cost_table(summary, targets_))
     console.print(_params_table(compare.best_params(comp)))
-    if len(comp.labels) > 1:
-        console.print(_overlap_table(compare.topk_overlap(comp, top_k)))
+    if len(comp.groups) > 1 and len(comp.labels) > len(comp.groups):  # seeds: sweeps, runs pooled
+        console.print(_overlap_table(compare.topk_overlap(comp, top_k, by="group"), "sweep"))
+    elif len(comp.labels) > 1:
+        console.print(_overlap_table(compare.topk_overlap(comp, top_k), "run"))
     if len(comp.groups) > 1:
         console.print(_tests_table(compare.compare_groups(comp, axis, seed=seed), axis))
     if pareto is not None:
@@ -160,9 +162,10 @@ def _params_table(best: pd.DataFrame) -> Table:
     return table
 
 
-def _overlap_table(overlap: pd.DataFrame) -> Table:
+def _overlap_table(overlap: pd.DataFrame, unit: str) -> Table:
     k = int(overlap["k"].iloc[0]) if not overlap.empty else 0
-    table = Table(title=f"Overlap of the top-{k} configurations")
+    pooled = " (each sweep's runs pooled)" if unit == "sweep" else ""
+    table = Table(title=f"Overlap of the top-{k} configurations per {unit}{pooled}")
     for name in ("a", "b", "shared", "jaccard", "range overlap"):
         table.add_column(name, justify="left" if name in ("a", "b") else "right")
     for r in overlap.itertuples(index=False):

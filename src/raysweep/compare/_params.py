@@ -46,26 +46,42 @@ def _varies(column: pd.Series) -> bool:
     return column.astype(str).nunique(dropna=True) > 1
 
 
-def top_trials(comp: Comparison, k: int | None = None) -> pd.DataFrame:
+def top_trials(comp: Comparison, k: int | None = None, *, by: str = "label") -> pd.DataFrame:
     """Each run's trials ranked best first (ties: ``trial_index``), the best ``k`` per run.
 
-    Adds ``rank`` (1 = best) and ``label``; trials without a value are dropped.
+    Adds ``rank`` (1 = best) and ``label``; trials without a value are dropped. With ``by="group"`` the
+    trials of a sweep's runs are pooled and ranked together; ``label`` then holds the group (sweep) name.
     """
     if k is not None and int(k) < 1:
         raise ConfigError(invalid_parameter("k", "top_trials", "a positive integer", k))
+    unit = _unit(by, "top_trials")
     trials = comp.trials[np.isfinite(comp.trials["value"].to_numpy(dtype=float))]
-    order = ["run", "value", "trial_index"] if "trial_index" in trials else ["run", "value"]
+    if unit == "group":
+        trials = trials.assign(group=trials["run"].map(comp.runs.set_index("run")["group"]))
+    order = [unit, "value", "trial_index"] if "trial_index" in trials else [unit, "value"]
     ascending = [True, comp.objective.ascending, True][: len(order)]
     ranked = trials.sort_values(order, ascending=ascending, kind="stable")
-    ranked = ranked.assign(rank=ranked.groupby("run").cumcount() + 1)
+    ranked = ranked.assign(rank=ranked.groupby(unit).cumcount() + 1)
     if k is not None:
         ranked = ranked[ranked["rank"] <= int(k)]
-    labels = comp.runs.set_index("run")["label"]
-    ranked = ranked.assign(label=ranked["run"].map(labels))
-    position = {run: i for i, run in enumerate(comp.runs["run"])}
+    if unit == "run":
+        ranked = ranked.assign(label=ranked["run"].map(comp.runs.set_index("run")["label"]))
+    else:
+        ranked = ranked.assign(label=ranked["group"]).drop(columns="group")
+    position = {label: i for i, label in enumerate(_labels(comp, by))}
     return ranked.sort_values(
-        ["run", "rank"], key=lambda s: s.map(position) if s.name == "run" else s, kind="stable"
+        ["label", "rank"], key=lambda s: s.map(position) if s.name == "label" else s, kind="stable"
     ).reset_index(drop=True)
+
+
+def _unit(by: str, owner: str) -> str:
+    if by not in ("label", "group"):
+        raise ConfigError(invalid_parameter("by", owner, "'label' or 'group'", by))
+    return "run" if by == "label" else "group"
+
+
+def _labels(comp: Comparison, by: str) -> list[str]:
+    return list(comp.runs["label"]) if by == "label" else comp.groups
 
 
 def best_trials(comp: Comparison) -> pd.DataFrame:
@@ -92,18 +108,18 @@ def best_params(comp: Comparison) -> pd.DataFrame:
     return table
 
 
-def topk_ranges(comp: Comparison, k: int = 10) -> pd.DataFrame:
-    """Where each run's top ``k`` trials lie, per parameter.
+def topk_ranges(comp: Comparison, k: int = 10, *, by: str = "label") -> pd.DataFrame:
+    """Where each run's top ``k`` trials lie, per parameter (``by="group"``: per sweep, runs pooled).
 
     Columns: ``parameter, label, kind ('numeric'|'categorical'), low, high, values`` (``values``:
     sorted distinct values as text for categorical parameters).
     """
-    top = top_trials(comp, k)
+    top = top_trials(comp, k, by=by)
     rows = []
     for name in param_names(comp):
         column = _PREFIX + name
         numeric = _is_numeric(comp.trials[column])
-        for label in comp.runs["label"]:
+        for label in _labels(comp, by):
             values = top.loc[top["label"] == label, column].dropna()
             record = {"parameter": name, "label": label,
                       "kind": "numeric" if numeric else "categorical",
@@ -116,23 +132,24 @@ def topk_ranges(comp: Comparison, k: int = 10) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["parameter", "label", "kind", "low", "high", "values"])
 
 
-def topk_overlap(comp: Comparison, k: int = 10) -> pd.DataFrame:
-    """Overlap of the top-``k`` configurations of every pair of runs.
+def topk_overlap(comp: Comparison, k: int = 10, *, by: str = "label") -> pd.DataFrame:
+    """Overlap of the top-``k`` configurations of every pair of runs (``by="group"``: of every pair
+    of sweeps, each sweep's runs pooled: what to show when sweeps have several seeds each).
 
     Columns: ``a, b, k, shared`` (configurations in both top-k sets, compared on every leaf
     parameter, floats to 9 significant digits), ``jaccard`` (shared / union) and
     ``range_overlap``: the mean over numeric parameters of the overlap of the two runs' top-k
     [low, high] ranges divided by their union (1 = same region, 0 = disjoint).
     """
-    top = top_trials(comp, k)
+    top = top_trials(comp, k, by=by)
     names = param_names(comp)
-    ranges = topk_ranges(comp, k)
+    ranges = topk_ranges(comp, k, by=by)
     keys = {
         label: {_config_key(r, names) for _, r in top[top["label"] == label].iterrows()}
-        for label in comp.runs["label"]
+        for label in _labels(comp, by)
     }
     rows = []
-    for a, b in itertools.combinations(list(comp.runs["label"]), 2):
+    for a, b in itertools.combinations(_labels(comp, by), 2):
         union = keys[a] | keys[b]
         shared = len(keys[a] & keys[b])
         rows.append({"a": a, "b": b, "k": int(k), "shared": shared,

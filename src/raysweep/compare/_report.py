@@ -51,6 +51,7 @@ def render_report(
     tests = compare_groups(comp, axis, n_boot=n_boot, seed=seed)
     targets = target_values(comp, levels)
     labels = list(comp.runs["label"])
+    pooled = 1 < len(comp.groups) < len(labels)  # sweeps with seeds: overlap per sweep, runs pooled
     figures = list(report_figures(comp, levels=levels, top_k=top_k, n_boot=n_boot,
                                   seed=seed, pareto=pareto).values())
     title = title or f"raysweep comparison: {', '.join(dict.fromkeys(comp.runs['sweep']))}"
@@ -67,9 +68,10 @@ def render_report(
         table(_tests_view(tests), clip=["a", "b", "verdict"]) if not tests.empty
         else "<p>Only one sweep.</p>",
         "<h2>Best configuration of each run</h2>", table(best_params(comp), index=True),
-        f"<h2>Overlap of the top-{top_k} configurations</h2>",
-        table(topk_overlap(comp, top_k), clip=["a", "b"]) if len(labels) > 1
-        else "<p>Only one run.</p>",
+        f"<h2>Overlap of the top-{top_k} configurations{' per sweep (its runs pooled)' if pooled else ''}"
+        "</h2>",
+        table(topk_overlap(comp, top_k, by="group" if pooled else "label"), clip=["a", "b"])
+        if len(labels) > 1 else "<p>Only one run.</p>",
         *(_pareto_section(comp, pareto) if pareto is not None else []),
         "<h2>Figures</h2>",
         *(figure_block(fig, f"raysweep-fig-{i}") for i, fig in enumerate(figures)),
