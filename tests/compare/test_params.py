@@ -123,3 +123,13 @@ def test_topk_by_group_pools_a_sweeps_seeds():
     assert len(topk_overlap(comp, k=2)) == 3  # by run: every pair of runs
     with pytest.raises(ConfigError, match="'by' parameter of top_trials"):
         top_trials(comp, by="sweep")
+
+
+def test_best_params_by_group_is_each_sweeps_best_over_its_runs():
+    a1 = make_run("A", "ra1", [[3.0], [1.0]], params=PARAMS_A[:2])
+    a2 = make_run("A", "ra2", [[0.5]], params=[{"lr": 0.5, "opt": "sgd"}], seed=1)
+    b = make_run("B", "rb", [[0.9]], params=PARAMS_B[:1])
+    table = best_params(Comparison.from_frames(*frames(a1, a2, b)), by="group")
+    assert list(table.columns) == ["A", "B"]
+    assert table.loc["loss", "A"] == 0.5 and table.loc["lr", "A"] == 0.5  # from ra2, A's second seed
+    assert table.loc["loss", "B"] == 0.9

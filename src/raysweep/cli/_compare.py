@@ -69,8 +69,10 @@ def compare_cmd(targets, results_root, all_runs, metric, mode, top_k, axis, seed
     targets_ = compare.target_values(comp, _LEVELS)
     console.print(_runs_table(summary, comp.metric, comp.mode))
     console.print(_cost_table(summary, targets_))
-    console.print(_params_table(compare.best_params(comp)))
-    if len(comp.groups) > 1 and len(comp.labels) > len(comp.groups):  # seeds: sweeps, runs pooled
+    pooled = 1 < len(comp.groups) < len(comp.labels)  # sweeps with seeds: per sweep, runs pooled
+    console.print(_params_table(compare.best_params(comp, by="group" if pooled else "label"),
+                                "sweep" if pooled else "run"))
+    if pooled:
         console.print(_overlap_table(compare.topk_overlap(comp, top_k, by="group"), "sweep"))
     elif len(comp.labels) > 1:
         console.print(_overlap_table(compare.topk_overlap(comp, top_k), "run"))
@@ -152,8 +154,9 @@ def _cost_table(summary: pd.DataFrame, targets: pd.Series) -> Table:
     return table
 
 
-def _params_table(best: pd.DataFrame) -> Table:
-    table = Table(title="Best configuration of each run")
+def _params_table(best: pd.DataFrame, unit: str) -> Table:
+    over = " (over its runs)" if unit == "sweep" else ""
+    table = Table(title=f"Best configuration of each {unit}{over}")
     table.add_column("parameter")
     for label in best.columns:
         table.add_column(str(label), justify="right")

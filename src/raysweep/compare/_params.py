@@ -89,14 +89,15 @@ def best_trials(comp: Comparison) -> pd.DataFrame:
     return top_trials(comp, k=1)
 
 
-def best_params(comp: Comparison) -> pd.DataFrame:
-    """Best configuration of every run side by side: index = parameter, columns = run labels.
+def best_params(comp: Comparison, *, by: str = "label") -> pd.DataFrame:
+    """Best configuration of every run side by side: index = parameter, columns = run labels
+    (``by="group"``: the best of each sweep over its runs, columns = sweep names).
 
     The first row, ``<metric>``, holds the best value itself.
     """
-    best = best_trials(comp).set_index("label")
+    best = top_trials(comp, k=1, by=by).set_index("label")
     names = param_names(comp)
-    table = pd.DataFrame(index=[comp.metric, *names], columns=list(comp.runs["label"]), dtype=object)
+    table = pd.DataFrame(index=[comp.metric, *names], columns=_labels(comp, by), dtype=object)
     for label in table.columns:
         if label not in best.index:
             continue

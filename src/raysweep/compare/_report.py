@@ -67,7 +67,8 @@ def render_report(
         f"<p class='note'>{html.escape(_tests_note(axis))}</p>",
         table(_tests_view(tests), clip=["a", "b", "verdict"]) if not tests.empty
         else "<p>Only one sweep.</p>",
-        "<h2>Best configuration of each run</h2>", table(best_params(comp), index=True),
+        f"<h2>Best configuration of each {'sweep (over its runs)' if pooled else 'run'}</h2>",
+        table(best_params(comp, by="group" if pooled else "label"), index=True),
         f"<h2>Overlap of the top-{top_k} configurations{' per sweep (its runs pooled)' if pooled else ''}"
         "</h2>",
         table(topk_overlap(comp, top_k, by="group" if pooled else "label"), clip=["a", "b"])
