@@ -102,3 +102,11 @@ def test_the_first_snapshot_is_charged_at_most_a_quarter_of_the_allowance():
     budget.record(30.0, 30.0)  # a first snapshot behind a stalled disk
     assert budget.charged == 0.05 * 20.0 / 4
     assert budget.exact(31.0)
+
+
+def test_a_share_of_zero_snapshots_only_the_first_addition_at_once():
+    budget = SnapshotBudget(share=0.0, start=0.0)
+    assert budget.exact(0.01)
+    budget.record(0.05, 0.06)
+    assert not budget.exact(100.0)
+    assert not budget.due(0.06 + 19 * 0.05 - 0.01) and budget.due(0.06 + 19 * 0.05 + 0.01)

@@ -138,7 +138,8 @@ class SnapshotBudget:
         """Account for a forced snapshot that took ``seconds`` and ended at ``now``; return what
         was charged."""
         if self.cost is None:  # no average yet: at most a quarter of the initial allowance
-            charged = min(seconds, self.share * self.window_s / 4)
+            allowance = self.share * self.window_s
+            charged = min(seconds, allowance / 4) if allowance > 0 else seconds
             self.cost = charged
         else:
             charged = min(seconds, self.clip * self.cost)
