@@ -135,7 +135,7 @@ class ParquetResultsCallback(tune.Callback):
         self._repeats: dict[str, int] = {}  # config JSON -> trials of this run with that config
         self._controller: Any = None
         self._dirty = False
-        self._end_pending = False
+        self._end_pending = self._end_held = False
         self._held: list[dict[str, Any]] = []
         self._n_snapshot = self._n_seen = -1
         self._budget = SnapshotBudget(_SNAPSHOT_SHARE, _SNAPSHOT_SPACING)
@@ -244,7 +244,7 @@ class ParquetResultsCallback(tune.Callback):
         self._live.pop(trial.trial_id, None)
         self._ended.add(trial.trial_id)
         self._unpruned.append(trial)
-        self._end_pending = True
+        self._end_held = True  # its row reaches the writer at the next snapshot, then flushes soon
 
     def _hold(self, row: dict[str, Any]) -> None:
         """A trial row waits for the end of Tune's step: it reaches the writer after the snapshot."""
@@ -362,6 +362,8 @@ class ParquetResultsCallback(tune.Callback):
             prune_staged(ended)
         self._n_snapshot = len(trials)
         self._dirty = False
+        self._end_pending |= self._end_held
+        self._end_held = False
         for row in self._held:
             self.writer.add_trial(row)
         self._held.clear()
