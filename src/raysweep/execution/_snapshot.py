@@ -3,10 +3,12 @@
 Ray Tune saves its experiment state (trial statuses, the searcher's state) only every ~10 s. A driver
 killed between two snapshots leaves a store that knows more than Tune: restored from the older
 snapshot, Tune would run trials that already ended again, and a searcher would suggest configs again.
-raysweep therefore keeps one ordering: whenever a trial was added, started, ended or retried, the
-experiment snapshot is forced (and waited for) at the end of Tune's step, and only then are the store
-rows of those events flushed. The store never knows of a trial event the snapshot lacks; at resume a
-trial the snapshot knows ended but whose end never reached the store is repaired from Tune's files.
+raysweep therefore keeps one ordering: the store rows of a trial start, end or retry reach the writer
+only after an experiment snapshot forced (and waited for) at the end of a Tune step holds the event;
+a step that added a trial is snapshotted at once while the forced snapshots stay within a share of
+the driver's time (:class:`SnapshotBudget`). The store never knows of a trial event the snapshot
+lacks; at resume a trial the snapshot knows ended but whose end never reached the store is repaired
+from Tune's files.
 
 Cost at scale (docs/architecture.md, "Scale"). A snapshot writes every trial's state into one JSON file
 and copies Tune's driver staging directory to storage: that directory also holds every trial's logger
@@ -14,8 +16,6 @@ files (``result.json``, ``progress.csv``, ...), so the copy grows with the numbe
 ran. Once a snapshot has copied an ended trial's files to storage, nothing reads the staging copy again
 (Tune reads results, errors and checkpoints from storage): :func:`prune_staged` removes it, so a
 snapshot copies the files of the live trials only.
-
-When to force one is :class:`SnapshotBudget`'s rule: a share of the driver's elapsed time.
 
 Tune gives callbacks no handle on its controller: :func:`find_controller` finds it once, from the
 frame that calls ``Callback.setup`` (Ray 2.60's ``TuneController.setup_experiments``).
