@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import sys
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -42,8 +43,16 @@ class _Records(logging.Handler):
         self.records.append(record)
 
 
-def test_held_rows_and_pruned_staging_keep_every_trial_and_asha_decision(ray_session, tmp_path):
+@pytest.mark.parametrize("share", [0.05, 0.0], ids=["shipped share", "spaced only"])
+def test_held_rows_and_pruned_staging_keep_every_trial_and_asha_decision(ray_session, tmp_path,
+                                                                        monkeypatch, share):
+    """With the shipped share (trivial trials: some additions snapshotted at once, the rest held) and
+    with a share of 0 (every addition after the first held for a spaced snapshot: what a long sweep
+    of trivial trials does), the store is the trainable's log and Tune's files."""
+    from raysweep.execution import _store_callback
     from raysweep.execution._store_callback import ParquetResultsCallback
+
+    monkeypatch.setattr(_store_callback, "_SNAPSHOT_SHARE", share)
 
     root, log = str(tmp_path / "results"), tmp_path / "log"
     log.mkdir()
@@ -98,8 +107,44 @@ def test_held_rows_and_pruned_staging_keep_every_trial_and_asha_decision(ray_ses
     assert len(staged) <= 2, [r.metrics["trial_id"] for r in staged]
     assert all(os.path.isfile(os.path.join(r.path, "result.json")) for r in grid)
     # Fewer forced snapshots than the two per trial of an every-event policy.
-    print("forced snapshots:", callback.snapshots, "for", N, "trials")
+    print("forced snapshots:", callback.snapshots, f"({callback.snapshot_seconds:.2f} s) for", N,
+          "trials; steps that added trials:", callback.additions_exact, "exact,",
+          callback.additions_spaced, "held")
     assert callback.snapshots < 2 * N
+    assert callback.additions_exact >= 1  # the first, within the share even at 0 (nothing spent)
+    if share == 0.0:
+        assert callback.additions_spaced >= 1
+
+
+def _slow(config):
+    for it in range(1, 3):
+        time.sleep(0.5)
+        tune.report({"score": config["x"] * it})
+
+
+def test_every_addition_of_second_long_trials_is_snapshotted_at_once(ray_session, tmp_path):
+    """Trials of a second: forced snapshots stay far under the share, so every step that added a
+    trial is snapshotted before the trial can report (what makes resume exact: test_resume.py)."""
+    from raysweep.execution._store_callback import ParquetResultsCallback
+
+    root = str(tmp_path / "results")
+    writer = R.RunWriter(root, sweep="slow", run_id="r1", flush_interval_s=0.5)
+    callback = ParquetResultsCallback(writer, sweep="slow", run_id="r1", metric="score", mode="max")
+    tune.Tuner(
+        _slow,
+        param_space={"x": tune.grid_search([1.0, 2.0, 3.0, 4.0])},
+        tune_config=tune.TuneConfig(metric="score", mode="max", reuse_actors=True,
+                                    max_concurrent_trials=2),
+        run_config=tune.RunConfig(callbacks=[callback], storage_path=str(tmp_path / "ray"),
+                                  name="exp", verbose=0),
+    ).fit()
+    callback.finalize(interrupted=False)
+    writer.close()
+    print("forced snapshots:", callback.snapshots, f"({callback.snapshot_seconds:.2f} s);",
+          "steps that added trials:", callback.additions_exact, "exact,", callback.additions_spaced,
+          "held")
+    assert callback.additions_exact >= 1 and callback.additions_spaced == 0
+    assert len(R.load_trials(root)) == 4
 
 
 def test_an_end_the_store_never_saw_start_is_repaired_from_tunes_files(ray_session, tmp_path):

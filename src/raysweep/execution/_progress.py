@@ -29,6 +29,7 @@ class ProgressCallback(tune.Callback):
         self.trial_lifetimes_s = 0.0
         self.best: float | None = None
         self.started = time.monotonic()
+        self._live = live
         self._progress = Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
             TextColumn("{task.fields[status]}"), TimeElapsedColumn(),
@@ -95,7 +96,7 @@ class ProgressCallback(tune.Callback):
         return self.done + self.early_stopped + self.errored
 
     def _refresh(self) -> None:
-        if not self.started_any:
+        if not self.started_any or not self._live:  # nothing is drawn: no status line to build
             return
         best = "-" if self.best is None else f"{self.best:.6g}"
         status = f"running {self.running}  completed {self.done}"

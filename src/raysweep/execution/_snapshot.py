@@ -3,10 +3,12 @@
 Ray Tune saves its experiment state (trial statuses, the searcher's state) only every ~10 s. A driver
 killed between two snapshots leaves a store that knows more than Tune: restored from the older
 snapshot, Tune would run trials that already ended again, and a searcher would suggest configs again.
-raysweep therefore keeps one ordering: whenever a trial was added, started, ended or retried, the
-experiment snapshot is forced (and waited for) at the end of Tune's step, and only then are the store
-rows of those events flushed. The store never knows of a trial event the snapshot lacks; at resume a
-trial the snapshot knows ended but whose end never reached the store is repaired from Tune's files.
+raysweep therefore keeps one ordering: the store rows of a trial start, end or retry reach the writer
+only after an experiment snapshot forced (and waited for) at the end of a Tune step holds the event;
+a step that added a trial is snapshotted at once while the forced snapshots stay within a share of
+the driver's time (:class:`SnapshotBudget`). The store never knows of a trial event the snapshot
+lacks; at resume a trial the snapshot knows ended but whose end never reached the store is repaired
+from Tune's files.
 
 Cost at scale (docs/architecture.md, "Scale"). A snapshot writes every trial's state into one JSON file
 and copies Tune's driver staging directory to storage: that directory also holds every trial's logger
@@ -25,11 +27,12 @@ import logging
 import os
 import shutil
 import sys
+import time
 from collections.abc import Iterable
 from types import FrameType
 from typing import Any
 
-__all__ = ["find_controller", "force_snapshot", "prune_staged"]
+__all__ = ["SnapshotBudget", "find_controller", "force_snapshot", "prune_staged"]
 
 logger = logging.getLogger(__name__)
 
@@ -88,3 +91,59 @@ def prune_staged(trials: Iterable[Any]) -> int:
             shutil.rmtree(local, ignore_errors=True)
             removed += 1
     return removed
+
+
+class SnapshotBudget:
+    """When raysweep forces Tune's experiment snapshot: a share of the driver's elapsed time.
+
+    Two kinds of forced snapshot (docs/architecture.md, "Scale"; the guarantee in
+    docs/reliability.md):
+
+    * **Exact** (:meth:`exact`): a step in which Tune added a trial is snapshotted at once while
+      every forced snapshot so far, plus this one, stays within ``share`` of the driver's elapsed
+      time (counted from the callback's setup, at least ``window_s``: the first seconds of a sweep
+      may spend ``share * window_s`` on snapshots). Trials of a second or more stay well inside it
+      (every addition exact); a sweep of trivial trials, where a snapshot per trial would cost more
+      than the trials, runs out of it and falls back to the spaced snapshots.
+    * **Spaced** (:meth:`due`): held trial events (and additions beyond the budget) wait until the
+      last snapshot is older than ``spacing`` times the cost of one, so these take at most
+      ~1/(1 + spacing) of the driver's time (Tune's own automatic period uses 19, i.e. 5 %).
+
+    A snapshot's cost is a moving average of measured durations, each clipped to ``clip`` times the
+    average before it (the first to a quarter of the initial allowance) and charged to the budget
+    clipped: one snapshot stalled by a loaded machine
+    neither uses up the budget nor stretches the spacing, while a lasting rise (a snapshot writes
+    every trial, so it grows with the sweep) is followed within a few snapshots.
+    """
+
+    def __init__(self, share: float = 0.05, spacing: float = 19.0, window_s: float = 20.0,
+                 clip: float = 3.0, alpha: float = 0.2, start: float | None = None) -> None:
+        self.share, self.spacing, self.window_s = share, spacing, window_s
+        self.clip, self.alpha = clip, alpha
+        self.start = time.monotonic() if start is None else start
+        self.charged = 0.0  #: seconds charged for every forced snapshot so far (clipped)
+        self.cost: float | None = None  #: moving average of one snapshot's duration (s)
+        self.last_end = float("-inf")  #: when the last forced snapshot ended (monotonic)
+
+    def exact(self, now: float) -> bool:
+        """May a step that added a trial force a snapshot at once?"""
+        elapsed = max(now - self.start, self.window_s)
+        return self.charged + (self.cost or 0.0) <= self.share * elapsed
+
+    def due(self, now: float) -> bool:
+        """Is the last snapshot old enough for a spaced one (held rows of trial events)?"""
+        return now - self.last_end >= self.spacing * (self.cost or 0.0)
+
+    def record(self, seconds: float, now: float) -> float:
+        """Account for a forced snapshot that took ``seconds`` and ended at ``now``; return what
+        was charged."""
+        if self.cost is None:  # no average yet: at most a quarter of the initial allowance
+            allowance = self.share * self.window_s
+            charged = min(seconds, allowance / 4) if allowance > 0 else seconds
+            self.cost = charged
+        else:
+            charged = min(seconds, self.clip * self.cost)
+            self.cost += self.alpha * (charged - self.cost)
+        self.charged += charged
+        self.last_end = now
+        return charged

@@ -26,7 +26,12 @@ from ray import tune
 
 from raysweep.execution._resources import ActorNodes
 from raysweep.execution._rows import metric_columns
-from raysweep.execution._snapshot import find_controller, force_snapshot, prune_staged
+from raysweep.execution._snapshot import (
+    SnapshotBudget,
+    find_controller,
+    force_snapshot,
+    prune_staged,
+)
 from raysweep.execution._trial_info import attempt, error_info, number, stored_results
 from raysweep.results import (
     Objective,
@@ -39,17 +44,16 @@ from raysweep.results import (
 
 _INDEX = re.compile(r"_(\d+)$")
 _TRIAL_END_FLUSH_S = 0.5
-# Forced snapshots (docs/architecture.md, "Scale"). Trial starts, ends and retries have their rows held
-# until the next snapshot and force one only once the last snapshot is older than _SNAPSHOT_SPACING
-# times its duration, so forced snapshots take at most ~1/(1 + _SNAPSHOT_SPACING) of the driver's time
-# (Tune's own period uses the same factor). A step in which Tune added a trial forces one at once while
-# the sweep has at most _EXACT_UP_TO trials: the new trial may already be running, and a snapshot
-# without it lets a resumed searcher suggest it again under a new id (tests/execution/test_resume.py
-# caught that with a 1 s cap). A snapshot writes every trial (~6 KB each), so beyond that one per
-# addition would make the sweep quadratic; there additions wait like other events (the window is in
-# docs/reliability.md). A count, not the snapshot's duration, so load on the machine cannot change it.
+# Forced snapshots (docs/architecture.md, "Scale"; the rule is _snapshot.SnapshotBudget). A step in which
+# Tune added a trial forces one at once while forced snapshots stay within _SNAPSHOT_SHARE of the
+# driver's elapsed time: the new trial may already be running, and a snapshot without it lets a resumed
+# searcher suggest it again under a new id (tests/execution/test_resume.py caught that with a 1 s cap).
+# Trial starts, ends and retries (and additions beyond that share) have their rows held until the last
+# snapshot is older than _SNAPSHOT_SPACING times its (averaged) duration, so those take at most
+# ~1/(1 + _SNAPSHOT_SPACING) of the driver's time (Tune's own period uses the same factor). The window
+# in which an addition can be lost is in docs/reliability.md.
+_SNAPSHOT_SHARE = 0.05
 _SNAPSHOT_SPACING = 19.0
-_EXACT_UP_TO = 500
 
 
 _ENDED = frozenset({TrialStatus.COMPLETED, TrialStatus.EARLY_STOPPED, TrialStatus.ERRORED})
@@ -131,15 +135,17 @@ class ParquetResultsCallback(tune.Callback):
         self._repeats: dict[str, int] = {}  # config JSON -> trials of this run with that config
         self._controller: Any = None
         self._dirty = False
-        self._end_pending = False
+        self._end_pending = self._end_held = False
         self._held: list[dict[str, Any]] = []
-        self._n_snapshot = -1
-        self._last_snapshot = float("-inf")  # when the last forced snapshot ended (monotonic)
-        self._last_snapshot_cost = 0.0
+        self._n_snapshot = self._n_seen = -1
+        self._budget = SnapshotBudget(_SNAPSHOT_SHARE, _SNAPSHOT_SPACING)
         self._unpruned: list[Any] = []  # trials ended since the last snapshot (staged files kept)
         self._repaired = False
         self.snapshots = 0
         self.snapshot_seconds = 0.0
+        #: Steps in which Tune added trials: snapshotted at once (exact), or held for a spaced one.
+        self.additions_exact = 0
+        self.additions_spaced = 0
         self._seed_from_prior()
 
     def _seed_from_prior(self) -> None:
@@ -228,7 +234,9 @@ class ParquetResultsCallback(tune.Callback):
 
     def _end(self, trial: Any, status: TrialStatus, **extra: Any) -> None:
         state = self._state(trial)
-        self.writer.flush()  # its iterations reach storage before the snapshot that ends it
+        # No flush here (it wrote two Parquet files per trial): the writer writes iterations before
+        # trial rows in every flush, so a stored end row has its iterations stored; a driver killed
+        # before the end row is stored leaves an end the resume repairs from Tune's files.
         self._hold(self._row(state, status, ended_at=datetime.now(UTC), **extra))
         self._counts[str(status)] += 1
         if self.objective.better(state.metric_best, self._best[0]):
@@ -236,7 +244,7 @@ class ParquetResultsCallback(tune.Callback):
         self._live.pop(trial.trial_id, None)
         self._ended.add(trial.trial_id)
         self._unpruned.append(trial)
-        self._end_pending = True
+        self._end_held = True  # its row reaches the writer at the next snapshot, then flushes soon
 
     def _hold(self, row: dict[str, Any]) -> None:
         """A trial row waits for the end of Tune's step: it reaches the writer after the snapshot."""
@@ -249,6 +257,7 @@ class ParquetResultsCallback(tune.Callback):
     # ----------------------------------------------------------------- Tune hooks
     def setup(self, *args: Any, **info: Any) -> None:
         self._controller = find_controller()
+        self._budget = SnapshotBudget(_SNAPSHOT_SHARE, _SNAPSHOT_SPACING)  # elapsed time from here
 
     def on_step_begin(self, iteration: int, trials: list, **info: Any) -> None:
         if not self._repaired:
@@ -323,34 +332,38 @@ class ParquetResultsCallback(tune.Callback):
 
     def on_step_end(self, iteration: int, trials: list, **info: Any) -> None:
         self._trials_seen = trials
-        added = len(trials) != self._n_snapshot
-        if (added and len(trials) <= _EXACT_UP_TO) or (
-                (added or self._dirty) and self._snapshot_due()):
-            self._snapshot_then_release(trials)
+        added = len(trials) != self._n_snapshot  # trials the last snapshot lacks
+        new, self._n_seen = len(trials) != self._n_seen, len(trials)
+        if added or self._dirty:
+            now = time.monotonic()
+            exact = added and self._budget.exact(now)
+            if new:
+                self.additions_exact += exact
+                self.additions_spaced += not exact
+            if exact or self._budget.due(now):
+                self._snapshot_then_release(trials)
         if self._end_pending:
             self._end_pending = not self.writer.maybe_flush(min_interval_s=_TRIAL_END_FLUSH_S)
         else:
             self.writer.maybe_flush()
         self.writer.heartbeat()
 
-    def _snapshot_due(self) -> bool:
-        """Held rows of starts, ends or retries: is the last snapshot old enough to take another?"""
-        return time.monotonic() - self._last_snapshot >= _SNAPSHOT_SPACING * self._last_snapshot_cost
-
     def _snapshot_then_release(self, trials: list) -> None:
         """Force Tune's snapshot, then hand the held rows to the writer and drop the staged files of
         the trials that ended before it (the snapshot copied them to storage)."""
         if self._controller is not None:
             ended, self._unpruned = self._unpruned, []
-            clock = time.perf_counter()
+            clock = time.monotonic()
             force_snapshot(self._controller)
-            self._last_snapshot_cost = time.perf_counter() - clock
-            self.snapshot_seconds += self._last_snapshot_cost
+            now = time.monotonic()
+            self._budget.record(now - clock, now)
+            self.snapshot_seconds += now - clock
             self.snapshots += 1
-            self._last_snapshot = time.monotonic()
             prune_staged(ended)
         self._n_snapshot = len(trials)
         self._dirty = False
+        self._end_pending |= self._end_held
+        self._end_held = False
         for row in self._held:
             self.writer.add_trial(row)
         self._held.clear()

@@ -137,11 +137,15 @@ class RunWriter:
         return False
 
     def flush(self) -> None:
-        """Write every buffered row now (one part file per dataset that has rows)."""
+        """Write every buffered row now (one part file per dataset that has rows).
+
+        Iterations are written before trial rows: a trial row stored (an end, say) has every
+        iteration buffered before it stored too, even if the process dies between the two files.
+        """
         self._last_flush = time.monotonic()
         wrote = False
-        for dataset, buffer in (("trials", self._trials), ("iterations", self._iterations),
-                                ("rungs", self._rungs)):
+        for dataset, buffer in (("iterations", self._iterations), ("rungs", self._rungs),
+                                ("trials", self._trials)):
             if not buffer:
                 continue
             table = _schema.rows_to_table(dataset, list(buffer.values()))
