@@ -16,6 +16,9 @@ Per contender it prints:
   raysweep's summary, the writer's close and compaction);
 * an RSS trace (psutil, every 0.2 s): the peak, when it happened and in which phase.
 
+``--writer-close N`` measures only what ``RunWriter.close`` (flush and compaction) adds to the RSS of a
+process holding an N-trial run written as the driver writes it (no Ray; each N in a fresh process).
+
 ``tracemalloc`` slows the driver (about 2x): the timings are not those of ``scale.py``, the memory is.
 """
 
@@ -230,6 +233,46 @@ def child(contender: str, n: int, at: list[int]) -> dict:
     return probe.report()
 
 
+def writer_close(n: int, per_flush: int = 14) -> None:
+    """RSS added by ``RunWriter.close`` (flush + compaction) for a run of ``n`` trials x 3 iterations
+    written as the driver writes them (a part file per ``per_flush`` trials); no Ray."""
+    from datetime import UTC, datetime
+
+    import psutil
+
+    from raysweep.results import RunWriter
+
+    proc, peak, halt = psutil.Process(), [0], threading.Event()
+
+    def sample() -> None:
+        while not halt.wait(0.02):
+            peak[0] = max(peak[0], proc.memory_info().rss)
+
+    with tempfile.TemporaryDirectory() as root:
+        writer = RunWriter(root, sweep="s", run_id="r")
+        for t in range(n):
+            trial_id = f"{(t * 2654435761) % 2**64:016x}"
+            for i in range(1, REPORTS + 1):
+                writer.add_iteration({"trial_id": trial_id, "attempt": 1, "training_iteration": i,
+                                      "time_total_s": 0.1 * i, "timestamp": datetime.now(UTC),
+                                      "loss": 1.0 / i, "node_ip": "127.0.0.1"})
+            writer.add_trial({"trial_id": trial_id, "ray_trial_id": f"r_{t:05d}", "trial_index": t,
+                              "status": "completed", "config_json": '{"x": 1.0}', "metric": "loss",
+                              "metric_last": 0.3, "metric_best": 0.3, "iterations": REPORTS})
+            if t % per_flush == per_flush - 1:
+                writer.flush()
+        writer.flush()
+        files = sum(len(names) for _, _, names in os.walk(root))
+        before = peak[0] = proc.memory_info().rss
+        threading.Thread(target=sample, daemon=True).start()
+        clock = time.perf_counter()
+        writer.close()
+        elapsed = time.perf_counter() - clock
+        halt.set()
+    print(f"RunWriter.close of {n} trials ({files} part files): RSS {before / 2**20:.0f} MB before, "
+          f"+{(peak[0] - before) / 2**20:.1f} MB at its peak, {elapsed:.2f} s")
+
+
 def _print(contender: str, n: int, r: dict) -> None:
     print(f"\n=== {contender}: {n} trials (load {os.getloadavg()[0]:.1f}) ===")
     labels = list(r["components_mb"])
@@ -259,11 +302,16 @@ def main() -> None:
     parser.add_argument("--at", type=int, nargs="+", default=[500, 1000, 2000])
     parser.add_argument("--contenders", nargs="+", default=["raw", "raysweep"],
                         choices=["raw", "raysweep"])
+    parser.add_argument("--writer-close", type=int, metavar="N", default=None,
+                        help="only measure RunWriter.close of an N-trial run (no Ray) and exit")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(args.child[0], int(args.child[1]), args.at)))
+        return
+    if args.writer_close:
+        writer_close(args.writer_close)
         return
     results = {}
     for contender in args.contenders:
