@@ -18,6 +18,9 @@ Per contender it prints:
 
 ``--writer-close N`` measures only what ``RunWriter.close`` (flush and compaction) adds to the RSS of a
 process holding an N-trial run written as the driver writes it (no Ray; each N in a fresh process).
+``--tune-state PATH`` loads the trials of a run's ``experiment_state-*.json`` (under
+``<results_root>/_ray/<sweep>/<run_id>``) 1,000 times and prints the KB per ended trial of Tune's state,
+untrimmed and trimmed (``execution/_trim.py``).
 
 ``tracemalloc`` slows the driver (about 2x): the timings are not those of ``scale.py``, the memory is.
 """
@@ -273,6 +276,39 @@ def writer_close(n: int, per_flush: int = 14) -> None:
           f"+{(peak[0] - before) / 2**20:.1f} MB at its peak, {elapsed:.2f} s")
 
 
+def tune_state(path: Path, copies: int = 1000) -> None:
+    """KB per ended trial of Tune's state (the Trial with its run metadata and the controller's JSON
+    cache), untrimmed and trimmed: the trials of an ``experiment_state-*.json`` loaded ``copies``
+    times."""
+    from ray.tune.experiment.trial import Trial
+
+    from raysweep.execution._trim import trim_trial
+
+    pairs = json.loads(path.read_text())["trial_data"]
+    metric = next((m for m in json.loads(pairs[0][1])["metric_analysis"]
+                   if m not in ("done", "training_iteration") and not m.startswith(("time_", "iter"))),
+                  "score")
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    trials, cache = [], {}
+    for k in range(copies):
+        state, meta = pairs[k % len(pairs)]
+        trial = Trial.from_json_state(state, stub=True)
+        trial.restore_run_metadata(meta)
+        trials.append(trial)
+        cache[k] = trial.get_json_state()
+    for label in ("untrimmed", "trimmed"):
+        if label == "trimmed":
+            keep = frozenset({metric, "training_iteration", "time_total_s", "done", "trial_id", "config"})
+            for k, trial in enumerate(trials):
+                trim_trial(trial, keep)
+                cache[k] = trial.get_json_state()  # what the controller caches after the next snapshot
+        traced = (tracemalloc.get_traced_memory()[0] - base) / copies / 1024
+        text = sum(len(a) + len(b) for a, b in cache.values()) / copies / 1024
+        print(f"{label:9}: {traced:5.1f} KB per ended trial, of which {text:4.1f} KB JSON "
+              f"({len(pairs)} trials of {path.name} x {copies // len(pairs)}, metric {metric!r})")
+
+
 def _print(contender: str, n: int, r: dict) -> None:
     print(f"\n=== {contender}: {n} trials (load {os.getloadavg()[0]:.1f}) ===")
     labels = list(r["components_mb"])
@@ -304,11 +340,16 @@ def main() -> None:
                         choices=["raw", "raysweep"])
     parser.add_argument("--writer-close", type=int, metavar="N", default=None,
                         help="only measure RunWriter.close of an N-trial run (no Ray) and exit")
+    parser.add_argument("--tune-state", type=Path, metavar="EXPERIMENT_STATE_JSON", default=None,
+                        help="only measure Tune's state per ended trial, untrimmed and trimmed")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(args.child[0], int(args.child[1]), args.at)))
+        return
+    if args.tune_state:
+        tune_state(args.tune_state)
         return
     if args.writer_close:
         writer_close(args.writer_close)
