@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +37,7 @@ from raysweep.execution._store_callback import ParquetResultsCallback
 from raysweep.execution._summary import RunSummary
 from raysweep.execution._text import clean_error, error_groups, error_of, explain_fit_error
 from raysweep.execution._trial_info import number
+from raysweep.execution._trim import TRIM_ENV, TrimCallback, skip_trial_dataframes
 from raysweep.results import RunStatus, RunWriter, load_trials, resolve_root
 from raysweep.results import error_groups as group_stored_errors
 from raysweep.searchers import GridSearch
@@ -181,9 +182,15 @@ def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback |
           route_ray_logs(ray_dir, launch.console) as logs):  # tracebacks to a log file (_quiet.py)
         rungs = [RungCallback(store.writer, store.trial_key)] if store else []  # ASHA decisions
         callbacks = [_ForwardInterrupt(interrupted), progress, *rungs, *([store] if store else [])]
+        trim = os.environ.get(TRIM_ENV, "1") != "0"  # Tune's per-trial state, bounded (_trim.py)
+        if trim:  # after the store: it trims what the snapshot the store forced already holds
+            callbacks.append(TrimCallback(sweep.metric, sweep.asha.time_attr if sweep.asha else
+                                          "training_iteration",
+                                          (lambda: int(getattr(store, "snapshots", 0))) if store else None))
         tuner = _tuner(launch, callbacks)
         try:
-            grid = tuner.fit()
+            with skip_trial_dataframes() if trim else nullcontext():
+                grid = tuner.fit()
         except Exception as exc:  # noqa: BLE001 - Tune aborts the experiment (e.g. metric never reported)
             fit_error, grid = exc, None
     elapsed = time.monotonic() - clock
@@ -285,7 +292,8 @@ def _summarise(loaded: LoadedSweep, run_id: str, root: str, store: ParquetResult
     # One Result at a time: a list of every trial's Result would add to the driver's peak per trial.
     raised = [] if grid is None else [e for e in (grid[i].error for i in range(len(grid))) if e is not None]
     errors = [clean_error(e) for e in raised]
-    groups = (_stored_error_groups(root, sweep.name, run_id) if store is not None else None) or \
+    stored = store is not None and counts.get("errored", 0) > 0  # no read when nothing errored
+    groups = (_stored_error_groups(root, sweep.name, run_id) if stored else None) or \
         error_groups(error_of(e) for e in raised)
     n_trials = counts.get("trials", 0)
     if interrupted:
@@ -316,7 +324,8 @@ def _nothing_new(sweep: Sweep, root: str) -> RunSummary:
 def _stored_error_groups(root: str, sweep: str, run_id: str) -> list[dict[str, Any]] | None:
     """The run's distinct errors as ``raysweep show RUN --errors`` groups them (None: unreadable)."""
     try:
-        frame = group_stored_errors(load_trials(root, sweeps=sweep, runs=run_id))
+        frame = group_stored_errors(load_trials(root, sweeps=sweep, runs=run_id,
+                                                columns=["status", "error_type", "error_message"]))
     except RaysweepError:
         return None
     return [{"error_type": r.error_type or "", "error_message": r.error_message or "",

@@ -20,13 +20,52 @@ from raysweep._errors import StorageError
 from raysweep.results import _fs, _scan, _schema
 from raysweep.results._fs import Root
 
+_GROUP = 64  # part files concatenated (and their chunks combined) before the next group is read
+
 
 def fragment_rows(fragment: ds.ParquetFileFragment) -> int:
-    """Rows in one file, from its footer (0 when it cannot be read: it is skipped later)."""
+    """Rows in one file, from its footer (0 when it cannot be read: it is skipped later).
+
+    The footer is read apart from ``fragment`` (whose metadata would stay cached in it: ~30 KB per
+    file for as long as the caller holds its fragments, 21 MB for a 715-file partition).
+    """
     try:
-        return int(fragment.metadata.num_rows)
+        return int(pq.read_metadata(fragment.path, filesystem=fragment.filesystem).num_rows)
     except (OSError, pa.ArrowException, ValueError):
         return 0
+
+
+def _fresh(fragment: ds.ParquetFileFragment) -> ds.ParquetFileFragment:
+    """A new fragment of the same file: what reading it caches is dropped with it."""
+    return ds.ParquetFileFormat().make_fragment(fragment.path, fragment.filesystem)
+
+
+def compact_one(root: Root, dataset: str, fragments: Sequence[ds.ParquetFileFragment],
+                directory: str, name: str) -> list[str]:
+    """Rewrite ``fragments`` as one de-duplicated file ``name``; return the paths read (to delete).
+
+    Part files are read ``_GROUP`` at a time, each group concatenated into one contiguous table,
+    so the driver holds the partition's rows (at most ``ROWS_PER_FILE``) and one group's files,
+    not every file's table, metadata and chunks at once.
+    """
+    groups: list[pa.Table] = []
+    read: list[str] = []
+    for start in range(0, len(fragments), _GROUP):
+        batch = []
+        for fragment in fragments[start:start + _GROUP]:
+            table = _scan.read_fragment(root, _fresh(fragment))
+            if table is not None:
+                batch.append(table)
+                read.append(fragment.path)
+        merged = _schema.unify(batch)
+        if merged is not None:
+            groups.append(merged.combine_chunks())
+    merged = _schema.unify(groups)
+    if merged is None:
+        return []
+    groups.clear()
+    _fs.atomic_write(root, _schema.dedup(dataset, merged.combine_chunks()), directory, name)
+    return read
 
 
 def range_bounds(n: int) -> list[str]:
@@ -59,7 +98,7 @@ def compact_split(root: Root, dataset: str, fragments: Sequence[ds.ParquetFileFr
     schemas = []
     for fragment in fragments:
         try:
-            schemas.append(fragment.physical_schema.empty_table())
+            schemas.append(_fresh(fragment).physical_schema.empty_table())
         except (OSError, pa.ArrowException, ValueError):
             continue  # unreadable: skipped (with a warning) when read below
     unified = _schema.unify(schemas)
@@ -75,7 +114,7 @@ def compact_split(root: Root, dataset: str, fragments: Sequence[ds.ParquetFileFr
         writers = [pq.ParquetWriter(sink, schema, compression="zstd") for sink in sinks]
         try:
             for fragment in fragments:
-                table = _scan.read_fragment(root, fragment)
+                table = _scan.read_fragment(root, _fresh(fragment))
                 if table is None:
                     continue
                 read.append(fragment.path)

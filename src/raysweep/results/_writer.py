@@ -10,6 +10,7 @@ from typing import Any
 
 from raysweep._errors import StorageError, invalid_parameter
 from raysweep.results import _fs, _scan, _schema
+from raysweep.results._compact import compact_one as _compact_one
 from raysweep.results._compact import compact_split as _compact_split
 from raysweep.results._compact import fragment_rows as _fragment_rows
 from raysweep.results._probe import probe_writable
@@ -178,7 +179,8 @@ class RunWriter:
         attempts dropped), so plain-Parquet readers agree with raysweep after compaction. A
         partition of up to ``rows_per_file`` rows becomes one file; a larger one is split into
         ``n`` ranges of ``trial_id`` (``data-<writer>-<seq>-<k>of<n>.parquet``) in two streaming
-        passes, so compaction holds one part file, then one range, in memory, never the run.
+        passes, so compaction holds one part file, then one range, in memory, never the run; a
+        smaller one is read 64 part files at a time (``_compact.compact_one``).
         """
         for dataset in ("trials", "iterations", "rungs"):
             found = _scan.discover(self._root, dataset, [self.sweep], [self.run_id])
@@ -190,13 +192,8 @@ class RunWriter:
             self._seq += 1
             stem = f"data-{self._session}-{self._seq:06d}"
             if n == 1:
-                tables = [_scan.read_fragment(self._root, f) for f in fragments]
-                merged = _schema.unify(tables)
-                if merged is None:
-                    continue
-                readable = [f.path for f, t in zip(fragments, tables, strict=True) if t is not None]
-                _fs.atomic_write(self._root, _schema.dedup(dataset, merged), self._dir(dataset),
-                                 f"{stem}.parquet")
+                readable = _compact_one(self._root, dataset, fragments, self._dir(dataset),
+                                        f"{stem}.parquet")
             else:
                 readable = _compact_split(self._root, dataset, fragments, self._dir(dataset),
                                           stem, n)
