@@ -9,15 +9,18 @@ agree with the log, and Tune's own last experiment snapshot must show that trimm
 
 from __future__ import annotations
 
+import gc
 import glob
 import json
 import os
+import weakref
 
 import pytest
+from ray import tune
 
 from raysweep import Sweep, results, schedulers, searchers, space
 from raysweep.execution import run_sweep
-from raysweep.execution._trim import TRIM_ENV, skip_trial_dataframes
+from raysweep.execution._trim import TRIM_ENV, TrimCallback, lean_result_grid
 
 from ._rung_trainables import rising
 
@@ -91,10 +94,58 @@ def test_trimmed_sweep_equals_untrimmed_one(ray_session, tmp_path, monkeypatch):
                for m in untrimmed)
 
 
-def test_skip_trial_dataframes_restores_tune():
+def test_lean_result_grid_restores_tune():
     from ray.tune.analysis.experiment_analysis import ExperimentAnalysis
 
-    original = ExperimentAnalysis._fetch_trial_dataframes
-    with skip_trial_dataframes():
+    originals = (ExperimentAnalysis._fetch_trial_dataframes, ExperimentAnalysis._load_trials)
+    with lean_result_grid():
         assert ExperimentAnalysis._fetch_trial_dataframes(object()) == {}
-    assert ExperimentAnalysis._fetch_trial_dataframes is original
+        assert ExperimentAnalysis._load_trials(object()) == []
+    assert (ExperimentAnalysis._fetch_trial_dataframes, ExperimentAnalysis._load_trials) == originals
+
+
+class _Probe(tune.Callback):
+    """Holds a weak reference to each ended trial; at the end counts those still alive."""
+
+    def __init__(self) -> None:
+        self.ended: list[weakref.ref] = []
+        self.alive_at_end = -1
+
+    def on_trial_complete(self, iteration, trials, trial, **info):
+        self.ended.append(weakref.ref(trial))
+
+    def on_experiment_end(self, trials, **info):
+        gc.collect()
+        self.alive_at_end = sum(ref() is not None for ref in self.ended)
+
+
+def _three_reports(config):
+    for i in range(3):
+        tune.report({"score": config["x"] + i})
+
+
+@pytest.mark.parametrize("release", [True, False])
+def test_released_trials_are_freed_and_still_in_tunes_snapshot(ray_session, tmp_path, release):
+    # Ground truth for "bounded": the Trial objects themselves, not raysweep's count of releases.
+    probe = _Probe()
+    trim = TrimCallback("score", release=release)  # no store: trims at the end of the trial's step
+    tuner = tune.Tuner(
+        _three_reports, param_space={"x": tune.uniform(0, 1)},
+        tune_config=tune.TuneConfig(metric="score", mode="max", num_samples=8, reuse_actors=True),
+        run_config=tune.RunConfig(name="release", storage_path=str(tmp_path), verbose=0,
+                                  callbacks=[trim, probe]),
+    )
+    with lean_result_grid():  # as raysweep runs it
+        grid = tuner.fit()
+
+    assert len(probe.ended) == 8 and trim.trimmed == 8
+    if release:  # every ended trial was freed during the sweep; Tune's ResultGrid lists none
+        assert (trim.released, probe.alive_at_end, len(grid)) == (8, 0, 0)
+    else:
+        assert (trim.released, probe.alive_at_end, len(grid)) == (0, 8, 8)
+    # Tune's last snapshot still holds every trial, trimmed: what `raysweep resume` restores.
+    snapshot = _last_snapshot_results(os.path.join(tmp_path, "release"))
+    assert len(snapshot) == 8
+    assert all(set(m["last_result"]) <= {"score", "training_iteration", "time_total_s", "done",
+                                         "trial_id", "config"} for m in snapshot)
+    assert sorted(m["last_result"]["training_iteration"] for m in snapshot) == [3] * 8

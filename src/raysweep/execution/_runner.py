@@ -37,7 +37,7 @@ from raysweep.execution._store_callback import ParquetResultsCallback
 from raysweep.execution._summary import RunSummary
 from raysweep.execution._text import clean_error, error_groups, error_of, explain_fit_error
 from raysweep.execution._trial_info import number
-from raysweep.execution._trim import TRIM_ENV, TrimCallback, skip_trial_dataframes
+from raysweep.execution._trim import RELEASE_ENV, TRIM_ENV, TrimCallback, lean_result_grid
 from raysweep.results import RunStatus, RunWriter, load_trials, resolve_root
 from raysweep.results import error_groups as group_stored_errors
 from raysweep.searchers import GridSearch
@@ -184,12 +184,13 @@ def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback |
         callbacks = [_ForwardInterrupt(interrupted), progress, *rungs, *([store] if store else [])]
         trim = os.environ.get(TRIM_ENV, "1") != "0"  # Tune's per-trial state, bounded (_trim.py)
         if trim:  # after the store: it trims what the snapshot the store forced already holds
-            callbacks.append(TrimCallback(sweep.metric, sweep.asha.time_attr if sweep.asha else
-                                          "training_iteration",
-                                          (lambda: int(getattr(store, "snapshots", 0))) if store else None))
+            callbacks.append(TrimCallback(
+                sweep.metric, sweep.asha.time_attr if sweep.asha else "training_iteration",
+                (lambda: int(getattr(store, "snapshots", 0))) if store else None,
+                release=os.environ.get(RELEASE_ENV, "1") != "0"))
         tuner = _tuner(launch, callbacks)
         try:
-            with skip_trial_dataframes() if trim else nullcontext():
+            with lean_result_grid() if trim else nullcontext():
                 grid = tuner.fit()
         except Exception as exc:  # noqa: BLE001 - Tune aborts the experiment (e.g. metric never reported)
             fit_error, grid = exc, None
@@ -261,7 +262,7 @@ def _tuner(launch: Launch, callbacks: list[tune.Callback]) -> tune.Tuner:
             metric=sweep.metric, mode=sweep.mode, search_alg=search_alg, scheduler=scheduler,
             num_samples=len(launch.cells) if launch.cells is not None else _num_samples(sweep),
             time_budget_s=sweep.time_budget_s, reuse_actors=True,
-            trial_dirname_creator=lambda trial: trial.trial_id,
+            trial_dirname_creator=_trial_dirname,
         ),
         run_config=tune.RunConfig(
             name=launch.run_id,
@@ -272,6 +273,12 @@ def _tuner(launch: Launch, callbacks: list[tune.Callback]) -> tune.Tuner:
             checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
         ),
     )
+
+
+def _trial_dirname(trial: Any) -> str:
+    """A trial's directory name: its id. A module function, not a lambda: every trial's state in
+    Tune's snapshots pickles it, by reference (~100 bytes) instead of by value (~600 bytes)."""
+    return str(trial.trial_id)
 
 
 def _summarise(loaded: LoadedSweep, run_id: str, root: str, store: ParquetResultsCallback | None,

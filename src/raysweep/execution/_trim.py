@@ -24,15 +24,30 @@ sweep metric. The trimmed state is what the following snapshots write (smaller f
 At the end of ``fit()``, Tune's ``ExperimentAnalysis`` reads every trial's ``result.json`` back into a
 pandas DataFrame for the ``ResultGrid`` (``ExperimentAnalysis._fetch_trial_dataframes``): a peak that
 grows with the run, for frames raysweep never reads (its store holds every iteration).
-:func:`skip_trial_dataframes` makes that step return no frames while raysweep's ``fit()`` runs
+:func:`lean_result_grid` makes that step return no frames while raysweep's ``fit()`` runs
 (``Result.metrics_dataframe`` is then None; raysweep reads only ``Result.error``).
 
+Trimming leaves the ``Trial`` object itself (its config, storage context, placement-group factory and
+cached JSON). Tune's controller keeps it in ``_trials`` and ``_stopped_trials`` to the end, Tune's
+JSON and CSV logger callbacks keep it as a dict key after the trial's files are closed
+(``_trial_configs``, ``_trial_continue``), and its progress callback in a set (``_completed_trials``):
+what makes raw Tune's driver grow with the sweep. :func:`release_trials` drops those references for
+a ``TERMINATED`` trial once a snapshot holds its end, so the object is freed. Its JSON state stays in
+the controller's snapshot cache (``_trial_metadata``, re-encoded without indentation, about 6 KB), so
+every snapshot still lists every trial and ``raysweep resume`` restores the run exactly as before.
+Errored trials are kept (Tune's ``ResultGrid`` carries their errors). Tune's ``ResultGrid`` then
+holds the trials not released (running, errored, ended since the last snapshot); given no trials at
+all, Tune's ``ExperimentAnalysis`` would load every trial back from the snapshot, which
+:func:`lean_result_grid` also prevents. raysweep reads results and errors from its store.
+
 Both rely on Ray 2.60's private attributes (``Trial.run_metadata``, ``_TrainingRunMetadata``,
-``ExperimentAnalysis._fetch_trial_dataframes``); a Ray without them leaves everything untrimmed.
+``ExperimentAnalysis._fetch_trial_dataframes``, ``TuneController._trials``, ``_stopped_trials``,
+``_trial_metadata``, ``CallbackList._callbacks``); a Ray without them leaves everything as it is.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -42,12 +57,14 @@ from ray import tune
 
 from raysweep.execution._snapshot import find_controller
 
-__all__ = ["TRIM_ENV", "TrimCallback", "skip_trial_dataframes", "trim_trial"]
+__all__ = ["RELEASE_ENV", "TRIM_ENV", "TrimCallback", "lean_result_grid", "release_trials", "trim_trial"]
 
 logger = logging.getLogger(__name__)
 
 #: Set to ``0`` to turn trimming off (the correctness test compares a trimmed and an untrimmed sweep).
 TRIM_ENV = "RAYSWEEP_TRIM_TUNE_STATE"
+#: Set to ``0`` to trim but keep Tune's trial objects (:func:`release_trials`; benchmarks compare both).
+RELEASE_ENV = "RAYSWEEP_RELEASE_TUNE_TRIALS"
 _FINISHED = ("TERMINATED", "ERROR")
 _ALWAYS_KEPT = ("training_iteration", "time_total_s", "done", "trial_id", "config")
 
@@ -69,6 +86,38 @@ def trim_trial(trial: Any, keep: frozenset[str]) -> bool:
     return True
 
 
+def release_trials(controller: Any, ended: list[Any]) -> int:
+    """Drop Tune's references to the ``TERMINATED`` trials of ``ended``; return how many it dropped.
+
+    Keeps each trial's JSON state in the controller's snapshot cache (compact), so later snapshots
+    still hold it. Call only once a snapshot holds the trials' ends (as :class:`TrimCallback` does).
+    """
+    trials = getattr(controller, "_trials", None)
+    metadata = getattr(controller, "_trial_metadata", None)
+    if not isinstance(trials, list) or not isinstance(metadata, dict):
+        return 0
+    done = {id(t): t for t in ended if t.status == "TERMINATED"}
+    if not done:
+        return 0
+    callbacks = [vars(c) for c in getattr(getattr(controller, "_callbacks", None), "_callbacks", ())
+               if hasattr(c, "__dict__")]
+    for trial in done.values():
+        state, run_state = trial.get_json_state()  # the trimmed state, as the next snapshot writes it
+        metadata[trial.trial_id] = (_compact(state), _compact(run_state))
+        getattr(controller, "_trials_to_cache", set()).discard(trial)
+        getattr(controller, "_stopped_trials", set()).discard(trial)
+        for attributes in callbacks:  # Tune's loggers and progress key dicts and sets by Trial
+            for value in attributes.values():
+                if isinstance(value, dict | set) and trial in value:
+                    value.remove(trial) if isinstance(value, set) else value.pop(trial)
+    trials[:] = [t for t in trials if id(t) not in done]  # in place: callbacks hold this list
+    return len(done)
+
+
+def _compact(text: str) -> str:
+    return json.dumps(json.loads(text), separators=(",", ":"))
+
+
 class TrimCallback(tune.Callback):
     """Trim each ended trial (:func:`trim_trial`) once an experiment snapshot holds its end.
 
@@ -78,16 +127,20 @@ class TrimCallback(tune.Callback):
         snapshots: Counts the experiment snapshots raysweep forced so far (the store callback's
             ``snapshots``), or None when no store forces them: then a trial is trimmed at the end
             of the step in which it ended (no store, no ``raysweep resume``).
+        release: Also drop Tune's references to trimmed ``TERMINATED`` trials
+            (:func:`release_trials`).
     """
 
     def __init__(self, metric: str, time_attr: str = "training_iteration",
-                 snapshots: Callable[[], int] | None = None) -> None:
+                 snapshots: Callable[[], int] | None = None, release: bool = True) -> None:
         self.keep = frozenset({metric, time_attr, *_ALWAYS_KEPT})
         self._snapshots = snapshots
         self._pending: list[tuple[Any, int]] = []  # (ended trial, snapshots taken when it ended)
         self._first_step = True
         self._controller: Any = None
+        self._release = release
         self.trimmed = 0
+        self.released = 0
 
     def __getstate__(self) -> dict[str, Any]:  # pickled into tuner.pkl: a restored run is fresh
         return {}
@@ -131,28 +184,36 @@ class TrimCallback(tune.Callback):
                 return
             self._pending = [p for p in self._pending if p[1] >= now]
         mark = getattr(self._controller, "_mark_trial_to_checkpoint", None)
-        for trial, _ in ready:
-            if trial.status in _FINISHED and trim_trial(trial, self.keep):
-                self.trimmed += 1
-                if mark is not None:  # the next snapshot replaces the controller's copy of its JSON
-                    mark(trial)
+        trimmed = [t for t, _ in ready if t.status in _FINISHED and trim_trial(t, self.keep)]
+        self.trimmed += len(trimmed)
+        if mark is not None:  # the next snapshot replaces the controller's copy of their JSON
+            for trial in trimmed:
+                mark(trial)
+        if self._release:
+            self.released += release_trials(self._controller, trimmed)
 
 
 @contextmanager
-def skip_trial_dataframes() -> Iterator[None]:
-    """While active, Tune's ``ExperimentAnalysis`` reads no per-trial DataFrames (see module doc)."""
+def lean_result_grid() -> Iterator[None]:
+    """While active, Tune's ``ExperimentAnalysis`` reads no per-trial DataFrames and, given no
+    trials, loads none from the experiment's snapshot (see module doc)."""
     try:
         from ray.tune.analysis.experiment_analysis import ExperimentAnalysis
     except ImportError:  # pragma: no cover - another Ray layout: keep Tune's behaviour
         yield
         return
-    original = ExperimentAnalysis.__dict__.get("_fetch_trial_dataframes")
-    if original is None:  # pragma: no cover
-        logger.debug("Ray's ExperimentAnalysis has no _fetch_trial_dataframes: not skipped.")
+    patches: dict[str, Callable[[Any], Any]] = {"_fetch_trial_dataframes": lambda self: {},
+                                                "_load_trials": lambda self: []}
+    originals = {name: ExperimentAnalysis.__dict__.get(name) for name in patches}
+    missing = [name for name, original in originals.items() if original is None]
+    if missing:  # pragma: no cover
+        logger.debug("Ray's ExperimentAnalysis has no %s: its ResultGrid is left as it is.", missing)
         yield
         return
-    ExperimentAnalysis._fetch_trial_dataframes = lambda self: {}  # type: ignore[method-assign]
+    for name, patch in patches.items():
+        setattr(ExperimentAnalysis, name, patch)
     try:
         yield
     finally:
-        ExperimentAnalysis._fetch_trial_dataframes = original  # type: ignore[method-assign]
+        for name, original in originals.items():
+            setattr(ExperimentAnalysis, name, original)
