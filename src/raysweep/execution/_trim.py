@@ -86,8 +86,8 @@ def trim_trial(trial: Any, keep: frozenset[str]) -> bool:
     return True
 
 
-def release_trials(controller: Any, ended: list[Any]) -> int:
-    """Drop Tune's references to the ``TERMINATED`` trials of ``ended``; return how many it dropped.
+def release_trials(controller: Any, ended: list[Any]) -> set[int]:
+    """Drop Tune's references to the ``TERMINATED`` trials of ``ended``; return their ``id()``s.
 
     Keeps each trial's JSON state in the controller's snapshot cache (compact), so later snapshots
     still hold it. Call only once a snapshot holds the trials' ends (as :class:`TrimCallback` does).
@@ -95,23 +95,23 @@ def release_trials(controller: Any, ended: list[Any]) -> int:
     trials = getattr(controller, "_trials", None)
     metadata = getattr(controller, "_trial_metadata", None)
     if not isinstance(trials, list) or not isinstance(metadata, dict):
-        return 0
+        return set()
     done = {id(t): t for t in ended if t.status == "TERMINATED"}
     if not done:
-        return 0
-    callbacks = [vars(c) for c in getattr(getattr(controller, "_callbacks", None), "_callbacks", ())
-               if hasattr(c, "__dict__")]
+        return set()
+    # Tune's own sets, and its loggers' and progress callback's dicts and sets keyed by the Trial
+    holders: list[Any] = [getattr(controller, "_trials_to_cache", set()),
+                          getattr(controller, "_stopped_trials", set())]
+    for callback in getattr(getattr(controller, "_callbacks", None), "_callbacks", ()):
+        holders += [v for v in getattr(callback, "__dict__", {}).values() if isinstance(v, dict | set)]
     for trial in done.values():
         state, run_state = trial.get_json_state()  # the trimmed state, as the next snapshot writes it
         metadata[trial.trial_id] = (_compact(state), _compact(run_state))
-        getattr(controller, "_trials_to_cache", set()).discard(trial)
-        getattr(controller, "_stopped_trials", set()).discard(trial)
-        for attributes in callbacks:  # Tune's loggers and progress key dicts and sets by Trial
-            for value in attributes.values():
-                if isinstance(value, dict | set) and trial in value:
-                    value.remove(trial) if isinstance(value, set) else value.pop(trial)
+        for holder in holders:
+            if trial in holder:
+                holder.remove(trial) if isinstance(holder, set) else holder.pop(trial)
     trials[:] = [t for t in trials if id(t) not in done]  # in place: callbacks hold this list
-    return len(done)
+    return set(done)
 
 
 def _compact(text: str) -> str:
@@ -186,11 +186,12 @@ class TrimCallback(tune.Callback):
         mark = getattr(self._controller, "_mark_trial_to_checkpoint", None)
         trimmed = [t for t, _ in ready if t.status in _FINISHED and trim_trial(t, self.keep)]
         self.trimmed += len(trimmed)
-        if mark is not None:  # the next snapshot replaces the controller's copy of their JSON
+        released = release_trials(self._controller, trimmed) if self._release else set()
+        self.released += len(released)
+        if mark is not None:  # the next snapshot replaces the controller's copy of the others' JSON
             for trial in trimmed:
-                mark(trial)
-        if self._release:
-            self.released += release_trials(self._controller, trimmed)
+                if id(trial) not in released:  # a released trial's JSON is already replaced
+                    mark(trial)
 
 
 @contextmanager
