@@ -3,7 +3,7 @@
 >>> from raysweep import Sweep, space, searchers, schedulers
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from raysweep import schedulers, searchers, space, warm_start
 from raysweep._errors import (
@@ -16,10 +16,20 @@ from raysweep._errors import (
 )
 from raysweep.sweep import Sweep, load_sweep
 
-try:
-    __version__ = version("raysweep")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0.0.0+unknown"
+
+
+def __getattr__(name: str) -> Any:
+    # __version__ is looked up on first use: importlib.metadata costs every CLI command ~60 ms.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            value = version("raysweep")
+        except PackageNotFoundError:  # pragma: no cover - a source tree without install
+            value = "0.0.0+unknown"
+        globals()["__version__"] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "ClusterError",

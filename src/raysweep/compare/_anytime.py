@@ -86,31 +86,41 @@ def anytime_best(comp: Comparison, axis: str = "trials") -> pd.DataFrame:
 
 
 def _anytime_best(comp: Comparison, axis: str) -> pd.DataFrame:
-    xs, values, bests, which = [], [], [], []
-    for i, row in enumerate(comp.runs.itertuples(index=False)):
-        steps = _trial_steps(comp, row.run) if axis == "trials" else _iteration_steps(
-            comp, row.run, row.started_at, axis
-        )
-        value = steps["value"].to_numpy(dtype=float)
-        xs.append(steps["x"].to_numpy(dtype=float))
-        values.append(value)
-        bests.append(running_best(value, comp.objective))
-        which.append(np.full(value.size, i, dtype=np.int32))
-    codes = np.concatenate(which) if which else np.array([], dtype=np.int32)
+    curves = run_curves(comp, axis)
+    runs = list(comp.runs["run"].astype(str))
+    sizes = [curves[run][0].size for run in runs]
+    codes = np.repeat(np.arange(len(runs), dtype=np.int32), sizes)
     # Categorical (built from codes, not strings): a million steps filter and group by run fast.
-    out = {name: pd.Categorical.from_codes(codes, categories=list(comp.runs[column]))
-           for name, column in (("label", "label"), ("run", "run"))}
     groups = list(dict.fromkeys(comp.runs["group"]))
     group_codes = np.array([groups.index(g) for g in comp.runs["group"]], dtype=np.int32)
-    out["group"] = pd.Categorical.from_codes(group_codes[codes] if codes.size else codes,
-                                             categories=groups)
-    frame = pd.DataFrame({
-        "label": out["label"], "group": out["group"], "run": out["run"],
-        "x": np.concatenate(xs) if xs else np.array([], dtype=float),
-        "value": np.concatenate(values) if values else np.array([], dtype=float),
-        "best": np.concatenate(bests) if bests else np.array([], dtype=float),
+
+    def column(part: int) -> np.ndarray:
+        arrays = [curves[run][part] for run in runs]
+        return np.concatenate(arrays) if arrays else np.array([], dtype=float)
+
+    return pd.DataFrame({
+        "label": pd.Categorical.from_codes(codes, categories=list(comp.runs["label"])),
+        "group": pd.Categorical.from_codes(group_codes[codes] if codes.size else codes,
+                                           categories=groups),
+        "run": pd.Categorical.from_codes(codes, categories=list(comp.runs["run"])),
+        "x": column(0), "value": column(1), "best": column(2),
     })
-    return frame
+
+
+def run_curves(comp: Comparison, axis: str) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Each run's anytime curve against ``axis`` as arrays ``(x, value, best)`` (cached, shared:
+    do not modify). :func:`anytime_best` is the same as one frame."""
+    key = ("run_curves", axis)
+    if key not in comp._cache:
+        curves = {}
+        for row in comp.runs.itertuples(index=False):
+            if axis == "trials":
+                x, value = _trial_steps(comp, row.run)
+                curves[str(row.run)] = (x, value, running_best(value, comp.objective))
+            else:
+                curves[str(row.run)] = _iteration_steps(comp, row.run, row.started_at, axis)
+        comp._cache[key] = curves
+    return comp._cache[key]
 
 
 def compress_steps(curve: pd.DataFrame) -> pd.DataFrame:
@@ -136,53 +146,39 @@ def cost_to_target(comp: Comparison, levels: Sequence[float] = (0.95, 0.99)) -> 
     compute_seconds, wall_seconds`` (NaN where the run never reached the target).
     """
     targets = target_values(comp, levels)
-    curves = {axis: _by_run(anytime_best(comp, axis)) for axis in AXES}
+    curves = {axis: run_curves(comp, axis) for axis in AXES}
     rows = []
-    empty = pd.DataFrame({"x": pd.Series(dtype=float), "best": pd.Series(dtype=float)})
     for row in comp.runs.itertuples(index=False):
         for level, target in targets.items():
             record = {"label": row.label, "run": row.run, "level": level, "target": target}
-            for axis, frames in curves.items():
-                record[axis] = _first_reach(frames.get(row.run, empty), target, comp.objective)
+            for axis, by_run in curves.items():
+                x, _, best = by_run[str(row.run)]
+                record[axis] = _first_reach(x, best, target, comp.objective)
             rows.append(record)
     return pd.DataFrame(rows, columns=["label", "run", "level", "target", *AXES])
 
 
-def _by_run(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Each run's rows of an ``anytime_best`` frame (contiguous blocks: slices, not copies)."""
-    if frame.empty:
-        return {}
-    codes = np.asarray(frame["run"].cat.codes)
-    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-    ends = [*starts[1:], codes.size]
-    categories = frame["run"].cat.categories
-    return {str(categories[codes[a]]): frame.iloc[a:b] for a, b in zip(starts, ends, strict=True)}
-
-
-def _first_reach(curve: pd.DataFrame, target: float, objective: Objective) -> float:
+def _first_reach(x: np.ndarray, best: np.ndarray, target: float, objective: Objective) -> float:
     """``x`` of the first step whose best-so-far is at least as good as ``target``.
 
     A best-so-far curve only improves (NaN before its first value), so "reached" is a suffix of
     the curve: binary search on "the target is not better than the best so far".
     """
-    if np.isnan(target) or curve.empty:
+    if np.isnan(target) or best.size == 0:
         return float("nan")
-    best = curve["best"].to_numpy(dtype=float)
 
     def reached(i: int) -> bool:
         return bool(np.isfinite(best[i])) and not objective.better(target, float(best[i]))
 
     index = bisect.bisect_left(range(best.size), True, key=reached)
-    return float(curve["x"].to_numpy(dtype=float)[index]) if index < best.size else float("nan")
+    return float(x[index]) if index < best.size else float("nan")
 
 
-def _trial_steps(comp: Comparison, run: str) -> pd.DataFrame:
+def _trial_steps(comp: Comparison, run: str) -> tuple[np.ndarray, np.ndarray]:
     trials = comp.trials[comp.trials["run"] == run]
     order = [c for c in ("ended_at", "trial_index", "trial_id") if c in trials]
     trials = trials.sort_values(order, kind="stable", na_position="last")
-    return pd.DataFrame(
-        {"x": np.arange(1, len(trials) + 1, dtype=float), "value": trials["value"].to_numpy()}
-    )
+    return np.arange(1, len(trials) + 1, dtype=float), trials["value"].to_numpy(dtype=float)
 
 
 def ordered_iterations(comp: Comparison) -> dict[str, dict[str, np.ndarray]]:
@@ -190,7 +186,7 @@ def ordered_iterations(comp: Comparison) -> dict[str, dict[str, np.ndarray]]:
 
     Order: ``timestamp`` (missing last), then ``trial_id``, ``attempt``, ``training_iteration``.
     Keys of each run's dict: ``timestamp`` (datetime64[ns]), ``time_this_iter_s``, ``value``
-    (the compared metric).
+    (the compared metric) and ``best`` (its best so far, :func:`running_best`).
     """
     key = ("ordered_iterations",)
     if key not in comp._cache:
@@ -204,41 +200,56 @@ def _ordered_iterations(comp: Comparison) -> dict[str, dict[str, np.ndarray]]:
         return {}
     out = {}
     nat_last = np.iinfo(np.int64).max
+    # Whole columns as arrays once (timestamps as naive UTC), then each run's positions of them
+    columns = {name: its[name].to_numpy() for name in
+               ("attempt", "training_iteration", "time_this_iter_s") if name in its}
+    if "trial_id" in its:
+        columns["trial_id"] = _sort_ranks(its["trial_id"])
+    all_stamps = (pd.to_datetime(its["timestamp"], utc=True).dt.tz_localize(None)
+                  .to_numpy(dtype="datetime64[ns]") if "timestamp" in its
+                  else np.full(len(its), np.datetime64("NaT"), dtype="datetime64[ns]"))
+    metric = pd.to_numeric(its[comp.metric], errors="coerce").to_numpy(dtype=float)
     for run, positions in its.groupby("run", sort=False, observed=True).indices.items():
-        part = its.iloc[positions]
-        n = len(part)
-        stamps = (pd.to_datetime(part["timestamp"], utc=True).dt.tz_localize(None)
-                  .to_numpy(dtype="datetime64[ns]") if "timestamp" in part
-                  else np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"))
-        ts_key = np.where(np.isnat(stamps), nat_last, stamps.view(np.int64))
-        keys = [ts_key]
+        part = {name: column[positions] for name, column in columns.items()}
+        n = positions.size
+        stamps = all_stamps[positions]
+        keys = [np.where(np.isnat(stamps), nat_last, stamps.view(np.int64))]
         if "trial_id" in part:
-            tid = part["trial_id"]
-            if tid.is_monotonic_increasing:  # as the reader returns it: no need to factorize
-                keys.append(tid.ne(tid.shift()).to_numpy().cumsum())
-            else:
-                keys.append(pd.factorize(tid.astype(str).to_numpy(), sort=True)[0])
+            keys.append(part["trial_id"])
         for name in ("attempt", "training_iteration"):
             if name in part:
-                keys.append(pd.to_numeric(part[name], errors="coerce").fillna(np.inf)
-                            .to_numpy(dtype=float))
+                number = pd.to_numeric(part[name], errors="coerce").astype(float)
+                keys.append(np.where(np.isnan(number), np.inf, number))
         order = np.lexsort(keys[::-1])
-        spent = (pd.to_numeric(part["time_this_iter_s"], errors="coerce").to_numpy(dtype=float)
+        spent = (pd.to_numeric(part["time_this_iter_s"], errors="coerce").astype(float)
                  if "time_this_iter_s" in part else np.zeros(n))
+        value = metric[positions][order]
         out[str(run)] = {
             "timestamp": stamps[order],
-            "time_this_iter_s": spent[order],
-            "value": pd.to_numeric(part[comp.metric], errors="coerce").to_numpy(dtype=float)[order],
+            "time_this_iter_s": np.asarray(spent, dtype=float)[order],
+            "value": value,
+            "best": running_best(value, comp.objective),
         }
     return out
 
 
+def _sort_ranks(values: pd.Series) -> np.ndarray:
+    """Each value's rank among the distinct values in sorted order (as strings): a sort key
+    that hashes the column once (Arrow's dictionary encoding for Arrow strings: not one Python
+    object per row) and sorts only the distinct values (the runs' trial ids)."""
+    codes, uniques = pd.factorize(values)
+    ranks = np.empty(len(uniques) + 1, dtype=np.int64)  # the extra last one: missing (code -1)
+    ranks[np.argsort(np.asarray(uniques, dtype=str), kind="stable")] = np.arange(len(uniques))
+    ranks[-1] = len(uniques)
+    return ranks[codes]
+
+
 def _iteration_steps(
     comp: Comparison, run: str, started_at: pd.Timestamp, axis: str
-) -> pd.DataFrame:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     its = ordered_iterations(comp).get(str(run))
     if its is None:
-        return pd.DataFrame({"x": pd.Series(dtype=float), "value": pd.Series(dtype=float)})
+        return np.array([], dtype=float), np.array([], dtype=float), np.array([], dtype=float)
     n = its["value"].size
     if axis == "iterations":
         x = np.arange(1, n + 1, dtype=float)
@@ -253,4 +264,4 @@ def _iteration_steps(
             start = (start.tz_convert("UTC").tz_localize(None) if start.tzinfo else start)
             start = start.to_datetime64()
         x = (stamps - start) / np.timedelta64(1, "s")
-    return pd.DataFrame({"x": np.asarray(x, dtype=float), "value": its["value"]})
+    return np.asarray(x, dtype=float), its["value"], its["best"]
