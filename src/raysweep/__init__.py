@@ -17,7 +17,6 @@ from raysweep._errors import (
 from raysweep.sweep import Sweep, load_sweep
 
 
-
 def __getattr__(name: str) -> Any:
     # __version__ is looked up on first use: importlib.metadata costs every CLI command ~60 ms.
     if name == "__version__":
