@@ -150,7 +150,8 @@ def check_against_log(root: Path, log_dir: Path, *, n: int, iters: int,
     assert len(runs) == 1 and runs.loc[0, "status"] == "finished", runs[["run", "status"]]
     assert int(runs.loc[0, "resumes"]) == 1
     # Exactly the trial count the sweep asks for; no config suggested twice.
-    assert len(trials) == n and trials["trial_id"].is_unique
+    assert len(trials) == n and trials["trial_id"].is_unique, (
+        trials[["trial_id", "ray_trial_id", "trial_index", "status", "config_json"]])
     assert trials["config_json"].is_unique and trials["ray_trial_id"].is_unique
     assert set(trials["status"]) == {"completed"}, trials[["ray_trial_id", "status"]]
     # A trial that ended before the crash never ran again: its log did not grow.

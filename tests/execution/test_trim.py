@@ -17,6 +17,7 @@ import weakref
 
 import pytest
 from ray import tune
+from ray.tune.experiment import Trial
 
 from raysweep import Sweep, results, schedulers, searchers, space
 from raysweep.execution import run_sweep
@@ -51,11 +52,14 @@ def _frame(frame, columns, keys):
     return frame[columns].sort_values(keys).reset_index(drop=True)
 
 
-def _last_snapshot_results(ray_dir: str) -> list[dict]:
+def _last_snapshot(ray_dir: str) -> list[list[str]]:
     newest = max(glob.glob(os.path.join(ray_dir, "experiment_state-*.json")), key=os.path.getmtime)
     with open(newest, encoding="utf-8") as handle:
-        state = json.load(handle)
-    return [json.loads(meta) for _, meta in state["trial_data"]]
+        return json.load(handle)["trial_data"]
+
+
+def _last_snapshot_results(ray_dir: str) -> list[dict]:
+    return [json.loads(meta) for _, meta in _last_snapshot(ray_dir)]
 
 
 def test_trimmed_sweep_equals_untrimmed_one(ray_session, tmp_path, monkeypatch):
@@ -141,6 +145,7 @@ def test_released_trials_are_freed_and_still_in_tunes_snapshot(ray_session, tmp_
     assert len(probe.ended) == 8 and trim.trimmed == 8
     if release:  # every ended trial was freed during the sweep; Tune's ResultGrid lists none
         assert (trim.released, probe.alive_at_end, len(grid)) == (8, 0, 0)
+        assert trim._controller._trial_metadata.packed == 8  # their states kept deflated
     else:
         assert (trim.released, probe.alive_at_end, len(grid)) == (0, 8, 8)
     # Tune's last snapshot still holds every trial, trimmed: what `raysweep resume` restores.
@@ -149,3 +154,7 @@ def test_released_trials_are_freed_and_still_in_tunes_snapshot(ray_session, tmp_
     assert all(set(m["last_result"]) <= {"score", "training_iteration", "time_total_s", "done",
                                          "trial_id", "config"} for m in snapshot)
     assert sorted(m["last_result"]["training_iteration"] for m in snapshot) == [3] * 8
+    restored = [Trial.from_json_state(state) for state, _ in _last_snapshot(
+        os.path.join(tmp_path, "release"))]
+    assert sorted(t.trial_id for t in restored) == sorted(m["last_result"]["trial_id"] for m in snapshot)
+    assert {t.status for t in restored} == {"TERMINATED"}

@@ -33,8 +33,10 @@ JSON and CSV logger callbacks keep it as a dict key after the trial's files are 
 (``_trial_configs``, ``_trial_continue``), and its progress callback in a set (``_completed_trials``):
 what makes raw Tune's driver grow with the sweep. :func:`release_trials` drops those references for
 a ``TERMINATED`` trial once a snapshot holds its end, so the object is freed. Its JSON state stays in
-the controller's snapshot cache (``_trial_metadata``, re-encoded without indentation, about 6 KB), so
-every snapshot still lists every trial and ``raysweep resume`` restores the run exactly as before.
+the controller's snapshot cache (``_trial_metadata``, re-encoded without indentation, about 4 KB, and
+kept deflated, about 0.3 KB, by :class:`~raysweep.execution._packed.PackedTrialStates`, which
+:class:`TrimCallback` puts in place of Tune's dict), so every snapshot still lists every trial and
+``raysweep resume`` restores the run exactly as before.
 Errored trials are kept (Tune's ``ResultGrid`` carries their errors). Tune's ``ResultGrid`` then
 holds the trials not released (running, errored, ended since the last snapshot); given no trials at
 all, Tune's ``ExperimentAnalysis`` would load every trial back from the snapshot, which
@@ -55,6 +57,7 @@ from typing import Any
 
 from ray import tune
 
+from raysweep.execution._packed import PackedTrialStates
 from raysweep.execution._snapshot import find_controller
 
 __all__ = ["RELEASE_ENV", "TRIM_ENV", "TrimCallback", "lean_result_grid", "release_trials", "trim_trial"]
@@ -106,7 +109,10 @@ def release_trials(controller: Any, ended: list[Any]) -> set[int]:
         holders += [v for v in getattr(callback, "__dict__", {}).values() if isinstance(v, dict | set)]
     for trial in done.values():
         state, run_state = trial.get_json_state()  # the trimmed state, as the next snapshot writes it
-        metadata[trial.trial_id] = (_compact(state), _compact(run_state))
+        if isinstance(metadata, PackedTrialStates):
+            metadata.pack(trial.trial_id, _compact(state), _compact(run_state))
+        else:
+            metadata[trial.trial_id] = (_compact(state), _compact(run_state))
         for holder in holders:
             if trial in holder:
                 holder.remove(trial) if isinstance(holder, set) else holder.pop(trial)
@@ -150,6 +156,9 @@ class TrimCallback(tune.Callback):
 
     def setup(self, *args: Any, **info: Any) -> None:
         self._controller = find_controller()
+        cache = getattr(self._controller, "_trial_metadata", None)
+        if self._release and type(cache) is dict:  # released trials' states kept deflated
+            self._controller._trial_metadata = PackedTrialStates(cache)
 
     def _count(self) -> int:
         return self._snapshots() if self._snapshots is not None else 0
