@@ -34,8 +34,8 @@ JSON and CSV logger callbacks keep it as a dict key after the trial's files are 
 what makes raw Tune's driver grow with the sweep. :func:`release_trials` drops those references for
 a ``TERMINATED`` trial once a snapshot holds its end, so the object is freed. Its JSON state stays in
 the controller's snapshot cache (``_trial_metadata``, re-encoded without indentation, about 4 KB, and
-kept deflated, about 0.3 KB, by :class:`~raysweep.execution._packed.PackedTrialStates`, which
-:class:`TrimCallback` puts in place of Tune's dict), so every snapshot still lists every trial and
+kept deflated, about 0.3 KB, by :class:`~raysweep.execution._packed.PackedTrialStates`, which the
+first release puts in place of Tune's dict), so every snapshot still lists every trial and
 ``raysweep resume`` restores the run exactly as before.
 Errored trials are kept (Tune's ``ResultGrid`` carries their errors). Tune's ``ResultGrid`` then
 holds the trials not released (running, errored, ended since the last snapshot); given no trials at
@@ -92,8 +92,9 @@ def trim_trial(trial: Any, keep: frozenset[str]) -> bool:
 def release_trials(controller: Any, ended: list[Any]) -> set[int]:
     """Drop Tune's references to the ``TERMINATED`` trials of ``ended``; return their ``id()``s.
 
-    Keeps each trial's JSON state in the controller's snapshot cache (compact), so later snapshots
-    still hold it. Call only once a snapshot holds the trials' ends (as :class:`TrimCallback` does).
+    Keeps each trial's JSON state in the controller's snapshot cache (compact and deflated: the
+    first call replaces Tune's dict by a :class:`PackedTrialStates`), so later snapshots still hold
+    it. Call only once a snapshot holds the trials' ends (as :class:`TrimCallback` does).
     """
     trials = getattr(controller, "_trials", None)
     metadata = getattr(controller, "_trial_metadata", None)
@@ -102,6 +103,8 @@ def release_trials(controller: Any, ended: list[Any]) -> set[int]:
     done = {id(t): t for t in ended if t.status == "TERMINATED"}
     if not done:
         return set()
+    if not isinstance(metadata, PackedTrialStates):  # released trials' states are kept deflated
+        metadata = controller._trial_metadata = PackedTrialStates(metadata)
     # Tune's own sets, and its loggers' and progress callback's dicts and sets keyed by the Trial
     holders: list[Any] = [getattr(controller, "_trials_to_cache", set()),
                           getattr(controller, "_stopped_trials", set())]
@@ -109,10 +112,7 @@ def release_trials(controller: Any, ended: list[Any]) -> set[int]:
         holders += [v for v in getattr(callback, "__dict__", {}).values() if isinstance(v, dict | set)]
     for trial in done.values():
         state, run_state = trial.get_json_state()  # the trimmed state, as the next snapshot writes it
-        if isinstance(metadata, PackedTrialStates):
-            metadata.pack(trial.trial_id, _compact(state), _compact(run_state))
-        else:
-            metadata[trial.trial_id] = (_compact(state), _compact(run_state))
+        metadata.pack(trial.trial_id, _compact(state), _compact(run_state))
         for holder in holders:
             if trial in holder:
                 holder.remove(trial) if isinstance(holder, set) else holder.pop(trial)
@@ -156,9 +156,6 @@ class TrimCallback(tune.Callback):
 
     def setup(self, *args: Any, **info: Any) -> None:
         self._controller = find_controller()
-        cache = getattr(self._controller, "_trial_metadata", None)
-        if self._release and type(cache) is dict:  # released trials' states kept deflated
-            self._controller._trial_metadata = PackedTrialStates(cache)
 
     def _count(self) -> int:
         return self._snapshots() if self._snapshots is not None else 0
