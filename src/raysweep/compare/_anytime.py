@@ -198,39 +198,35 @@ def _ordered_iterations(comp: Comparison) -> dict[str, dict[str, np.ndarray]]:
     its = comp.iterations
     if its.empty or comp.metric not in its:
         return {}
-    out = {}
-    nat_last = np.iinfo(np.int64).max
-    # Whole columns as arrays once (timestamps as naive UTC), then each run's positions of them
-    columns = {name: its[name].to_numpy() for name in
-               ("attempt", "training_iteration", "time_this_iter_s") if name in its}
+    # The sort keys, spent time and metric of the whole frame once (timestamps as naive UTC); each
+    # run takes its positions of them
+    stamps = (pd.to_datetime(its["timestamp"], utc=True).dt.tz_localize(None)
+              .to_numpy(dtype="datetime64[ns]") if "timestamp" in its
+              else np.full(len(its), np.datetime64("NaT"), dtype="datetime64[ns]"))
+    keys = [np.where(np.isnat(stamps), np.iinfo(np.int64).max, stamps.view(np.int64))]
     if "trial_id" in its:
-        columns["trial_id"] = _sort_ranks(its["trial_id"])
-    all_stamps = (pd.to_datetime(its["timestamp"], utc=True).dt.tz_localize(None)
-                  .to_numpy(dtype="datetime64[ns]") if "timestamp" in its
-                  else np.full(len(its), np.datetime64("NaT"), dtype="datetime64[ns]"))
-    metric = pd.to_numeric(its[comp.metric], errors="coerce").to_numpy(dtype=float)
+        keys.append(_sort_ranks(its["trial_id"]))
+    for name in ("attempt", "training_iteration"):
+        if name in its:
+            number = _numbers(its[name])
+            keys.append(np.where(np.isnan(number), np.inf, number))
+    spent = _numbers(its["time_this_iter_s"]) if "time_this_iter_s" in its else np.zeros(len(its))
+    metric = _numbers(its[comp.metric])
+    out = {}
     for run, positions in its.groupby("run", sort=False, observed=True).indices.items():
-        part = {name: column[positions] for name, column in columns.items()}
-        n = positions.size
-        stamps = all_stamps[positions]
-        keys = [np.where(np.isnat(stamps), nat_last, stamps.view(np.int64))]
-        if "trial_id" in part:
-            keys.append(part["trial_id"])
-        for name in ("attempt", "training_iteration"):
-            if name in part:
-                number = pd.to_numeric(part[name], errors="coerce").astype(float)
-                keys.append(np.where(np.isnan(number), np.inf, number))
-        order = np.lexsort(keys[::-1])
-        spent = (pd.to_numeric(part["time_this_iter_s"], errors="coerce").astype(float)
-                 if "time_this_iter_s" in part else np.zeros(n))
-        value = metric[positions][order]
+        order = positions[np.lexsort([key[positions] for key in reversed(keys)])]
+        value = metric[order]
         out[str(run)] = {
             "timestamp": stamps[order],
-            "time_this_iter_s": np.asarray(spent, dtype=float)[order],
+            "time_this_iter_s": spent[order],
             "value": value,
             "best": running_best(value, comp.objective),
         }
     return out
+
+
+def _numbers(column: pd.Series) -> np.ndarray:
+    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
 def _sort_ranks(values: pd.Series) -> np.ndarray:
