@@ -42,8 +42,8 @@ def _result(trial: _Trial, it: int) -> dict[str, Any]:
 
 
 def run(n: int, root: str) -> None:
-    from raysweep.execution._progress import ProgressCallback
-    from raysweep.execution._store_callback import ParquetResultsCallback
+    from raysweep.execution.recording._store_callback import ParquetResultsCallback
+    from raysweep.execution.terminal._progress import ProgressCallback
     from raysweep.results import RunWriter
 
     writer = RunWriter(root, sweep="hot", run_id="r1")
@@ -78,7 +78,7 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=3000)
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
-    import raysweep.execution._store_callback  # noqa: F401 - imports Ray Tune: not timed
+    import raysweep.execution.recording._store_callback  # noqa: F401 - imports Ray Tune: not timed
     with tempfile.TemporaryDirectory() as root:
         start = time.perf_counter()
         run(args.trials, root)

@@ -20,7 +20,7 @@ Per contender it prints:
 process holding an N-trial run written as the driver writes it (no Ray; each N in a fresh process).
 ``--tune-state PATH`` loads the trials of a run's ``experiment_state-*.json`` (under
 ``<results_root>/_ray/<sweep>/<run_id>``) 1,000 times and prints the KB per ended trial of Tune's state,
-untrimmed and trimmed (``execution/_trim.py``).
+untrimmed and trimmed (``execution/durability/_trim.py``).
 
 ``tracemalloc`` slows the driver (about 2x): the timings are not those of ``scale.py``, the memory is.
 """
@@ -282,7 +282,7 @@ def tune_state(path: Path, copies: int = 1000) -> None:
     times."""
     from ray.tune.experiment.trial import Trial
 
-    from raysweep.execution._trim import trim_trial
+    from raysweep.execution.durability._trim import trim_trial
 
     pairs = json.loads(path.read_text())["trial_data"]
     metric = next((m for m in json.loads(pairs[0][1])["metric_analysis"]

@@ -2,7 +2,7 @@
 
 Feeds the same synthetic results (``--trials`` trials, each reporting ``--iters`` iterations of a
 seeded random metric, interleaved round-robin as Tune's loop would) through Ray's
-``ASHAScheduler`` and through ``raysweep.execution._asha.RecordingASHA`` (Ray's ASHA plus the
+``ASHAScheduler`` and through ``raysweep.execution.tune._asha.RecordingASHA`` (Ray's ASHA plus the
 record of each rung decision), alternating repetitions, and prints the time per result of each and
 the median ratio. Both make the same decisions (checked). No Ray cluster is started: the
 schedulers are called directly, as Tune's driver loop calls them.
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from ray.tune.schedulers import ASHAScheduler
 
-from raysweep.execution._asha import RecordingASHA
+from raysweep.execution.tune._asha import RecordingASHA
 
 
 @dataclass

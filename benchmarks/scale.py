@@ -12,7 +12,7 @@ time is measured by sampling the driver's main thread every 10 ms and counting t
 Ray-or-raysweep frame is raysweep's (its Tune callbacks, progress bar and Parquet writer, with the pyarrow
 and stdlib calls they make): no instrumentation, so nothing is slowed. It is a share of wall time on the
 driver's main thread, idle waits included. The forced experiment snapshots raysweep asks of Tune
-(``execution/_snapshot.py``: Tune's code, called by raysweep) are counted apart, as "snapshot %".
+(``execution/durability/_snapshot.py``: Tune's code, called by raysweep) are counted apart, as "snapshot %".
 The 1-minute load average is printed with every figure (the machine is shared: compare contenders
 within one run of this script).
 """

@@ -26,7 +26,7 @@ import ray
 from ray import tune
 
 from raysweep import results
-from raysweep.execution._store_callback import ParquetResultsCallback
+from raysweep.execution.recording._store_callback import ParquetResultsCallback
 
 
 def trivial(config):

@@ -184,7 +184,7 @@ from datetime import UTC, datetime
 import ray
 from ray import tune
 from raysweep import results
-from raysweep.execution._store_callback import ParquetResultsCallback
+from raysweep.execution.recording._store_callback import ParquetResultsCallback
 workdir, n, iters = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 def trivial(config):
     for i in range(iters):

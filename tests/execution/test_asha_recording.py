@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from ray.tune.schedulers import ASHAScheduler, TrialScheduler
 
-from raysweep.execution._asha import RecordingASHA
+from raysweep.execution.tune._asha import RecordingASHA
 
 
 @dataclass

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from raysweep import ClusterError
-from raysweep.execution._ray import check_reachable
+from raysweep.execution.cluster._ray import check_reachable
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -7,7 +7,7 @@ import io
 import json
 import pickle
 
-from raysweep.execution._packed import PackedTrialStates
+from raysweep.execution.durability._packed import PackedTrialStates
 
 
 def _pair(i: int) -> tuple[str, str]:

@@ -50,7 +50,7 @@ def test_held_rows_and_pruned_staging_keep_every_trial_and_asha_decision(ray_ses
     with a share of 0 (every addition after the first held for a spaced snapshot: what a long sweep
     of trivial trials does), the store is the trainable's log and Tune's files."""
     from raysweep.execution import _store_callback
-    from raysweep.execution._store_callback import ParquetResultsCallback
+    from raysweep.execution.recording._store_callback import ParquetResultsCallback
 
     monkeypatch.setattr(_store_callback, "_SNAPSHOT_SHARE", share)
 
@@ -125,7 +125,7 @@ def _slow(config):
 def test_every_addition_of_second_long_trials_is_snapshotted_at_once(ray_session, tmp_path):
     """Trials of a second: forced snapshots stay far under the share, so every step that added a
     trial is snapshotted before the trial can report (what makes resume exact: test_resume.py)."""
-    from raysweep.execution._store_callback import ParquetResultsCallback
+    from raysweep.execution.recording._store_callback import ParquetResultsCallback
 
     root = str(tmp_path / "results")
     writer = R.RunWriter(root, sweep="slow", run_id="r1", flush_interval_s=0.5)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from raysweep.execution._snapshot import SnapshotBudget
+from raysweep.execution.durability._snapshot import SnapshotBudget
 
 
 def _sweep(budget: SnapshotBudget, *, trials: int, trial_s: float, cost: Callable[[int], float],

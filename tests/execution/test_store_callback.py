@@ -26,7 +26,7 @@ pytestmark = pytest.mark.slow
 
 def _fit(root, trainable, space, *, asha_max_t=None, max_failures=0, time_budget_s=None,
          scheduler=None, run_id="r1", tmp_path=None, max_concurrent=2):
-    from raysweep.execution._store_callback import ParquetResultsCallback
+    from raysweep.execution.recording._store_callback import ParquetResultsCallback
 
     writer = R.RunWriter(root, sweep="cb", run_id=run_id, flush_interval_s=0.5)
     writer.write_run({"status": "running", "started_at": datetime.now(UTC), "metric": "score",
@@ -157,7 +157,7 @@ _DRIVER = textwrap.dedent(
     import ray
     from ray import tune
     from raysweep.results import RunWriter
-    from raysweep.execution._store_callback import ParquetResultsCallback
+    from raysweep.execution.recording._store_callback import ParquetResultsCallback
 
     def slow(config):
         for i in range(1, 200):

@@ -1,4 +1,4 @@
-"""Trimming Tune's per-trial state (execution/_trim.py) changes nothing a user can see.
+"""Trimming Tune's per-trial state (execution/durability/_trim.py) changes nothing a user can see.
 
 The same seeded sweep (random search + ASHA, one trial at a time so ASHA's decisions are
 deterministic) runs with trimming on and off; the trainable logs every report to a ground-truth
@@ -21,7 +21,7 @@ from ray.tune.experiment import Trial
 
 from raysweep import Sweep, results, schedulers, searchers, space
 from raysweep.execution import run_sweep
-from raysweep.execution._trim import TRIM_ENV, TrimCallback, lean_result_grid
+from raysweep.execution.durability._trim import TRIM_ENV, TrimCallback, lean_result_grid
 
 from ._rung_trainables import rising
 

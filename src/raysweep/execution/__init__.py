@@ -5,13 +5,13 @@ local Ray or a cluster, streams every result into the Parquet store, and resumes
 interrupted run (:func:`resume_run`), and adds trials to an ended run (:func:`extend_run`).
 """
 
-from raysweep.execution._extend import extend_run
-from raysweep.execution._resources import live_nodes
-from raysweep.execution._resume import resume_run
-from raysweep.execution._runner import new_run_id, run_sweep
-from raysweep.execution._submit import SubmitRequest, submit_sweep
-from raysweep.execution._submit import build_request as build_submit_request
-from raysweep.execution._summary import EXIT_CODES, RunSummary
+from raysweep.execution.cluster._ray import live_nodes
+from raysweep.execution.cluster._submit import SubmitRequest, submit_sweep
+from raysweep.execution.cluster._submit import build_request as build_submit_request
+from raysweep.execution.launch._extend import extend_run
+from raysweep.execution.launch._resume import resume_run
+from raysweep.execution.launch._runner import new_run_id, run_sweep
+from raysweep.execution.launch._summary import EXIT_CODES, RunSummary
 
 __all__ = [
     "EXIT_CODES",

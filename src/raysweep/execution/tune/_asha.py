@@ -23,7 +23,7 @@ from typing import Any
 from ray import tune
 from ray.tune.schedulers import AsyncHyperBandScheduler, TrialScheduler
 
-from raysweep.execution._snapshot import find_controller
+from raysweep.execution.durability._snapshot import find_controller
 from raysweep.results import RungDecision, RunWriter
 
 __all__ = ["RecordingASHA", "RungCallback"]

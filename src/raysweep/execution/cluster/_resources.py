@@ -16,19 +16,10 @@ import ray
 from raysweep._errors import ClusterError
 from raysweep.sweep import trials_on_node
 
-__all__ = ["ActorNodes", "cluster_nodes", "live_nodes", "require_a_node_fits"]
+__all__ = ["ActorNodes", "cluster_nodes", "require_a_node_fits"]
 
 _RAY_NAMES = {"cpu": "CPU", "gpu": "GPU", "memory": "memory"}
 _HEAD = "node:__internal_head__"
-
-
-def live_nodes(address: str) -> list[dict[str, Any]]:
-    """The alive nodes of the cluster at ``address`` (joined for the call only), as
-    :func:`cluster_nodes` gives them: what ``raysweep plan --address`` plans against."""
-    from raysweep.execution._ray import ray_runtime
-
-    with ray_runtime(address):
-        return cluster_nodes()
 
 
 def cluster_nodes() -> list[dict[str, Any]]:

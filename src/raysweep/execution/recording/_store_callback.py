@@ -24,15 +24,15 @@ from typing import Any
 
 from ray import tune
 
-from raysweep.execution._resources import ActorNodes
-from raysweep.execution._rows import metric_columns
-from raysweep.execution._snapshot import (
+from raysweep.execution.cluster._resources import ActorNodes
+from raysweep.execution.durability._snapshot import (
     SnapshotBudget,
     find_controller,
     force_snapshot,
     prune_staged,
 )
-from raysweep.execution._trial_info import attempt, error_info, number, stored_results
+from raysweep.execution.recording._rows import metric_columns
+from raysweep.execution.recording._trial_info import attempt, error_info, number, stored_results
 from raysweep.results import (
     Objective,
     RunWriter,
@@ -85,7 +85,7 @@ class ParquetResultsCallback(tune.Callback):
     so driver memory does not grow with the number of trials beyond one id per trial.
 
     Store rows of a trial event (start, end, retry) reach storage only after Tune's experiment
-    snapshot holds that event (see :mod:`raysweep.execution._snapshot`), so a resumed run never
+    snapshot holds that event (see :mod:`raysweep.execution.durability._snapshot`), so a resumed run never
     re-runs a trial the store knows ended.
 
     Args:

@@ -24,16 +24,15 @@ import pandas as pd
 from rich.console import Console
 
 from raysweep._errors import ConfigError, invalid_parameter
-from raysweep.execution._convert import load_seeds
-from raysweep.execution._ray import check_fits, ray_runtime
-from raysweep.execution._resume import (
+from raysweep.execution.cluster._ray import check_fits, ray_runtime
+from raysweep.execution.launch._resume import (
     _int,
     _load_unchanged,
     _prior_trials,
     _resume_lock,
     carried_columns,
 )
-from raysweep.execution._runner import (
+from raysweep.execution.launch._runner import (
     Launch,
     _as_loaded,
     _pickle_sweep_modules_by_value,
@@ -42,7 +41,8 @@ from raysweep.execution._runner import (
     fit,
     preserved_process_state,
 )
-from raysweep.execution._summary import RunSummary
+from raysweep.execution.launch._summary import RunSummary
+from raysweep.execution.tune._convert import load_seeds
 from raysweep.results import RunStatus, RunWriter, resolve_run
 from raysweep.searchers import GridSearch, RandomSearch
 from raysweep.sweep import LoadedSweep, Sweep

@@ -13,9 +13,9 @@ from typing import Any
 import ray
 
 from raysweep._errors import ClusterError, ConfigError, invalid_parameter
-from raysweep.execution._resources import require_a_node_fits
+from raysweep.execution.cluster._resources import cluster_nodes, require_a_node_fits
 
-__all__ = ["check_fits", "check_reachable", "quiet_worker_logs", "ray_runtime"]
+__all__ = ["check_fits", "check_reachable", "live_nodes", "quiet_worker_logs", "ray_runtime"]
 
 #: Seconds a TCP connect to a cluster address may take before the address counts as unreachable.
 CONNECT_TIMEOUT_S = 5.0
@@ -110,5 +110,13 @@ def quiet_worker_logs() -> None:
 
 def check_fits(resources: Mapping[str, float]) -> dict[str, float]:
     """Fail early when no node can hold one trial (Ray would wait forever); return cluster totals."""
-    require_a_node_fits(resources)  # per node, not totals (execution/_resources.py)
+    require_a_node_fits(resources)  # per node, not totals (execution/cluster/_resources.py)
     return {k: v for k, v in ray.cluster_resources().items() if not k.startswith("node:")}
+
+
+def live_nodes(address: str) -> list[dict[str, Any]]:
+    """The alive nodes of the cluster at ``address`` (joined for the call only), as
+    :func:`~raysweep.execution.cluster._resources.cluster_nodes` gives them: what
+    ``raysweep plan --address`` plans against."""
+    with ray_runtime(address):
+        return cluster_nodes()

@@ -24,20 +24,20 @@ from ray.tune.search.basic_variant import BasicVariantGenerator
 from rich.console import Console
 
 from raysweep._errors import ExecutionError, RaysweepError
-from raysweep.execution._asha import RungCallback
-from raysweep.execution._convert import link_early_stops, load_seeds, make_scheduler, make_search
-from raysweep.execution._cost import estimate_line, estimate_record
-from raysweep.execution._guard import NonFiniteGuard, guard_trainable
-from raysweep.execution._interrupt import interrupt_guard
-from raysweep.execution._progress import ProgressCallback
-from raysweep.execution._quiet import route_ray_logs
-from raysweep.execution._ray import check_fits, ray_runtime
-from raysweep.execution._record import build_run_record
-from raysweep.execution._store_callback import ParquetResultsCallback
-from raysweep.execution._summary import RunSummary
-from raysweep.execution._text import clean_error, error_groups, error_of, explain_fit_error
-from raysweep.execution._trial_info import number
-from raysweep.execution._trim import RELEASE_ENV, TRIM_ENV, TrimCallback, lean_result_grid
+from raysweep.execution.cluster._ray import check_fits, ray_runtime
+from raysweep.execution.durability._trim import RELEASE_ENV, TRIM_ENV, TrimCallback, lean_result_grid
+from raysweep.execution.launch._cost import estimate_line, estimate_record
+from raysweep.execution.launch._record import build_run_record
+from raysweep.execution.launch._summary import RunSummary
+from raysweep.execution.recording._store_callback import ParquetResultsCallback
+from raysweep.execution.recording._trial_info import number
+from raysweep.execution.terminal._interrupt import interrupt_guard
+from raysweep.execution.terminal._progress import ProgressCallback
+from raysweep.execution.terminal._quiet import route_ray_logs
+from raysweep.execution.terminal._text import clean_error, error_groups, error_of, explain_fit_error
+from raysweep.execution.tune._asha import RungCallback
+from raysweep.execution.tune._convert import link_early_stops, load_seeds, make_scheduler, make_search
+from raysweep.execution.tune._guard import NonFiniteGuard, guard_trainable
 from raysweep.results import RunStatus, RunWriter, load_trials, resolve_root
 from raysweep.results import error_groups as group_stored_errors
 from raysweep.searchers import GridSearch

@@ -20,8 +20,8 @@ from ray.tune.schedulers import FIFOScheduler, TrialScheduler
 from ray.tune.search import ConcurrencyLimiter, SearchAlgorithm, Searcher
 from ray.tune.search.basic_variant import BasicVariantGenerator
 
-from raysweep.execution._asha import RecordingASHA, recording_scheduler
-from raysweep.execution._searchers import HyperOptSeeded, OptunaCodec, OptunaSeeded
+from raysweep.execution.tune._asha import RecordingASHA, recording_scheduler
+from raysweep.execution.tune._searchers import HyperOptSeeded, OptunaCodec, OptunaSeeded
 from raysweep.schedulers import ASHA, FIFO, SchedulerSpec
 from raysweep.searchers import GridSearch, OptunaSearch, RandomSearch, SearcherSpec, TPESearch
 from raysweep.space import Categorical, Domain, Float, Integer, flatten, grid_values, unflatten

@@ -34,7 +34,7 @@ JSON and CSV logger callbacks keep it as a dict key after the trial's files are 
 what makes raw Tune's driver grow with the sweep. :func:`release_trials` drops those references for
 a ``TERMINATED`` trial once a snapshot holds its end, so the object is freed. Its JSON state stays in
 the controller's snapshot cache (``_trial_metadata``, re-encoded without indentation, about 4 KB, and
-kept deflated, about 0.3 KB, by :class:`~raysweep.execution._packed.PackedTrialStates`, which the
+kept deflated, about 0.3 KB, by :class:`~raysweep.execution.durability._packed.PackedTrialStates`, which the
 first release puts in place of Tune's dict), so every snapshot still lists every trial and
 ``raysweep resume`` restores the run exactly as before.
 Errored trials are kept (Tune's ``ResultGrid`` carries their errors). Tune's ``ResultGrid`` then
@@ -57,8 +57,8 @@ from typing import Any
 
 from ray import tune
 
-from raysweep.execution._packed import PackedTrialStates
-from raysweep.execution._snapshot import find_controller
+from raysweep.execution.durability._packed import PackedTrialStates
+from raysweep.execution.durability._snapshot import find_controller
 
 __all__ = ["RELEASE_ENV", "TRIM_ENV", "TrimCallback", "lean_result_grid", "release_trials", "trim_trial"]
 

@@ -20,9 +20,9 @@ import pandas as pd
 from rich.console import Console
 
 from raysweep._errors import ConfigError
-from raysweep.execution._ray import check_fits, ray_runtime
-from raysweep.execution._record import build_run_record
-from raysweep.execution._runner import (
+from raysweep.execution.cluster._ray import check_fits, ray_runtime
+from raysweep.execution.launch._record import build_run_record
+from raysweep.execution.launch._runner import (
     Launch,
     _pickle_sweep_modules_by_value,
     _project_paths,
@@ -30,7 +30,7 @@ from raysweep.execution._runner import (
     fit,
     preserved_process_state,
 )
-from raysweep.execution._summary import RunSummary
+from raysweep.execution.launch._summary import RunSummary
 from raysweep.results import RunStatus, RunWriter, driver_alive, load_trials, resolve_run
 from raysweep.sweep import LoadedSweep, load_sweep
 

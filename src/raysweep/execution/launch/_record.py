@@ -78,7 +78,7 @@ def build_run_record(loaded: LoadedSweep, run_id: str, started_at: datetime,
         "driver_host": socket.gethostname(),
         "driver_pid": os.getpid(),
         "resumes": 0,
-        # Set by `raysweep submit` in the job's environment (execution/_submit.py); None otherwise.
+        # Set by `raysweep submit` in the job's environment (execution/cluster/_submit.py); None otherwise.
         "job_id": os.environ.get("RAYSWEEP_JOB_ID"),
         "submitted_from": os.environ.get("RAYSWEEP_SUBMITTED_FROM"),
         # What trains: `raysweep plan` estimates cost from runs of other sweeps with the same one.

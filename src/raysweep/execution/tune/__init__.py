@@ -1,0 +1,1 @@
+"""Sweep specs to Ray Tune objects: searchers, schedulers, the guarded trainable."""
