@@ -49,7 +49,7 @@ def test_held_rows_and_pruned_staging_keep_every_trial_and_asha_decision(ray_ses
     """With the shipped share (trivial trials: some additions snapshotted at once, the rest held) and
     with a share of 0 (every addition after the first held for a spaced snapshot: what a long sweep
     of trivial trials does), the store is the trainable's log and Tune's files."""
-    from raysweep.execution import _store_callback
+    from raysweep.execution.recording import _store_callback
     from raysweep.execution.recording._store_callback import ParquetResultsCallback
 
     monkeypatch.setattr(_store_callback, "_SNAPSHOT_SHARE", share)
