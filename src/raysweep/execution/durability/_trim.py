@@ -57,6 +57,7 @@ from typing import Any
 
 from ray import tune
 
+from raysweep.execution.durability._gate import SnapshotGate
 from raysweep.execution.durability._packed import PackedTrialStates
 from raysweep.execution.durability._snapshot import find_controller
 
@@ -130,17 +131,18 @@ class TrimCallback(tune.Callback):
     Args:
         metric: The sweep metric (kept).
         time_attr: The scheduler's time attribute (kept).
-        snapshots: Counts the experiment snapshots raysweep forced so far (the store callback's
-            ``snapshots``), or None when no store forces them: then a trial is trimmed at the end
-            of the step in which it ended (no store, no ``raysweep resume``).
+        gate: The store's :class:`SnapshotGate`, which counts the experiment snapshots forced so
+            far and is told how many trials were released (it counts Tune's additions), or None
+            when no store forces snapshots: then a trial is trimmed at the end of the step in
+            which it ended (no store, no ``raysweep resume``).
         release: Also drop Tune's references to trimmed ``TERMINATED`` trials
             (:func:`release_trials`).
     """
 
     def __init__(self, metric: str, time_attr: str = "training_iteration",
-                 snapshots: Callable[[], int] | None = None, release: bool = True) -> None:
+                 gate: SnapshotGate | None = None, release: bool = True) -> None:
         self.keep = frozenset({metric, time_attr, *_ALWAYS_KEPT})
-        self._snapshots = snapshots
+        self._gate = gate
         self._pending: list[tuple[Any, int]] = []  # (ended trial, snapshots taken when it ended)
         self._first_step = True
         self._controller: Any = None
@@ -158,7 +160,7 @@ class TrimCallback(tune.Callback):
         self._controller = find_controller()
 
     def _count(self) -> int:
-        return self._snapshots() if self._snapshots is not None else 0
+        return self._gate.snapshots if self._gate is not None else 0
 
     def _ended(self, trial: Any) -> None:
         self._pending.append((trial, self._count()))
@@ -182,7 +184,7 @@ class TrimCallback(tune.Callback):
         if not self._pending:
             return
         now = self._count()
-        if self._snapshots is None:
+        if self._gate is None:
             ready, self._pending = self._pending, []
         else:
             ready = [p for p in self._pending if p[1] < now]
@@ -194,6 +196,8 @@ class TrimCallback(tune.Callback):
         self.trimmed += len(trimmed)
         released = release_trials(self._controller, trimmed) if self._release else set()
         self.released += len(released)
+        if self._gate is not None:
+            self._gate.note_released(len(released))
         if mark is not None:  # the next snapshot replaces the controller's copy of the others' JSON
             for trial in trimmed:
                 if id(trial) not in released:  # a released trial's JSON is already replaced

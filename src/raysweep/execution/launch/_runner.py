@@ -186,7 +186,7 @@ def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback |
         if trim:  # after the store: it trims what the snapshot the store forced already holds
             callbacks.append(TrimCallback(
                 sweep.metric, sweep.asha.time_attr if sweep.asha else "training_iteration",
-                (lambda: int(getattr(store, "snapshots", 0))) if store else None,
+                store.gate if store else None,
                 release=os.environ.get(RELEASE_ENV, "1") != "0"))
         tuner = _tuner(launch, callbacks)
         try:
