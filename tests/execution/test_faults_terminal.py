@@ -19,17 +19,18 @@ REPO = Path(__file__).resolve().parents[2]
 
 SWEEP = """
 from raysweep import Sweep, space
-from tests.execution._fault_trainables import noisy_errors
+from tests.execution._fault_trainables import {trainable}
 
-SWEEP = Sweep(name="noisy", trainable=noisy_errors, space={"x": space.uniform(0.0, 1.0)},
+SWEEP = Sweep(name="noisy", trainable={trainable}, space={"x": space.uniform(0.0, 1.0)},
               metric="{metric}", mode="min", searcher="random", num_samples=6, seed=2,
               resources={"cpu": 1})
 """
 
 
-def _run(tmp_path: Path, metric: str) -> subprocess.CompletedProcess:
+def _run(tmp_path: Path, metric: str, trainable: str = "noisy_errors") -> subprocess.CompletedProcess:
     (tmp_path / "sweeps").mkdir(exist_ok=True)
-    (tmp_path / "sweeps" / "noisy.py").write_text(SWEEP.replace("{metric}", metric))
+    (tmp_path / "sweeps" / "noisy.py").write_text(
+        SWEEP.replace("{metric}", metric).replace("{trainable}", trainable))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO)]),
            "COLUMNS": "200"}
     env.pop("RAY_ADDRESS", None)
@@ -68,3 +69,15 @@ def test_a_metric_never_reported_names_the_reported_ones(tmp_path):
     assert "never reported the sweep metric 'los'; it reported 'loss'. Did you mean 'loss'?" in (
         proc.stderr.replace("\n", " "))
     assert "Traceback" not in proc.stderr + proc.stdout
+
+
+def test_worker_stderr_that_arrives_while_ray_shuts_down_stays_out_of_the_terminal(tmp_path):
+    """The sweep aborts at its first result (the metric is never reported) while the other trial
+    still writes to stderr: Ray forwards those lines until its log thread stops at shutdown, so the
+    route to the log file spans the whole Ray session (execution/launch/_fit.py ``start``)."""
+    proc = _run(tmp_path, "los", trainable="stderr_chatter")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    assert "chatter line" not in out and "Traceback" not in out
+    log = next((tmp_path / "res" / "_ray" / "noisy").glob("*/raysweep.log"))
+    assert "chatter line" in log.read_text()

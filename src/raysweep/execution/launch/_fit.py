@@ -36,7 +36,7 @@ from raysweep.execution.recording._store_callback import ParquetResultsCallback
 from raysweep.execution.recording._trial_info import number
 from raysweep.execution.terminal._interrupt import interrupt_guard
 from raysweep.execution.terminal._progress import ProgressCallback
-from raysweep.execution.terminal._quiet import route_ray_logs
+from raysweep.execution.terminal._quiet import LogRoute, route_ray_logs
 from raysweep.execution.terminal._text import clean_error, error_groups, error_of, explain_fit_error
 from raysweep.execution.tune._asha import RungCallback
 from raysweep.execution.tune._convert import link_early_stops, make_scheduler, make_search
@@ -51,22 +51,30 @@ __all__ = ["fit", "start"]
 
 
 def start(launch: Launch, writer: RunWriter | None, target: RayTarget) -> RunSummary:
-    """Start or join Ray, check that a trial fits, and fit the run (the one launch sequence)."""
+    """Start or join Ray, check that a trial fits, and fit the run (the one launch sequence).
+
+    Ray's worker output and driver log records go to the run's log file from before Ray starts
+    until after it shuts down (:func:`route_ray_logs`): Ray forwards worker lines until its log
+    thread stops at shutdown and then prints the lines it held back, so a route narrower than the
+    Ray session let a trial's traceback reach the terminal.
+    """
     sweep = launch.loaded.sweep
     if launch.live:  # ray.init takes seconds: say so rather than leave the terminal blank
         launch.console.print("[dim]Starting Ray...[/]" if target.address is None
                              else f"[dim]Joining the Ray cluster at {target.address}...[/]")
-    with ray_runtime(target.address, target.num_cpus, target.num_gpus,
-                     pythonpath=project_paths(launch.loaded)):
+    with (route_ray_logs(launch.ray_dir, launch.console) as logs,
+          ray_runtime(target.address, target.num_cpus, target.num_gpus,
+                      pythonpath=project_paths(launch.loaded))):
         cluster = check_fits(sweep.resources)
         pickle_sweep_modules_by_value(sweep)
         if launch.estimate and writer is not None:
             n_new = len(launch.cells) if launch.cells is not None else None
             launch.record.update(estimate_record(sweep, launch.root, cluster, n_new))
-        return fit(launch, cluster, writer)
+        return fit(launch, cluster, writer, logs)
 
 
-def fit(launch: Launch, cluster: dict[str, float], writer: RunWriter | None) -> RunSummary:
+def fit(launch: Launch, cluster: dict[str, float], writer: RunWriter | None,
+        logs: LogRoute) -> RunSummary:
     """Write the run row, build (or restore) the Tuner, fit it, and write the final run row.
 
     Whatever fails after the run row is written marks the run ``failed`` with the reason (a second
@@ -78,7 +86,7 @@ def fit(launch: Launch, cluster: dict[str, float], writer: RunWriter | None) -> 
     store = None
     try:
         store = _open_store(writer, launch, record) if writer is not None else None
-        return _fit(launch, record, store)
+        return _fit(launch, record, store, logs)
     except BaseException as exc:
         if writer is not None and store is not None:
             status = RunStatus.INTERRUPTED if isinstance(exc, KeyboardInterrupt) else RunStatus.FAILED
@@ -89,7 +97,8 @@ def fit(launch: Launch, cluster: dict[str, float], writer: RunWriter | None) -> 
         raise
 
 
-def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback | None) -> RunSummary:
+def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback | None,
+         logs: LogRoute) -> RunSummary:
     loaded, run_id = launch.loaded, launch.run_id
     sweep = loaded.sweep
     progress = ProgressCallback(launch.total_trials or sweep.n_trials, sweep.metric,
@@ -113,8 +122,7 @@ def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback |
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")  # with verbose=0: no tables, our progress bar only
     clock = time.monotonic()
     fit_error: BaseException | None = None
-    with (interrupt_guard(notify) as interrupted, progress,
-          route_ray_logs(ray_dir, launch.console) as logs):  # tracebacks to a log file (_quiet.py)
+    with interrupt_guard(notify) as interrupted, progress:
         rungs = [RungCallback(store.writer, store.trial_key)] if store else []  # ASHA decisions
         callbacks: list[tune.Callback] = [_ForwardInterrupt(interrupted), progress, *rungs,
                                           *([store] if store else [])]
@@ -132,7 +140,8 @@ def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback |
             fit_error, grid = exc, None
     elapsed = time.monotonic() - clock
     summary = _summarise(loaded, run_id, launch.root, store, progress, grid, interrupted.is_set(),
-                         fit_error, elapsed, ray_dir=ray_dir, log_path=logs.destination)
+                         fit_error, elapsed, ray_dir=ray_dir,
+                         log_path=logs.destination if logs.written else None)
     if store is not None and launch.estimate:  # a fresh run: what it cost against the estimate
         line = estimate_line(launch.record, launch.root, sweep.name, run_id, elapsed)
         summary = dataclasses.replace(summary, estimate=line)
