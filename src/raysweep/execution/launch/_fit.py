@@ -19,6 +19,7 @@ from typing import Any
 
 from ray import tune
 from ray.tune.search.basic_variant import BasicVariantGenerator
+from ray.tune.trainable.function_trainable import FunctionTrainable
 
 from raysweep._errors import ExecutionError, RaysweepError
 from raysweep.execution.cluster._ray import check_fits, ray_runtime
@@ -210,9 +211,21 @@ def _tuner(launch: Launch, callbacks: list[tune.Callback]) -> tune.Tuner:
             verbose=0,
             callbacks=callbacks,
             failure_config=tune.FailureConfig(max_failures=sweep.max_failures),
-            checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
+            checkpoint_config=tune.CheckpointConfig(
+                num_to_keep=1, checkpoint_at_end=_checkpoint_at_end(sweep.trainable)),
         ),
     )
+
+
+def _checkpoint_at_end(trainable: Any) -> bool | None:
+    """Tune saves a ``tune.Trainable`` subclass at its end by default; one without a
+    ``save_checkpoint`` of its own cannot save, and every trial would end in ``NotImplementedError``:
+    such a class is not saved at the end (it has no checkpoint to resume from either). None keeps
+    Tune's default (function trainables report their checkpoints themselves)."""
+    if (isinstance(trainable, type) and issubclass(trainable, tune.Trainable)
+            and not issubclass(trainable, FunctionTrainable)):
+        return trainable.save_checkpoint is not tune.Trainable.save_checkpoint
+    return None
 
 
 def _trial_dirname(trial: Any) -> str:

@@ -99,9 +99,11 @@ def project_paths(loaded: LoadedSweep) -> list[str]:
 
 
 def pickle_sweep_modules_by_value(sweep: Sweep) -> None:
-    """Sweep modules are imported by path, so workers cannot import them: ship their code by value."""
-    module = sys.modules.get(getattr(sweep.trainable, "__module__", ""))
-    if module is not None and is_sweep_module(module.__name__):
-        ray.cloudpickle.register_pickle_by_value(module)
-
-
+    """Ship the code of every sweep module by value: raysweep imports them by path (as
+    ``raysweep_sweeps.<name>``), so workers cannot import them by name. Every loaded one, not only
+    the trainable's: Ray's ``tune.with_parameters`` wraps a function in a class of its own module
+    that refers to the function by its module, and a trainable may call helpers of another sweep
+    module. ``sweep`` is the launched sweep (its module is loaded by then)."""
+    for name, module in list(sys.modules.items()):
+        if module is not None and is_sweep_module(name):
+            ray.cloudpickle.register_pickle_by_value(module)
