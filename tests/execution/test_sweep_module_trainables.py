@@ -57,11 +57,19 @@ SWEEP = Sweep(name="cls", trainable=Quadratic, space={"x": space.uniform(0.0, 1.
               resources={"cpu": 1})
 '''
 
+# Ray's BOHB example style: no reset_config, no save_checkpoint. Tune cannot reuse its actors; the
+# trials that would have reused one were cancelled while the run said it finished (issue 22).
+NO_RESET = TRAINABLE_CLASS.replace('''    def reset_config(self, new_config):
+        self.setup(new_config)
+        return True
+''', "").replace('name="cls"', 'name="noreset"')
+
 
 @pytest.mark.parametrize(("name", "source", "expected"), [
     ("wp", WITH_PARAMETERS, lambda cfg: sum(range(1000)) * cfg["x"] * 2),
     ("cls", TRAINABLE_CLASS, lambda cfg: (cfg["x"] - 0.3) ** 2 / 2),
-], ids=["with_parameters", "Trainable subclass"])
+    ("noreset", NO_RESET, lambda cfg: (cfg["x"] - 0.3) ** 2 / 2),
+], ids=["with_parameters", "Trainable subclass", "Trainable without reset_config"])
 def test_a_trainable_defined_in_a_sweep_module_runs_on_the_workers(ray_session, tmp_path, name,
                                                                    source, expected):
     (tmp_path / "sweeps").mkdir()
@@ -75,3 +83,21 @@ def test_a_trainable_defined_in_a_sweep_module_runs_on_the_workers(ray_session, 
         config = __import__("json").loads(row.config_json)
         assert row.iterations == 2
         assert row.metric_last == pytest.approx(expected(config))
+
+
+def test_a_run_whose_trials_never_ran_is_failed_not_finished(ray_session, tmp_path, monkeypatch):
+    """Tune giving up on trials (here: forced actor reuse of a class without reset_config, what
+    raysweep did before it checked) must never end in a run reported as finished."""
+    from raysweep.execution.launch import _fit
+
+    monkeypatch.setattr(_fit, "_reuse_actors", lambda trainable: True)
+    (tmp_path / "sweeps").mkdir()
+    path = tmp_path / "sweeps" / "noreset.py"
+    path.write_text(textwrap.dedent(NO_RESET))
+    summary = run_sweep(load_sweep(str(path)), results_root=str(tmp_path / "res"), progress=False)
+    trials = results.load_trials(str(tmp_path / "res"))
+    cancelled = int((trials["status"] == "cancelled").sum())
+    assert cancelled >= 1  # the ground truth of this scenario: Tune cancelled what it could not reuse
+    assert summary.status == "failed"
+    assert any(f"{cancelled} of 3 trials never ran to their end" in e for e in summary.errors)
+    assert results.list_runs(str(tmp_path / "res"))["status"].tolist() == ["failed"]

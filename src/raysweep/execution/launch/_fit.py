@@ -202,7 +202,7 @@ def _tuner(launch: Launch, callbacks: list[tune.Callback]) -> tune.Tuner:
         tune_config=tune.TuneConfig(
             metric=sweep.metric, mode=sweep.mode, search_alg=search_alg, scheduler=scheduler,
             num_samples=len(launch.cells) if launch.cells is not None else _num_samples(sweep),
-            time_budget_s=sweep.time_budget_s, reuse_actors=True,
+            time_budget_s=sweep.time_budget_s, reuse_actors=_reuse_actors(sweep.trainable),
             trial_dirname_creator=_trial_dirname,
         ),
         run_config=tune.RunConfig(
@@ -217,13 +217,27 @@ def _tuner(launch: Launch, callbacks: list[tune.Callback]) -> tune.Tuner:
     )
 
 
+def _is_class_trainable(trainable: Any) -> bool:
+    return (isinstance(trainable, type) and issubclass(trainable, tune.Trainable)
+            and not issubclass(trainable, FunctionTrainable))
+
+
+def _reuse_actors(trainable: Any) -> bool:
+    """Reuse trial actors (a new worker process per trial costs ~1 s) wherever Tune can: function
+    trainables always, a ``tune.Trainable`` subclass only when it implements ``reset_config``. Tune
+    refuses to reuse one that does not (``Trainable runner reuse requires reset_config()``) and the
+    trials it would have reused never ran."""
+    if _is_class_trainable(trainable):
+        return trainable.reset_config is not tune.Trainable.reset_config
+    return True
+
+
 def _checkpoint_at_end(trainable: Any) -> bool | None:
     """Tune saves a ``tune.Trainable`` subclass at its end by default; one without a
     ``save_checkpoint`` of its own cannot save, and every trial would end in ``NotImplementedError``:
     such a class is not saved at the end (it has no checkpoint to resume from either). None keeps
     Tune's default (function trainables report their checkpoints themselves)."""
-    if (isinstance(trainable, type) and issubclass(trainable, tune.Trainable)
-            and not issubclass(trainable, FunctionTrainable)):
+    if _is_class_trainable(trainable):
         return trainable.save_checkpoint is not tune.Trainable.save_checkpoint
     return None
 
@@ -256,9 +270,13 @@ def _summarise(loaded: LoadedSweep, run_id: str, root: str, store: ParquetResult
     groups = (_stored_error_groups(root, sweep.name, run_id) if stored else None) or \
         error_groups(error_of(e) for e in raised)
     n_trials = counts.get("trials", 0)
+    unrun = _never_ran(sweep, counts, elapsed) if not interrupted and fit_error is None else None
+    if unrun is not None:
+        errors = [*errors, unrun]
     if interrupted:
         status = RunStatus.INTERRUPTED.value
-    elif fit_error is not None or (n_trials > 0 and counts.get("errored", 0) == n_trials):
+    elif (fit_error is not None or unrun is not None
+          or (n_trials > 0 and counts.get("errored", 0) == n_trials)):
         status = RunStatus.FAILED.value
     else:
         status = RunStatus.FINISHED.value
@@ -269,6 +287,18 @@ def _summarise(loaded: LoadedSweep, run_id: str, root: str, store: ParquetResult
         ray_dir=ray_dir, errors=errors, error_groups=groups, log_path=log_path,
         trial_lifetimes_s=progress.trial_lifetimes_s,
     )
+
+def _never_ran(sweep: Sweep, counts: dict[str, int], elapsed: float) -> str | None:
+    """Why a run that was neither interrupted nor out of time ended with trials that never ran to
+    their end (Tune gave up on them), or None: such a run is ``failed``, never ``finished``."""
+    cancelled = counts.get("cancelled", 0)
+    out_of_time = sweep.time_budget_s is not None and elapsed >= sweep.time_budget_s
+    if not cancelled or out_of_time:
+        return None
+    return (f"{cancelled} of {counts.get('trials', 0)} trials never ran to their end, although the "
+            "sweep was neither interrupted nor out of time: Ray Tune stopped without them (its "
+            "reason is in the ray log). `raysweep show RUN` lists them as cancelled.")
+
 
 def _stored_error_groups(root: str, sweep: str, run_id: str) -> list[dict[str, Any]] | None:
     """The run's distinct errors as ``raysweep show RUN --errors`` groups them (None: unreadable)."""
