@@ -6,7 +6,7 @@ from importlib import metadata
 
 from raysweep._errors import ExecutionError
 
-__all__ = ["SUPPORTED_RAY", "ray_version", "require_supported_ray", "unsupported_ray"]
+__all__ = ["SUPPORTED_RAY", "ray_version", "require_supported_ray", "supported_range", "unsupported_ray"]
 
 #: The oldest and the newest Ray minor raysweep is tested on (both included).
 SUPPORTED_RAY: tuple[tuple[int, int], tuple[int, int]] = ((2, 55), (2, 60))

@@ -24,13 +24,9 @@ from typing import Any
 
 from ray import tune
 
+from raysweep.execution._internals import find_controller
 from raysweep.execution.cluster._resources import ActorNodes
-from raysweep.execution.durability._snapshot import (
-    SnapshotBudget,
-    find_controller,
-    force_snapshot,
-    prune_staged,
-)
+from raysweep.execution.durability._snapshot import SnapshotBudget, force_snapshot, prune_staged
 from raysweep.execution.recording._rows import metric_columns
 from raysweep.execution.recording._trial_info import attempt, error_info, number, stored_results
 from raysweep.results import (
@@ -256,7 +252,9 @@ class ParquetResultsCallback(tune.Callback):
 
     # ----------------------------------------------------------------- Tune hooks
     def setup(self, *args: Any, **info: Any) -> None:
-        self._controller = find_controller()
+        # Without the controller no snapshot could be forced: the store could then know of trial
+        # events Tune's snapshot lacks, and a resume would re-run them (an ExecutionError instead).
+        self._controller = find_controller("the store's forced snapshots (exact resume)", required=True)
         self._budget = SnapshotBudget(_SNAPSHOT_SHARE, _SNAPSHOT_SPACING)  # elapsed time from here
 
     def on_step_begin(self, iteration: int, trials: list, **info: Any) -> None:
