@@ -218,7 +218,8 @@ def child(contender: str, n: int, at: list[int]) -> dict:
             ).fit()
         else:
             from raysweep import Sweep, schedulers, searchers, space
-            from raysweep.execution import _runner, run_sweep
+            from raysweep.execution import run_sweep
+            from raysweep.execution.launch import _fit as _runner
             from raysweep.results import RunWriter
 
             make = _runner._tuner

@@ -36,7 +36,7 @@ def trivial(config):
 
 class NoForcedSnapshots(ParquetResultsCallback):
     def setup(self, **info):
-        self._controller = None
+        self.gate.start(None)  # no controller: no forced snapshots
 
 
 def one_sweep(n_trials: int, reports: int, workdir: str, name: str, forced: bool):

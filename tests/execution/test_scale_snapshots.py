@@ -49,7 +49,7 @@ def test_held_rows_and_pruned_staging_keep_every_trial_and_asha_decision(ray_ses
     """With the shipped share (trivial trials: some additions snapshotted at once, the rest held) and
     with a share of 0 (every addition after the first held for a spaced snapshot: what a long sweep
     of trivial trials does), the store is the trainable's log and Tune's files."""
-    from raysweep.execution import _store_callback
+    from raysweep.execution.recording import _store_callback
     from raysweep.execution.recording._store_callback import ParquetResultsCallback
 
     monkeypatch.setattr(_store_callback, "_SNAPSHOT_SHARE", share)
@@ -103,7 +103,7 @@ def test_held_rows_and_pruned_staging_keep_every_trial_and_asha_decision(ray_ses
     # Ended trials' staged files are gone from the driver (every trial ended before the last snapshot
     # but the ones of the final step); their files on storage are all there.
     staged = [r for r in grid if os.path.isdir(os.path.join(
-        os.path.dirname(callback._controller.experiment_state_path), r.metrics["trial_id"]))]
+        os.path.dirname(callback.gate.controller.experiment_state_path), r.metrics["trial_id"]))]
     assert len(staged) <= 2, [r.metrics["trial_id"] for r in staged]
     assert all(os.path.isfile(os.path.join(r.path, "result.json")) for r in grid)
     # Fewer forced snapshots than the two per trial of an every-event policy.

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from raysweep import Sweep, searchers, space
-from raysweep.execution import _convert
+from raysweep.execution.tune import _convert
 from raysweep.schedulers import SchedulerSpec
 from raysweep.searchers import SearcherSpec
 

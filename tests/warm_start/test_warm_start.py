@@ -10,7 +10,8 @@ import sys
 import pytest
 
 from raysweep import ConfigError, Sweep, results, searchers, space, warm_start
-from raysweep.execution import _convert, run_sweep
+from raysweep.execution import run_sweep
+from raysweep.execution.tune import _convert
 from raysweep.sweep import make_plan
 from raysweep.warm_start import inside
 from tests.searchers._trainables import logged_quadratic, read_log

@@ -52,11 +52,9 @@ Both rely on Ray's private attributes (``Trial.run_metadata``, ``_TrainingRunMet
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-
-from ray import tune
 
 from raysweep.execution._internals import (
     controller_trials,
@@ -69,7 +67,9 @@ from raysweep.execution._internals import (
     trial_states,
     without_result_frames,
 )
+from raysweep.execution.durability._gate import SnapshotGate
 from raysweep.execution.durability._packed import PackedTrialStates
+from raysweep.execution.tune._driver_bound import DriverBound
 
 __all__ = ["RELEASE_ENV", "TRIM_ENV", "TrimCallback", "lean_result_grid", "release_trials", "trim_trial"]
 
@@ -128,23 +128,24 @@ def _compact(text: str) -> str:
     return json.dumps(json.loads(text), separators=(",", ":"))
 
 
-class TrimCallback(tune.Callback):
+class TrimCallback(DriverBound):
     """Trim each ended trial (:func:`trim_trial`) once an experiment snapshot holds its end.
 
     Args:
         metric: The sweep metric (kept).
         time_attr: The scheduler's time attribute (kept).
-        snapshots: Counts the experiment snapshots raysweep forced so far (the store callback's
-            ``snapshots``), or None when no store forces them: then a trial is trimmed at the end
-            of the step in which it ended (no store, no ``raysweep resume``).
+        gate: The store's :class:`SnapshotGate`, which counts the experiment snapshots forced so
+            far and is told how many trials were released (it counts Tune's additions), or None
+            when no store forces snapshots: then a trial is trimmed at the end of the step in
+            which it ended (no store, no ``raysweep resume``).
         release: Also drop Tune's references to trimmed ``TERMINATED`` trials
             (:func:`release_trials`).
     """
 
     def __init__(self, metric: str, time_attr: str = "training_iteration",
-                 snapshots: Callable[[], int] | None = None, release: bool = True) -> None:
+                 gate: SnapshotGate | None = None, release: bool = True) -> None:
         self.keep = frozenset({metric, time_attr, *_ALWAYS_KEPT})
-        self._snapshots = snapshots
+        self._gate = gate
         self._pending: list[tuple[Any, int]] = []  # (ended trial, snapshots taken when it ended)
         self._first_step = True
         self._controller: Any = None
@@ -152,17 +153,12 @@ class TrimCallback(tune.Callback):
         self.trimmed = 0
         self.released = 0
 
-    def __getstate__(self) -> dict[str, Any]:  # pickled into tuner.pkl: a restored run is fresh
-        return {}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
 
     def setup(self, *args: Any, **info: Any) -> None:
         self._controller = find_controller("trimming and releasing ended trials", required=False)
 
     def _count(self) -> int:
-        return self._snapshots() if self._snapshots is not None else 0
+        return self._gate.snapshots if self._gate is not None else 0
 
     def _ended(self, trial: Any) -> None:
         self._pending.append((trial, self._count()))
@@ -186,7 +182,7 @@ class TrimCallback(tune.Callback):
         if not self._pending:
             return
         now = self._count()
-        if self._snapshots is None:
+        if self._gate is None:
             ready, self._pending = self._pending, []
         else:
             ready = [p for p in self._pending if p[1] < now]
@@ -199,6 +195,8 @@ class TrimCallback(tune.Callback):
             return
         released = release_trials(self._controller, trimmed) if self._release else set()
         self.released += len(released)
+        if self._gate is not None:
+            self._gate.note_released(len(released))
         for trial in trimmed:  # the next snapshot replaces the controller's copy of the others' JSON
             if id(trial) not in released:  # a released trial's JSON is already replaced
                 mark_for_snapshot(self._controller, trial)

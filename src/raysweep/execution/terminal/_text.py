@@ -8,17 +8,11 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from raysweep.execution.recording._rows import RAY_RESULT_KEYS
 from raysweep.results import strip_ansi
 
 __all__ = ["clean_error", "error_groups", "error_of", "explain_fit_error"]
 
-#: Keys Ray Tune adds to every result: never what a user meant by their metric.
-_RAY_KEYS = frozenset({
-    "timestamp", "checkpoint_dir_name", "done", "training_iteration", "trial_id", "date",
-    "time_this_iter_s", "time_total_s", "pid", "hostname", "node_ip", "time_since_restore",
-    "iterations_since_restore", "timesteps_since_restore", "experiment_id", "experiment_tag",
-    "should_checkpoint", "timesteps_total", "episodes_total", "warmup_time",
-})
 _RESULT_KEY = re.compile(r"'([^']+)':")
 
 
@@ -52,7 +46,7 @@ def explain_fit_error(error: BaseException, metric: str) -> str:
         return clean_error(error)
     result = text.split("Result:", 1)[1] if "Result:" in text else ""
     reported = [k for k in dict.fromkeys(_RESULT_KEY.findall(result))
-                if k not in _RAY_KEYS and not k.startswith("config/")]
+                if k not in RAY_RESULT_KEYS and not k.startswith("config/")]
     close = difflib.get_close_matches(metric, reported, n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""
     shown = ", ".join(repr(k) for k in reported) or "no metric at all"
