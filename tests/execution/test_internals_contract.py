@@ -18,6 +18,7 @@ On another Ray: ``PYTHONPATH=src <venv>/bin/python -m pytest tests/execution/tes
 from __future__ import annotations
 
 import ast
+import re
 import types
 import warnings
 from collections.abc import Iterator
@@ -152,7 +153,9 @@ def test_find_controller_walks_from_callback_setup_to_the_controller(controller)
 
 
 def test_find_controller_outside_tune_raises_or_warns_once():
-    with pytest.raises(ExecutionError, match=rf"Ray {versions.ray_version()}.*supports Ray 2\.55"):
+    found, supported = re.escape(versions.ray_version()), re.escape(versions.supported_range())
+    expected = rf"Ray {found}.*supports Ray {supported}"
+    with pytest.raises(ExecutionError, match=expected):
         internals.find_controller("a test", required=True)
     with pytest.warns(internals.RayInternalsWarning, match="a test is off"):
         assert internals.find_controller("a test", required=False) is None
@@ -295,6 +298,26 @@ def test_optuna_searchers_live_trials_are_keyed_by_ray_trial_id():
     live["t1"].report(0.5, 1)
 
 
+def test_a_limited_searcher_gets_as_many_pending_trials_as_it_may_run(monkeypatch):
+    import optuna
+    from ray.tune.execution.tune_controller import _get_max_pending_trials
+    from ray.tune.search import BasicVariantGenerator, ConcurrencyLimiter
+    from ray.tune.search.optuna import OptunaSearch
+    from ray.tune.search.search_generator import SearchGenerator
+
+    monkeypatch.setenv(internals.PENDING_ENV, "")
+    monkeypatch.delenv(internals.PENDING_ENV)  # restored (absent) after the test
+    searcher = OptunaSearch(space={"x": optuna.distributions.FloatDistribution(0, 1)}, metric="m",
+                            mode="min")
+    limiter = ConcurrencyLimiter(searcher, max_concurrent=3)
+    assert internals.allow_limiter_pending_trials(BasicVariantGenerator()) is False
+    internals.allow_limiter_pending_trials(limiter)  # sets the env only on a Ray older than 2.57
+    assert _get_max_pending_trials(SearchGenerator(limiter)) == 3  # on every supported Ray
+    monkeypatch.setenv(internals.PENDING_ENV, "5")  # the user's setting wins
+    assert internals.allow_limiter_pending_trials(limiter) is False
+    assert _get_max_pending_trials(SearchGenerator(limiter)) == 5
+
+
 def test_searcher_internals_missing_is_an_execution_error_naming_the_versions():
     for get in (internals.hyperopt_trials, internals.optuna_trials):
         with pytest.raises(ExecutionError) as info:
@@ -402,12 +425,15 @@ def test_the_package_metadata_allows_exactly_the_supported_range():
 def test_starting_or_joining_ray_fails_first_on_an_unsupported_ray(monkeypatch):
     from raysweep.execution.cluster import _ray
 
-    monkeypatch.setattr(versions, "ray_version", lambda: "2.54.1")
+    (major, minor), _ = versions.SUPPORTED_RAY
+    too_old = f"{major}.{minor - 1}.1"
+    monkeypatch.setattr(versions, "ray_version", lambda: too_old)
     started = []
     monkeypatch.setattr(_ray.ray, "init", lambda *args, **kwargs: started.append(kwargs))
     monkeypatch.setattr(_ray.ray, "is_initialized", lambda: False)
     for address in (None, "127.0.0.1:6379"):
-        with pytest.raises(ExecutionError, match=r"supports Ray 2\.55 to 2\.60; found Ray 2\.54\.1"):
+        with pytest.raises(ExecutionError, match=re.escape(
+                f"supports Ray {versions.supported_range()}; found Ray {too_old}")):
             with _ray.ray_runtime(address):
                 pass
     assert started == []

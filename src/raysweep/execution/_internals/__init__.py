@@ -51,7 +51,12 @@ from raysweep.execution._internals._trials import (
     set_run_metadata_results,
     trial_failures,
 )
-from raysweep.execution._internals._tuner import name_function_trainable, replace_restored_callbacks
+from raysweep.execution._internals._tuner import (
+    PENDING_ENV,
+    allow_limiter_pending_trials,
+    name_function_trainable,
+    replace_restored_callbacks,
+)
 from raysweep.execution._internals._versions import (
     SUPPORTED_RAY,
     ray_version,
@@ -62,6 +67,7 @@ from raysweep.execution._internals._versions import (
 from raysweep.execution._internals._workers import WorkerLogPrinter, replace_worker_log_printer
 
 __all__ = [
+    "PENDING_ENV",
     "REQUIREMENTS",
     "SUPPORTED_RAY",
     "AshaSettings",
@@ -70,6 +76,7 @@ __all__ = [
     "WorkerLogPrinter",
     "actor_address",
     "actor_id",
+    "allow_limiter_pending_trials",
     "asha_bracket_of",
     "asha_brackets",
     "asha_settings",

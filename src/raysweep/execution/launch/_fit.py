@@ -21,7 +21,7 @@ from ray import tune
 from ray.tune.search.basic_variant import BasicVariantGenerator
 
 from raysweep._errors import ExecutionError, RaysweepError
-from raysweep.execution._internals import replace_restored_callbacks
+from raysweep.execution._internals import allow_limiter_pending_trials, replace_restored_callbacks
 from raysweep.execution.cluster._ray import check_fits, ray_runtime
 from raysweep.execution.durability._trim import RELEASE_ENV, TRIM_ENV, TrimCallback, lean_result_grid
 from raysweep.execution.launch._cost import estimate_line, estimate_record
@@ -174,6 +174,7 @@ def _tuner(launch: Launch, callbacks: list[tune.Callback]) -> tune.Tuner:
     if launch.cells is not None:  # --only-new: exactly these grid cells, each a preset point
         search_alg = BasicVariantGenerator(points_to_evaluate=list(launch.cells),
                                            max_concurrent=sweep.concurrency_cap or 0)
+    allow_limiter_pending_trials(search_alg)  # Ray < 2.57 ran a limited searcher's trials one by one
     if launch.restore_path is not None:
         tuner = tune.Tuner.restore(launch.restore_path, trainable, resume_unfinished=True,
                                    resume_errored=False, restart_errored=False,
