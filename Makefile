@@ -5,8 +5,13 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.raysweep-installed
+# The oldest Ray raysweep supports (SUPPORTED_RAY in src/raysweep/execution/_internals/_versions.py),
+# in a second venv inside the first.
+OLDEST := $(VENV)/oldest-ray
+OLDEST_STAMP := $(OLDEST)/.raysweep-installed
+SUPPORTED := src/raysweep/execution/_internals/_versions.py
 
-.PHONY: quickstart test test-fast lint typecheck check install
+.PHONY: quickstart test test-fast test-oldest-ray lint typecheck check install
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +21,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+$(OLDEST_STAMP): pyproject.toml $(SUPPORTED) | $(STAMP)
+	$(PYTHON) -m venv $(OLDEST)
+	$(OLDEST)/bin/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -c "import runpy; (lo, _) = runpy.run_path('$(SUPPORTED)')['SUPPORTED_RAY']; \
+		print('ray==%d.%d.*' % lo)" > $(OLDEST)/constraints.txt
+	$(OLDEST)/bin/python -m pip install --quiet -c $(OLDEST)/constraints.txt -e ".[test]"
+	touch $(OLDEST_STAMP)
+
 quickstart: $(STAMP)
 	$(BIN)/raysweep run quickstart
 
@@ -24,6 +37,13 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
+
+# The contract of raysweep's adapter of Ray internals first (seconds), then the tests that run Tune.
+test-oldest-ray: $(OLDEST_STAMP)
+	$(OLDEST)/bin/python -c "import ray; print('oldest supported Ray:', ray.__version__)"
+	$(OLDEST)/bin/python -m pytest tests/execution/test_internals_contract.py
+	$(OLDEST)/bin/python -m pytest tests/execution tests/searchers tests/warm_start \
+		--deselect tests/execution/test_internals_contract.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

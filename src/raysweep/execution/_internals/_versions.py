@@ -6,10 +6,10 @@ from importlib import metadata
 
 from raysweep._errors import ExecutionError
 
-__all__ = ["SUPPORTED_RAY", "ray_version", "require_supported_ray", "unsupported_ray"]
+__all__ = ["SUPPORTED_RAY", "ray_version", "require_supported_ray", "supported_range", "unsupported_ray"]
 
 #: The oldest and the newest Ray minor raysweep is tested on (both included).
-SUPPORTED_RAY: tuple[tuple[int, int], tuple[int, int]] = ((2, 55), (2, 60))
+SUPPORTED_RAY: tuple[tuple[int, int], tuple[int, int]] = ((2, 50), (2, 60))
 
 
 def _minor(version: str) -> tuple[int, int] | None:
@@ -21,7 +21,7 @@ def _minor(version: str) -> tuple[int, int] | None:
 
 
 def supported_range() -> str:
-    """The supported range in words: ``2.55 to 2.60``."""
+    """The supported range in words: ``2.50 to 2.60``."""
     (lo_major, lo_minor), (hi_major, hi_minor) = SUPPORTED_RAY
     return f"{lo_major}.{lo_minor} to {hi_major}.{hi_minor}"
 

@@ -13,6 +13,7 @@ from typing import Any
 import ray
 
 from raysweep._errors import ClusterError, ConfigError, invalid_parameter
+from raysweep.execution._internals import find_cluster_address, require_supported_ray
 from raysweep.execution.cluster._resources import cluster_nodes, require_a_node_fits
 
 __all__ = ["check_fits", "check_reachable", "live_nodes", "quiet_worker_logs", "ray_runtime"]
@@ -26,7 +27,11 @@ _CLIENT_PORT, _GCS_PORT = 10001, 6379
 def ray_runtime(address: str | None = None, num_cpus: int | None = None,
                 num_gpus: int | None = None, pythonpath: list[str] | None = None) -> Iterator[None]:
     """Use the running Ray if this process already has one; else start an embedded local Ray
-    (``address=None``) or join the cluster at ``address``. Shuts down only what it started."""
+    (``address=None``) or join the cluster at ``address``. Shuts down only what it started.
+
+    Fails first, before Ray starts or is joined, with an :class:`~raysweep.ExecutionError` when the
+    installed Ray is outside the range raysweep supports (``execution/_internals/_versions.py``)."""
+    require_supported_ray()
     if ray.is_initialized():
         yield
         return
@@ -66,13 +71,14 @@ def check_reachable(address: str | None, timeout_s: float = CONNECT_TIMEOUT_S) -
         return
     target = address
     if address == "auto":
-        from ray._private.services import get_ray_address_from_environment
-
         try:
-            target = get_ray_address_from_environment(address, None) or address
+            found = find_cluster_address(address)
         except (ConnectionError, ValueError) as exc:
             raise ClusterError(_unreachable(address, "no running Ray cluster was found on this "
                                             f"machine ({exc})".replace("..", "."))) from exc
+        if found is None:  # Ray without the lookup (warned once): ray.init looks for the cluster
+            return
+        target = found
     host, port = _host_port(target)
     clock = time.monotonic()
     try:

@@ -14,6 +14,7 @@ from typing import Any
 import ray
 
 from raysweep._errors import ClusterError
+from raysweep.execution._internals import actor_address, actor_id
 from raysweep.sweep import trials_on_node
 
 __all__ = ["ActorNodes", "cluster_nodes", "require_a_node_fits"]
@@ -69,15 +70,19 @@ class ActorNodes:
         actor = getattr(getattr(trial, "temporary_state", None), "ray_actor", None)
         if actor is None:
             return None, None
-        actor_id = actor._actor_id.hex()
-        if actor_id not in self._by_actor:
-            self._by_actor[actor_id] = _lookup(actor_id)
-        return self._by_actor[actor_id]
+        ident = actor_id(actor)
+        if ident is None:  # Ray without actor ids (warned once): no node ids
+            return None, None
+        if ident not in self._by_actor:
+            self._by_actor[ident] = _lookup(ident)
+        return self._by_actor[ident]
 
 
-def _lookup(actor_id: str) -> tuple[str | None, str | None]:
+def _lookup(ident: str) -> tuple[str | None, str | None]:
     try:
-        address = ray._private.state.actors(actor_id).get("Address") or {}
-    except Exception:  # noqa: BLE001 - a missing location must never stop a sweep
+        address = actor_address(ident)
+    except Exception:  # noqa: BLE001 - a GCS lookup that fails must never stop a sweep
+        return None, None
+    if address is None:  # Ray without the actor table (warned once)
         return None, None
     return address.get("NodeID") or None, address.get("IPAddress") or None

@@ -17,37 +17,21 @@ ran. Once a snapshot has copied an ended trial's files to storage, nothing reads
 (Tune reads results, errors and checkpoints from storage): :func:`prune_staged` removes it, so a
 snapshot copies the files of the live trials only.
 
-Tune gives callbacks no handle on its controller: :func:`find_controller` finds it once, from the
-frame that calls ``Callback.setup`` (Ray 2.60's ``TuneController.setup_experiments``).
+Tune gives callbacks no handle on its controller and no public way to force a snapshot: both go
+through raysweep's adapter of Ray internals (``execution/_internals/_controller.py``).
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
-import sys
 import time
 from collections.abc import Iterable
-from types import FrameType
 from typing import Any
 
-__all__ = ["SnapshotBudget", "find_controller", "force_snapshot", "prune_staged"]
+from raysweep.execution._internals import checkpoint_experiment, wait_for_experiment_sync
 
-logger = logging.getLogger(__name__)
-
-
-def find_controller() -> Any | None:
-    """The ``TuneController`` whose ``setup_experiments`` is on the call stack, or None."""
-    from ray.tune.execution.tune_controller import TuneController
-
-    frame: FrameType | None = sys._getframe(1)
-    while frame is not None:
-        candidate = frame.f_locals.get("self")
-        if isinstance(candidate, TuneController):
-            return candidate
-        frame = frame.f_back
-    return None
+__all__ = ["SnapshotBudget", "force_snapshot", "prune_staged"]
 
 
 def force_snapshot(controller: Any) -> None:
@@ -59,20 +43,8 @@ def force_snapshot(controller: Any) -> None:
     experiment state to storage ... failed" in the terminal). The forced snapshot then copies every
     file again, so a failed earlier copy is repaired.
     """
-    _wait_for_running_sync(controller)
-    controller.checkpoint(force=True, wait=True)
-
-
-def _wait_for_running_sync(controller: Any) -> None:
-    manager = getattr(controller, "_checkpoint_manager", None)  # private Ray 2.60 attributes
-    syncer = getattr(getattr(manager, "_storage", None), "syncer", None)
-    if syncer is None:
-        return
-    try:
-        syncer.wait()
-    except Exception:  # an earlier copy failed; the forced snapshot below copies it all again
-        logger.warning("An earlier copy of Tune's experiment state failed; copying it again.",
-                       exc_info=True)
+    wait_for_experiment_sync(controller)
+    checkpoint_experiment(controller)
 
 
 def prune_staged(trials: Iterable[Any]) -> int:

@@ -42,27 +42,36 @@ holds the trials not released (running, errored, ended since the last snapshot);
 all, Tune's ``ExperimentAnalysis`` would load every trial back from the snapshot, which
 :func:`lean_result_grid` also prevents. raysweep reads results and errors from its store.
 
-Both rely on Ray 2.60's private attributes (``Trial.run_metadata``, ``_TrainingRunMetadata``,
+Both rely on Ray's private attributes (``Trial.run_metadata``, ``_TrainingRunMetadata``,
 ``ExperimentAnalysis._fetch_trial_dataframes``, ``TuneController._trials``, ``_stopped_trials``,
-``_trial_metadata``, ``CallbackList._callbacks``); a Ray without them leaves everything as it is.
+``_trial_metadata``, ``CallbackList._callbacks``), reached only through raysweep's adapter
+(``execution/_internals``): a Ray without them leaves Tune's state as it is, after a warning
+(:class:`~raysweep.execution._internals.RayInternalsWarning`) that says what is off.
 """
 
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from raysweep.execution._internals import (
+    controller_trials,
+    find_controller,
+    mark_for_snapshot,
+    replace_trial_states,
+    run_metadata_results,
+    set_run_metadata_results,
+    trial_holders,
+    trial_states,
+    without_result_frames,
+)
 from raysweep.execution.durability._gate import SnapshotGate
 from raysweep.execution.durability._packed import PackedTrialStates
-from raysweep.execution.durability._snapshot import find_controller
 from raysweep.execution.tune._driver_bound import DriverBound
 
 __all__ = ["RELEASE_ENV", "TRIM_ENV", "TrimCallback", "lean_result_grid", "release_trials", "trim_trial"]
-
-logger = logging.getLogger(__name__)
 
 #: Set to ``0`` to turn trimming off (the correctness test compares a trimmed and an untrimmed sweep).
 TRIM_ENV = "RAYSWEEP_TRIM_TUNE_STATE"
@@ -74,18 +83,16 @@ _ALWAYS_KEPT = ("training_iteration", "time_total_s", "done", "trial_id", "confi
 
 def trim_trial(trial: Any, keep: frozenset[str]) -> bool:
     """Reduce an ended trial's ``last_result`` and metric analysis to ``keep``; return whether it did."""
-    meta: Any = getattr(trial, "run_metadata", None)
-    last = getattr(meta, "last_result", None)
-    analysis = getattr(meta, "metric_analysis", None)
-    steps = getattr(meta, "metric_n_steps", None)
-    if not isinstance(last, dict) or not isinstance(analysis, dict) or not isinstance(steps, dict):
+    results = run_metadata_results(trial)
+    if results is None:
         return False
-    # Each assignment invalidates the metadata's cached JSON (Tune's __setattr__): the next snapshot
-    # writes the trimmed state. A last_result left with nothing but its trial id would make Tune
-    # fetch default metrics from the (gone) actor: trimming keeps ``done``/``training_iteration``.
-    meta.last_result = {k: v for k, v in last.items() if k in keep}
-    meta.metric_analysis = {k: v for k, v in analysis.items() if k in keep}
-    meta.metric_n_steps = {k: v for k, v in steps.items() if k in keep}
+    last, analysis, steps = results
+    # The next snapshot writes the trimmed state (the assignments drop Tune's cached JSON). A
+    # last_result left with nothing but its trial id would make Tune fetch default metrics from the
+    # (gone) actor: trimming keeps ``done``/``training_iteration``.
+    set_run_metadata_results(trial, {k: v for k, v in last.items() if k in keep},
+                             {k: v for k, v in analysis.items() if k in keep},
+                             {k: v for k, v in steps.items() if k in keep})
     return True
 
 
@@ -96,20 +103,17 @@ def release_trials(controller: Any, ended: list[Any]) -> set[int]:
     first call replaces Tune's dict by a :class:`PackedTrialStates`), so later snapshots still hold
     it. Call only once a snapshot holds the trials' ends (as :class:`TrimCallback` does).
     """
-    trials = getattr(controller, "_trials", None)
-    metadata = getattr(controller, "_trial_metadata", None)
-    if not isinstance(trials, list) or not isinstance(metadata, dict):
-        return set()
     done = {id(t): t for t in ended if t.status == "TERMINATED"}
     if not done:
         return set()
+    trials, metadata = controller_trials(controller), trial_states(controller)
+    if trials is None or metadata is None:  # warned once: releasing is off
+        return set()
     if not isinstance(metadata, PackedTrialStates):  # released trials' states are kept deflated
-        metadata = controller._trial_metadata = PackedTrialStates(metadata)
+        metadata = PackedTrialStates(metadata)
+        replace_trial_states(controller, metadata)
     # Tune's own sets, and its loggers' and progress callback's dicts and sets keyed by the Trial
-    holders: list[Any] = [getattr(controller, "_trials_to_cache", set()),
-                          getattr(controller, "_stopped_trials", set())]
-    for callback in getattr(getattr(controller, "_callbacks", None), "_callbacks", ()):
-        holders += [v for v in getattr(callback, "__dict__", {}).values() if isinstance(v, dict | set)]
+    holders = trial_holders(controller)
     for trial in done.values():
         state, run_state = trial.get_json_state()  # the trimmed state, as the next snapshot writes it
         metadata.pack(trial.trial_id, _compact(state), _compact(run_state))
@@ -151,7 +155,7 @@ class TrimCallback(DriverBound):
 
 
     def setup(self, *args: Any, **info: Any) -> None:
-        self._controller = find_controller()
+        self._controller = find_controller("trimming and releasing ended trials", required=False)
 
     def _count(self) -> int:
         return self._gate.snapshots if self._gate is not None else 0
@@ -185,40 +189,22 @@ class TrimCallback(DriverBound):
             if not ready:
                 return
             self._pending = [p for p in self._pending if p[1] >= now]
-        mark = getattr(self._controller, "_mark_trial_to_checkpoint", None)
         trimmed = [t for t, _ in ready if t.status in _FINISHED and trim_trial(t, self.keep)]
         self.trimmed += len(trimmed)
+        if self._controller is None:  # not found (warned once): Tune's collections are left as they are
+            return
         released = release_trials(self._controller, trimmed) if self._release else set()
         self.released += len(released)
         if self._gate is not None:
             self._gate.note_released(len(released))
-        if mark is not None:  # the next snapshot replaces the controller's copy of the others' JSON
-            for trial in trimmed:
-                if id(trial) not in released:  # a released trial's JSON is already replaced
-                    mark(trial)
+        for trial in trimmed:  # the next snapshot replaces the controller's copy of the others' JSON
+            if id(trial) not in released:  # a released trial's JSON is already replaced
+                mark_for_snapshot(self._controller, trial)
 
 
 @contextmanager
 def lean_result_grid() -> Iterator[None]:
     """While active, Tune's ``ExperimentAnalysis`` reads no per-trial DataFrames and, given no
     trials, loads none from the experiment's snapshot (see module doc)."""
-    try:
-        from ray.tune.analysis.experiment_analysis import ExperimentAnalysis
-    except ImportError:  # pragma: no cover - another Ray layout: keep Tune's behaviour
+    with without_result_frames():
         yield
-        return
-    patches: dict[str, Callable[[Any], Any]] = {"_fetch_trial_dataframes": lambda self: {},
-                                                "_load_trials": lambda self: []}
-    originals = {name: ExperimentAnalysis.__dict__.get(name) for name in patches}
-    missing = [name for name, original in originals.items() if original is None]
-    if missing:  # pragma: no cover
-        logger.debug("Ray's ExperimentAnalysis has no %s: its ResultGrid is left as it is.", missing)
-        yield
-        return
-    for name, patch in patches.items():
-        setattr(ExperimentAnalysis, name, patch)
-    try:
-        yield
-    finally:
-        for name, original in originals.items():
-            setattr(ExperimentAnalysis, name, original)

@@ -22,6 +22,7 @@ from ray.tune.search.basic_variant import BasicVariantGenerator
 from ray.tune.trainable.function_trainable import FunctionTrainable
 
 from raysweep._errors import ExecutionError, RaysweepError
+from raysweep.execution._internals import allow_limiter_pending_trials, replace_restored_callbacks
 from raysweep.execution.cluster._ray import check_fits, ray_runtime
 from raysweep.execution.durability._trim import RELEASE_ENV, TRIM_ENV, TrimCallback, lean_result_grid
 from raysweep.execution.launch._cost import estimate_line, estimate_record
@@ -183,16 +184,15 @@ def _tuner(launch: Launch, callbacks: list[tune.Callback]) -> tune.Tuner:
     if launch.cells is not None:  # --only-new: exactly these grid cells, each a preset point
         search_alg = BasicVariantGenerator(points_to_evaluate=list(launch.cells),
                                            max_concurrent=sweep.concurrency_cap or 0)
+    allow_limiter_pending_trials(search_alg)  # Ray < 2.57 ran a limited searcher's trials one by one
     if launch.restore_path is not None:
         tuner = tune.Tuner.restore(launch.restore_path, trainable, resume_unfinished=True,
                                    resume_errored=False, restart_errored=False,
                                    param_space=param_space)
         # Tune restores the run config pickled at the first launch; its callbacks belonged to the
-        # dead driver. Ray 2.60 has no public setter: the Tuner's run config is replaced in place.
-        local = tuner._local_tuner
-        if local is None:  # only a Ray Client tuner has none; raysweep never makes one
+        # dead driver. Ray has no public setter: the adapter replaces them in place.
+        if not replace_restored_callbacks(tuner, callbacks):  # only a Ray Client tuner has none
             raise ExecutionError(f"Cannot resume {launch.run_id} through a Ray Client tuner.")
-        local.get_run_config().callbacks = callbacks
         return tuner
     scheduler = NonFiniteGuard(make_scheduler(sweep), sweep.metric)
     link_early_stops(search_alg, scheduler)  # pickled together: a restored Tuner keeps the link

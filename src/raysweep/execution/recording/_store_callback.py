@@ -18,9 +18,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from raysweep.execution._internals import find_controller
 from raysweep.execution.cluster._resources import ActorNodes
 from raysweep.execution.durability._gate import SnapshotGate
-from raysweep.execution.durability._snapshot import find_controller
 from raysweep.execution.recording._identity import TrialStates
 from raysweep.execution.recording._rows import iteration_row, metric_columns, trial_row
 from raysweep.execution.recording._tally import RunTally
@@ -130,7 +130,9 @@ class ParquetResultsCallback(DriverBound):
 
     # ----------------------------------------------------------------- Tune hooks
     def setup(self, *args: Any, **info: Any) -> None:
-        self.gate.start(find_controller())  # elapsed time counts from here
+        # Without the controller no snapshot could be forced: the store could then know of trial
+        # events Tune's snapshot lacks, and a resume would re-run them (an ExecutionError instead).
+        self.gate.start(find_controller("the store's forced snapshots (exact resume)", required=True))
 
     def on_step_begin(self, iteration: int, trials: list, **info: Any) -> None:
         if not self._repaired:

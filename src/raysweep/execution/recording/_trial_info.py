@@ -8,6 +8,7 @@ from typing import Any
 
 from ray import cloudpickle
 
+from raysweep.execution._internals import trial_failures
 from raysweep.results import strip_ansi
 
 __all__ = ["attempt", "error_info", "number", "stored_results"]
@@ -33,7 +34,7 @@ def stored_results(trial: Any) -> list[dict[str, Any]]:
 
 
 def attempt(trial: Any) -> int:
-    return int(getattr(trial.run_metadata, "num_failures", 0)) + 1
+    return trial_failures(trial) + 1
 
 
 def error_info(trial: Any) -> dict[str, Any]:

@@ -28,6 +28,8 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
+from raysweep.execution._internals import WorkerLogPrinter, replace_worker_log_printer
+
 __all__ = ["LOG_NAME", "LogRoute", "route_ray_logs"]
 
 LOG_NAME = "raysweep.log"
@@ -126,40 +128,28 @@ def route_ray_logs(ray_dir: str, console: Console) -> Iterator[LogRoute]:
 def _route_worker_stderr(route: LogRoute) -> Callable[[], None]:
     """Worker stderr and raylet messages to the log; stdout (users' prints) untouched.
 
-    Ray prints forwarded worker output through ``ray._private.worker.print_worker_logs`` (looked up at
-    call time by its log thread and its error listener); we wrap that function for the run.
+    Ray prints forwarded worker output through a private function its log thread and error listener
+    look up at each call; raysweep's adapter replaces it for the run
+    (:func:`~raysweep.execution._internals.replace_worker_log_printer`).
     """
-    try:
-        from ray._private import worker as ray_worker
-    except ImportError:  # pragma: no cover - Ray layout changed: leave Ray's printing alone
-        return lambda: None
-    original = getattr(ray_worker, "print_worker_logs", None)
-    if original is None:  # pragma: no cover
-        return lambda: None
 
-    def routed(data: dict[str, Any], print_file: Any, ignore_prefix: bool = False) -> None:
-        pid = data.get("pid")
-        if data.get("is_err") or pid == "raylet":
-            who = data.get("actor_name") or data.get("task_name") or ""
-            prefix = f"({who} pid={pid}) " if pid != "raylet" else "(raylet) "
-            lines = [str(line) for line in data.get("lines", [])]
-            route.write("".join(f"{prefix}{line}\n" for line in lines))
-            route.worker_lines += len(lines)
-            return
-        original(data, print_file, ignore_prefix)
+    def make(original: WorkerLogPrinter) -> WorkerLogPrinter:
+        def routed(data: dict[str, Any], print_file: Any, ignore_prefix: bool = False) -> None:
+            pid = data.get("pid")
+            if data.get("is_err") or pid == "raylet":
+                who = data.get("actor_name") or data.get("task_name") or ""
+                prefix = f"({who} pid={pid}) " if pid != "raylet" else "(raylet) "
+                lines = [str(line) for line in data.get("lines", [])]
+                route.write("".join(f"{prefix}{line}\n" for line in lines))
+                route.worker_lines += len(lines)
+                return
+            original(data, print_file, ignore_prefix)
 
-    ray_worker.print_worker_logs = routed
+        return routed
 
-    def restore() -> None:
-        # Ray holds back repeated lines and prints them at shutdown: write the held stderr ones now.
-        deduplicator = getattr(ray_worker, "stderr_deduplicator", None)
-        if deduplicator is not None:
-            for batch in deduplicator.flush():
-                routed(batch, None)
-        if ray_worker.print_worker_logs is routed:
-            ray_worker.print_worker_logs = original
-
-    return restore
+    # Ray holds back repeated lines and prints them at shutdown: the restore writes the held stderr
+    # ones to the log first.
+    return replace_worker_log_printer(make)
 
 
 def _publish(local: str, destination: str) -> None:

@@ -5,7 +5,9 @@ decision. It does not re-implement ASHA: around each call into Ray's code it not
 trial's bracket gained the trial (Ray's ``_Bracket`` records a trial's value in a rung's dict when it
 compares it), and the cutoff Ray's ``_Bracket.on_result`` compared it against: each bracket's
 ``cutoff`` method is wrapped (:class:`_CutoffSpy`) to keep the value Ray's own code returned, so
-nothing is computed twice. The
+nothing is computed twice. ASHA's internals are read through raysweep's adapter
+(``execution/_internals/_schedulers.py``): a Ray whose ASHA lacks them records no rungs (warned once).
+The
 decision is Ray's returned action: ``STOP`` -> ``stopped``, else ``promoted``; a result at
 ``max_t`` that Ray stops without comparing is ``completed``, and so is a trial that ended on its own
 (Tune's final ``done`` result).
@@ -22,7 +24,17 @@ from typing import Any
 
 from ray.tune.schedulers import AsyncHyperBandScheduler, TrialScheduler
 
-from raysweep.execution.durability._snapshot import find_controller
+from raysweep.execution._internals import (
+    AshaSettings,
+    asha_bracket_of,
+    asha_brackets,
+    asha_settings,
+    bracket_cutoff,
+    bracket_rungs,
+    controller_scheduler,
+    find_controller,
+    replace_bracket_cutoff,
+)
 from raysweep.execution.tune._driver_bound import DriverBound
 from raysweep.results import RungDecision, RunWriter
 
@@ -37,7 +49,7 @@ class _CutoffSpy:
         self.last: Any = None
 
     def __call__(self, recorded: dict) -> Any:
-        self.last = type(self.bracket).cutoff(self.bracket, recorded)
+        self.last = bracket_cutoff(self.bracket, recorded)
         return self.last
 
 
@@ -46,8 +58,8 @@ class RecordingASHA(AsyncHyperBandScheduler):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for bracket in self._brackets:  # the cutoff Ray compares against, as Ray computed it
-            bracket.cutoff = _CutoffSpy(bracket)  # type: ignore[method-assign]
+        for bracket in asha_brackets(self):  # the cutoff Ray compares against, as Ray computed it
+            replace_bracket_cutoff(bracket, _CutoffSpy(bracket))
         self.events: list[dict[str, Any]] = []
         self._done: set[str] = set()  # Ray trial ids with a final (stopped/completed) row
         self._last: dict[str, tuple[float, Any, int | None]] = {}  # trial -> its last rung row
@@ -56,20 +68,21 @@ class RecordingASHA(AsyncHyperBandScheduler):
         self.stopped_early: set[str] = set()
 
     def _members(self, trial_id: str) -> list[bool] | None:
-        bracket = self._trial_info.get(trial_id)
+        bracket = asha_bracket_of(self, trial_id)
         if bracket is None:
             return None
-        return [trial_id in recorded for _, recorded in bracket._rungs]
+        return [trial_id in recorded for _, recorded in bracket_rungs(bracket)]
 
     def _note(self, trial: Any, result: dict, bracket: Any, before: list[bool] | None,
-              action: str | None) -> None:
+              action: str | None, settings: AshaSettings) -> None:
         """Emit the row of the rung that gained ``trial`` (compare with ``before``), if any."""
         if bracket is None or before is None:
             return
-        for (milestone, recorded), was in zip(bracket._rungs, before, strict=True):
+        for (milestone, recorded), was in zip(bracket_rungs(bracket), before, strict=True):
             if was or trial.trial_id not in recorded:
                 continue
-            cutoff = bracket.cutoff.last  # what Ray's on_result just compared the trial against
+            # what Ray's on_result just compared the trial against (None without the spy)
+            cutoff = bracket.cutoff.last if isinstance(bracket.cutoff, _CutoffSpy) else None
             if action is None:  # Tune's final result of a trial that ended on its own
                 decision, cutoff = RungDecision.COMPLETED, None
             elif action == TrialScheduler.STOP:
@@ -77,11 +90,16 @@ class RecordingASHA(AsyncHyperBandScheduler):
             else:
                 decision = RungDecision.PROMOTED
             self._emit(trial, result, milestone, cutoff, decision, len(recorded) - 1,
-                       self._brackets.index(bracket))
+                       self._index(bracket), settings)
             return
 
+    def _index(self, bracket: Any) -> int | None:
+        brackets = asha_brackets(self)
+        return brackets.index(bracket) if bracket in brackets else None
+
     def _emit(self, trial: Any, result: dict, milestone: float, cutoff: Any,
-              decision: RungDecision, rung_size: int | None, bracket: int | None) -> None:
+              decision: RungDecision, rung_size: int | None, bracket: int | None,
+              settings: AshaSettings) -> None:
         if decision == RungDecision.STOPPED:
             self.stopped_early.add(trial.trial_id)
         if decision != RungDecision.PROMOTED:
@@ -89,58 +107,65 @@ class RecordingASHA(AsyncHyperBandScheduler):
             self._last.pop(trial.trial_id, None)
         else:
             self._last[trial.trial_id] = (float(milestone), cutoff, rung_size)
-        op = self._metric_op or 1.0
+        op = settings.metric_op or 1.0
         self.events.append({
             "ray_trial_id": trial.trial_id,
             "bracket": bracket,
             "milestone": float(milestone),
-            "time_attr": self._time_attr,
-            "time_value": float(result[self._time_attr]),
-            "metric": self._metric,
-            "value": float(result[self._metric]),
+            "time_attr": settings.time_attr,
+            "time_value": float(result[settings.time_attr]),
+            "metric": settings.metric,
+            "value": float(result[settings.metric]),
             "cutoff": None if cutoff is None else float(op * cutoff),  # back to the metric's sign
             "rung_size": rung_size,
             "decision": decision.value,
             "timestamp": datetime.now(UTC),
         })
 
-    def _scored(self, result: dict) -> bool:
-        return self._time_attr in result and result.get(self._metric) is not None
+    def _scored(self, result: dict) -> AshaSettings | None:
+        """ASHA's settings when ``result`` is one ASHA compares (else, or without them, None)."""
+        settings = asha_settings(self)
+        if settings is None or settings.time_attr not in result or result.get(settings.metric) is None:
+            return None
+        return settings
 
     def _reset(self, bracket: Any) -> None:
-        if bracket is not None:
+        if bracket is not None and isinstance(bracket.cutoff, _CutoffSpy):
             bracket.cutoff.last = None
 
     def on_trial_result(self, tune_controller: Any, trial: Any, result: dict) -> str:
         before = self._members(trial.trial_id)
-        self._reset(self._trial_info.get(trial.trial_id))
+        self._reset(asha_bracket_of(self, trial.trial_id))
         action = super().on_trial_result(tune_controller, trial, result)
-        if not self._scored(result):
+        settings = self._scored(result)
+        if settings is None:
             return action
-        if result[self._time_attr] >= self._max_t and self._stop_last_trials:
-            bracket = self._trial_info.get(trial.trial_id)
-            index = self._brackets.index(bracket) if bracket is not None else None
-            self._emit(trial, result, self._max_t, None, RungDecision.COMPLETED, None, index)
+        bracket = asha_bracket_of(self, trial.trial_id)
+        if result[settings.time_attr] >= settings.max_t and settings.stop_last_trials:
+            index = self._index(bracket) if bracket is not None else None
+            self._emit(trial, result, settings.max_t, None, RungDecision.COMPLETED, None, index,
+                       settings)
         else:
-            self._note(trial, result, self._trial_info.get(trial.trial_id), before, action)
+            self._note(trial, result, bracket, before, action, settings)
         return action
 
     def on_trial_complete(self, tune_controller: Any, trial: Any, result: dict) -> None:
         before = self._members(trial.trial_id)
-        bracket = self._trial_info.get(trial.trial_id)
+        bracket = asha_bracket_of(self, trial.trial_id)
         self._reset(bracket)
         super().on_trial_complete(tune_controller, trial, result)
         ended_alone = bool(result.get("done")) and trial.trial_id not in self._done
-        if not ended_alone or not self._scored(result) or bracket is None:
+        settings = self._scored(result)
+        if not ended_alone or settings is None or bracket is None:
             return
-        self._note(trial, result, bracket, before, None)
+        self._note(trial, result, bracket, before, None, settings)
         if trial.trial_id not in self._done:  # no new rung: its row at its last time value
-            time_value = float(result[self._time_attr])
+            time_value = float(result[settings.time_attr])
             milestone, cutoff, size = self._last.get(trial.trial_id, (None, None, None))
             if milestone != time_value:  # ended between rungs (at a rung: keep that rung's cutoff)
                 cutoff, size = None, None
             self._emit(trial, result, time_value, cutoff, RungDecision.COMPLETED, size,
-                       self._brackets.index(bracket))
+                       self._index(bracket), settings)
 
     def drain(self) -> list[dict[str, Any]]:
         """The decisions recorded since the last call."""
@@ -180,9 +205,9 @@ class RungCallback(DriverBound):
 
 
     def setup(self, *args: Any, **info: Any) -> None:
-        controller = find_controller()
+        controller = find_controller("recording ASHA's rung decisions", required=False)
         if controller is not None:
-            self.scheduler = recording_scheduler(getattr(controller, "_scheduler_alg", None))
+            self.scheduler = recording_scheduler(controller_scheduler(controller))
 
     def _key(self, trial: Any) -> str:
         key = self._keys.get(trial.trial_id)

@@ -24,6 +24,7 @@ from ray.tune.schedulers import TrialScheduler
 from ray.tune.trainable.function_trainable import wrap_function
 
 from raysweep._errors import ExecutionError
+from raysweep.execution._internals import name_function_trainable
 
 __all__ = ["NonFiniteGuard", "NonFiniteMetricError", "guard_trainable", "non_finite"]
 
@@ -70,7 +71,7 @@ def guard_trainable(trainable: Any, metric: str) -> type[Trainable]:
 
     Guarded.__name__ = Guarded.__qualname__ = name
     if not isinstance(trainable, type):
-        Guarded._name = name  # what Tune's ImplicitFunc shows as the actor's name
+        name_function_trainable(Guarded, name)  # what Tune's ImplicitFunc shows as the actor's name
     return Guarded
 
 

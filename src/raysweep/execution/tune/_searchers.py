@@ -11,6 +11,7 @@ from ray.tune.result import TRAINING_ITERATION
 from ray.tune.search.hyperopt import HyperOptSearch
 from ray.tune.search.optuna import OptunaSearch
 
+from raysweep.execution._internals import hyperopt_trials, optuna_trials
 from raysweep.space import Categorical, Domain, Float, Integer, flatten, unflatten
 from raysweep.warm_start import Seeds, category_index
 
@@ -31,7 +32,8 @@ class HyperOptSeeded(HyperOptSearch):
         """Insert ``seeds`` as finished hyperopt trials: TPE models them and counts them toward its
         random start-up phase; they are never suggested again."""
         domains = {p: d for p, d in flatten(space).items() if isinstance(d, Domain)}
-        tids = self._hpopt_trials.new_trial_ids(seeds.n)
+        trials = hyperopt_trials(self)
+        tids = trials.new_trial_ids(seeds.n)
         docs = []
         for tid, point, value in zip(tids, seeds.points, seeds.values, strict=True):
             vals = {}
@@ -46,8 +48,8 @@ class HyperOptSeeded(HyperOptSearch):
                          "idxs": {k: [tid] for k in vals}, "vals": vals},
                 "exp_key": None, "owner": None, "version": 0, "book_time": None, "refresh_time": None,
             })
-        self._hpopt_trials.insert_trial_docs(docs)
-        self._hpopt_trials.refresh()
+        trials.insert_trial_docs(docs)
+        trials.refresh()
 
     def suggest(self, trial_id: str) -> dict | None:
         config = super().suggest(trial_id)
@@ -131,7 +133,7 @@ class OptunaSeeded(OptunaSearch):
     def suggest(self, trial_id: str) -> dict | None:
         if super().suggest(trial_id) is None:
             return None
-        return self._codec.decode(self._ot_trials[trial_id].params)
+        return self._codec.decode(optuna_trials(self)[trial_id].params)
 
     def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
         value = None if result is None else result.get(self.metric)
@@ -142,7 +144,8 @@ class OptunaSeeded(OptunaSearch):
             # Tune never passed the result ASHA stopped the trial on to on_trial_result: it becomes the
             # last intermediate value, and no value makes Ray tell the trial PRUNED (Optuna scores it there)
             step = None if result is None else result.get(TRAINING_ITERATION)
-            if value is not None and step is not None and trial_id in self._ot_trials:
-                self._ot_trials[trial_id].report(value, step)
+            live = optuna_trials(self)
+            if value is not None and step is not None and trial_id in live:
+                live[trial_id].report(value, step)
             result = None
         super().on_trial_complete(trial_id, result, error)
