@@ -17,7 +17,6 @@ run whose driver is alive, a crashed or interrupted run (resume it first), a gri
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -43,7 +42,7 @@ from raysweep.execution.launch._runner import (
 )
 from raysweep.execution.launch._summary import RunSummary
 from raysweep.execution.tune._convert import load_seeds
-from raysweep.results import RunStatus, RunWriter, resolve_run
+from raysweep.results import RunStatus, RunWriter, local_path, resolve_run
 from raysweep.searchers import GridSearch, RandomSearch
 from raysweep.sweep import LoadedSweep, Sweep
 from raysweep.warm_start import WarmStart
@@ -91,13 +90,14 @@ def extend_run(
         prior = _prior_trials(root, sweep_name, run_id)
         extensions = _int(row.get("extensions")) + 1
         loaded = _extended(loaded, num_samples, extensions, run_id, root)
-        ray_dir = Path(f"{root.rstrip('/')}/_ray/{sweep_name}/{run_id}".removeprefix("file://"))
-        if "://" not in str(ray_dir):
-            ray_dir.mkdir(parents=True, exist_ok=True)
+        ray_dir = f"{root.rstrip('/')}/_ray/{sweep_name}/{run_id}"
+        local = local_path(ray_dir)  # None on S3: Tune creates what it needs there itself
+        if local is not None:
+            local.mkdir(parents=True, exist_ok=True)
         console = console or Console(stderr=True)
         live = console.is_terminal if progress is None else progress
         seeds = load_seeds(loaded.sweep, root)
-        with _resume_lock(str(ray_dir), run_id):
+        with _resume_lock(ray_dir, run_id):
             record = {**carried_columns(row), "extensions": extensions,
                       "num_samples": _int(row.get("num_samples")) + num_samples,
                       "trial_index_offset": 1 + max((int(r["trial_index"]) for r in prior.values()

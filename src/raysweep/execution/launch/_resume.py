@@ -31,7 +31,14 @@ from raysweep.execution.launch._runner import (
     preserved_process_state,
 )
 from raysweep.execution.launch._summary import RunSummary
-from raysweep.results import RunStatus, RunWriter, driver_alive, load_trials, resolve_run
+from raysweep.results import (
+    RunStatus,
+    RunWriter,
+    driver_alive,
+    load_trials,
+    local_path,
+    resolve_run,
+)
 from raysweep.sweep import LoadedSweep, load_sweep
 
 __all__ = ["resume_run"]
@@ -165,10 +172,11 @@ def _resume_lock(ray_dir: str, run_id: str) -> Iterator[None]:
     A lock left by a dead process on this host is taken over. On remote storage the run row's live
     driver check is the only guard.
     """
-    if "://" in ray_dir and not ray_dir.startswith("file://"):
+    local = local_path(ray_dir)
+    if local is None:
         yield
         return
-    path = Path(ray_dir.removeprefix("file://"), ".raysweep-resume.lock")
+    path = local / ".raysweep-resume.lock"
     me = json.dumps({"host": socket.gethostname(), "pid": os.getpid()})
     for _ in range(2):
         try:
