@@ -8,6 +8,7 @@ found and the versions raysweep supports, or, where a feature can degrade, warns
 used here exists with the shape expected.
 """
 
+from raysweep.execution._internals._jobs import cluster_ray_version
 from raysweep.execution._internals._versions import (
     SUPPORTED_RAY,
     ray_version,
@@ -15,4 +16,10 @@ from raysweep.execution._internals._versions import (
     unsupported_ray,
 )
 
-__all__ = ["SUPPORTED_RAY", "ray_version", "require_supported_ray", "unsupported_ray"]
+__all__ = [
+    "SUPPORTED_RAY",
+    "cluster_ray_version",
+    "ray_version",
+    "require_supported_ray",
+    "unsupported_ray",
+]
