@@ -46,7 +46,7 @@ EXPECTED = {
         "SCHEMA_VERSION", "TRIAL_STATUSES", "IterationRow", "Objective", "ResultsWarning", "RunRow",
         "RunStatus", "RunWriter", "RungDecision", "RungRow", "TrialRow", "TrialStatus", "best_config",
         "best_trial", "config_columns", "driver_alive", "error_groups", "filter_trials",
-        "latest_run", "list_runs", "load_iterations", "load_rungs", "load_trials",
+        "latest_run", "list_runs", "load_iterations", "load_rungs", "load_trials", "local_path",
         "resolve_root", "resolve_run", "runs_overview", "stable_trial_id", "strip_ansi", "to_json",
         "top_trials", "where_columns",
     ],

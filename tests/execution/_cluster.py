@@ -53,11 +53,11 @@ def loopback_cluster(head: dict, workers: list[dict] = (), dashboard: bool = Fal
     cluster = None
     try:
         cluster = Cluster(initialize_head=True, head_node_args=head_args)
-        for i, worker in enumerate(workers):
-            # Nodes on one machine share the session directory: without its own runtime-env
-            # directory, a worker node's agent garbage-collects the job's working_dir (the job
-            # driver's cwd on the head) once that node's last worker using it exits.
-            cluster.add_node(**{"runtime_env_dir_name": f"runtime_resources_worker{i}", **worker})
+        for worker in workers:
+            # Like `ray start` on one machine, every node shares the session's runtime_resources: a
+            # worker node setting up a job's runtime env unpacks its working_dir again in the place
+            # of the head's copy, the job driver's cwd (raysweep copes: launch/_workdir.py).
+            cluster.add_node(**worker)
         cluster.wait_for_nodes()
         cluster.dashboard_url = f"http://{LOOPBACK}:{port}" if dashboard else None
         os.environ.clear()

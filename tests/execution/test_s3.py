@@ -162,3 +162,37 @@ def test_run_with_an_unusable_s3_root_fails_before_ray_starts(s3, tmp_path):
     assert "no-such-bucket" in out.stderr and "Traceback" not in out.stderr
     assert not (tmp_path / "x.jsonl").exists()  # no trial ran
     assert elapsed < 30, elapsed  # the CLI's imports included; Ray never started
+
+
+@pytest.mark.slow
+def test_extend_on_an_s3_root_keeps_its_lock_and_ray_files_off_the_local_disk(s3, tmp_path,
+                                                                              monkeypatch):
+    """``Path("s3://b/x")`` is the local path ``s3:/b/x``: extend once made an ``s3:`` directory
+    (and its resume lock) in the working directory instead of leaving S3 paths to pyarrow."""
+    env, client = s3
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    root = f"s3://{BUCKET}/extend/results"
+    (tmp_path / "sweeps").mkdir()
+    (tmp_path / "sweeps" / "s3e.py").write_text(SWEEP.format(log=str(tmp_path / "s3e.jsonl"),
+                                                             name="s3e", seed=2))
+    first = _cli(["run", "s3e", "--results", root, "--num-cpus", "1", "--no-progress"], tmp_path, env)
+    assert first.returncode == 0, first.stderr[-3000:]
+
+    out = _cli(["extend", "s3e", "--num-samples", "2", "--results", root, "--num-cpus", "1",
+                "--no-progress"], tmp_path, env)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert not list(tmp_path.glob("s3:*")), sorted(p.name for p in tmp_path.iterdir())
+    assert not [p for p in tmp_path.rglob("*") if "s3:" in p.parts or p.name.startswith("s3:")]
+
+    from raysweep import results as R
+
+    runs = R.list_runs(root, sweeps="s3e")
+    assert len(runs) == 1 and runs.loc[0, "status"] == "finished"
+    assert int(runs.loc[0, "extensions"]) == 1
+    trials = R.load_trials(root, sweeps="s3e")
+    assert len(trials) == 5 and trials["trial_id"].is_unique
+    truth = [json.loads(line) for line in (tmp_path / "s3e.jsonl").read_text().splitlines()]
+    assert len(truth) == 5 * 3  # every trial ran once, three reports each
+    keys = _keys(client, "extend/results/_ray/s3e/")
+    assert keys and not [k for k in keys if k.endswith(".raysweep-resume.lock")]

@@ -110,3 +110,21 @@ def test_a_share_of_zero_snapshots_only_the_first_addition_at_once():
     budget.record(0.05, 0.06)
     assert not budget.exact(100.0)
     assert not budget.due(0.06 + 19 * 0.05 - 0.01) and budget.due(0.06 + 19 * 0.05 + 0.01)
+
+
+def test_prune_staged_never_resolves_a_remote_storage_path_against_the_working_directory(
+        tmp_path, monkeypatch):
+    """``trial.path`` on S3 is ``bucket/prefix/...``: relative, not a local path to compare with."""
+    from types import SimpleNamespace
+
+    from raysweep.execution.durability._snapshot import prune_staged
+
+    staged = [tmp_path / "staged" / "a", tmp_path / "staged" / "b", tmp_path / "bucket" / "c"]
+    for directory in staged:
+        directory.mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)  # "bucket/c" resolved against it is the third staging directory
+    trials = [SimpleNamespace(local_path=str(staged[0]), path=str(staged[0])),  # its own storage
+              SimpleNamespace(local_path=str(staged[1]), path="bucket/prefix/b"),
+              SimpleNamespace(local_path=str(staged[2]), path="bucket/c")]
+    assert prune_staged(trials) == 2
+    assert [d.is_dir() for d in staged] == [True, False, False]

@@ -11,6 +11,9 @@ import pytest
 from raysweep import results as R
 from raysweep.execution.durability._gate import SnapshotGate
 
+# The fake controller has none of Tune's sync machinery: the adapter says so once, as it should.
+pytestmark = pytest.mark.filterwarnings("ignore::raysweep.execution._internals.RayInternalsWarning")
+
 
 class FakeController:
     def __init__(self) -> None:

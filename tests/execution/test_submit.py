@@ -18,6 +18,7 @@ from raysweep import ConfigError, results
 from raysweep.execution import build_submit_request
 from raysweep.sweep import load_sweep
 
+from . import _resume_harness as H
 from ._cluster import free_port, loopback_cluster, node_env
 
 SWEEP = """
@@ -153,6 +154,30 @@ def test_submit_runs_the_sweep_as_a_job_to_its_end(cluster, tmp_path):
     uploaded = set(json.loads((tmp_path / "tiny-listing.json").read_text()))
     assert {"sweeps", "search_spaces"} <= uploaded
     assert not uploaded & {"results", ".venv", "scratch.tmp"}
+
+
+@pytest.mark.slow
+@pytest.mark.cluster
+def test_a_checkpointing_sweep_on_both_nodes_finishes_with_every_trial_stored(cluster, tmp_path):
+    """Reported: every trial ran and was stored, then the job failed with ``[Errno 2] No such file
+    or directory`` (no file named). The worker node, sharing the machine's runtime_resources with
+    the head, unpacked the job's working_dir again in the place of the driver's cwd when it started
+    the job's workers; Tune's ``os.path.relpath`` at the end of ``fit`` needs a cwd."""
+    project = tmp_path / "proj"
+    H.write_sweep(project, "crashy", n=8, iters=3, sleep=0.05, searcher='"random"')
+    store = tmp_path / "store"
+    out = _submit(project, "crashy", "--address", cluster.dashboard_url, "--results", str(store))
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+
+    runs = results.list_runs(str(store), sweeps="crashy")
+    assert len(runs) == 1 and runs.loc[0, "status"] == "finished", runs.loc[0, "error_message"]
+    trials = results.load_trials(str(store), sweeps="crashy")
+    assert len(trials) == 8 and set(trials["status"]) == {"completed"}
+    assert (trials["iterations"] == 3).all()
+    kept = list((store / "_ray" / "crashy" / runs.loc[0, "run"]).glob("*/checkpoint_*"))
+    assert len(kept) == 8  # the last checkpoint of every trial (num_to_keep=1), in the store's _ray
+    log = H.read_log(project / "logs")  # exactly what the trainables reported, each trial once
+    assert set(log["trial"]) == set(trials["ray_trial_id"]) and len(log) == 8 * 3
 
 
 @pytest.mark.slow

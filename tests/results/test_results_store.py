@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -149,6 +150,20 @@ def test_resolve_root(tmp_path, monkeypatch):
     monkeypatch.delenv("RAYSWEEP_RESULTS")
     monkeypatch.chdir(tmp_path)
     assert R.resolve_root() == str(tmp_path / "results")
+
+
+@pytest.mark.parametrize(("location", "expected"), [
+    ("/data/results/_ray/s/r", Path("/data/results/_ray/s/r")),
+    ("results/_ray", Path("results/_ray")),
+    ("file:///data/results/_ray/s/r", Path("/data/results/_ray/s/r")),
+    ("file://localhost/data/a%20b", Path("/data/a b")),
+    ("s3://bucket/prefix/_ray/s/r", None),
+    ("s3://bucket/p?endpoint_override=127.0.0.1:9000&scheme=http", None),
+    ("gs://bucket/p", None),
+])
+def test_local_path_never_turns_a_uri_into_a_local_path(location, expected):
+    """``Path("s3://b/x")`` is ``s3:/b/x``, a local path: local_path says there is none."""
+    assert R.local_path(location) == expected
 
 
 @pytest.mark.parametrize("bad", ["", "a/b", "../x", "sweep=1", None])

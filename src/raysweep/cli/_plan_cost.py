@@ -6,10 +6,10 @@ pyarrow (through ``raysweep.results``) is imported only when a results store exi
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from rich.table import Table
 
+from raysweep.results import local_path
 from raysweep.searchers import GridSearch
 from raysweep.sweep import Estimate, Plan, Sweep, estimate_cost, new_cells
 
@@ -21,8 +21,8 @@ def cost_table(sweep: Sweep, plan: Plan, results: str | None,
     """What ``sweep`` will cost, estimated from the store at ``results``; says so without history."""
     table = Table(title="cost (from earlier runs)", show_header=False, box=None)
     root = results or os.environ.get("RAYSWEEP_RESULTS") or "results"
-    local = "://" not in root or root.startswith("file://")
-    if local and not Path(root.removeprefix("file://"), "runs").is_dir():
+    local = local_path(root)
+    if local is not None and not (local / "runs").is_dir():
         table.add_row("[bold]history[/]", f"none: no results store at {root} (run the sweep once, "
                       "or pass --results DIR)")
         return table

@@ -28,9 +28,13 @@ __all__ = ["submit_cmd"]
               help="A pip requirement the job installs (repeatable), e.g. --pip raysweep==0.1.0.")
 @click.option("--env", "env", multiple=True, metavar="KEY=VALUE",
               help="An environment variable of the job (repeatable).")
+@click.option("--agent-wait", "agent_wait", type=click.FloatRange(min=0), default=60.0,
+              show_default=True, metavar="SECONDS",
+              help="How long to keep asking a head that refuses jobs while it starts (its job agent "
+                   "not up yet, right after `ray start`).")
 @sweeps_dir_option
 def submit_cmd(sweep: str, address: str | None, results: str | None, no_wait: bool,
-               pip: tuple[str, ...], env: tuple[str, ...], sweeps_dir: str) -> None:
+               pip: tuple[str, ...], env: tuple[str, ...], agent_wait: float, sweeps_dir: str) -> None:
     """Validate SWEEP here, then run it on the cluster at ADDRESS as a Ray job.
 
     Uploads the project (the directory holding sweeps/ and search_spaces/, without results/, .venv/,
@@ -46,5 +50,5 @@ def submit_cmd(sweep: str, address: str | None, results: str | None, no_wait: bo
                or (ray_address if ray_address.startswith(("http://", "https://")) else None))
     request = build_submit_request(loaded, address=address, results=results, pip=pip, env=env)
     console = Console(stderr=True, highlight=False, soft_wrap=True)
-    code = submit_sweep(request, wait=not no_wait, console=console)
+    code = submit_sweep(request, wait=not no_wait, console=console, agent_wait_s=agent_wait)
     sys.exit(code)

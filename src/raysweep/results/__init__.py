@@ -8,7 +8,7 @@ read with :func:`list_runs`, :func:`load_trials`, :func:`load_iterations` and
 ``docs/results.md`` for the schema.
 """
 
-from raysweep.results._fs import ResultsWarning, resolve_root
+from raysweep.results._fs import ResultsWarning, local_path, resolve_root
 from raysweep.results._liveness import HEARTBEAT_TIMEOUT_S, driver_alive
 from raysweep.results._objective import MODES, Objective
 from raysweep.results._reader import latest_run, list_runs, load_iterations, load_trials
@@ -66,6 +66,7 @@ __all__ = [
     "load_iterations",
     "load_rungs",
     "load_trials",
+    "local_path",
     "resolve_root",
     "resolve_run",
     "runs_overview",

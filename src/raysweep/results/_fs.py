@@ -12,6 +12,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pyarrow as pa
 import pyarrow.fs as pafs
@@ -38,6 +39,24 @@ def resolve_root(root: str | os.PathLike[str] | None = None) -> str:
     if _URI.match(text):
         return text.rstrip("/")
     return str(Path(text).expanduser().absolute())
+
+
+def local_path(location: str | os.PathLike[str]) -> Path | None:
+    """The local filesystem path of ``location``, or None when it is on a remote filesystem.
+
+    A local path comes back as it is (made a ``Path``), ``file:///x`` (or ``file://localhost/x``) as
+    ``/x``; ``s3://...``, ``gs://...`` and every other URI have no local path: None. The one place
+    that decides whether a results root, a run's Ray directory or a file under them may be handed to
+    ``pathlib``/``os``: never ``Path(location)`` itself, since ``Path("s3://bucket/x")`` is the
+    local path ``s3:/bucket/x``.
+    """
+    text = os.fspath(location)
+    if not _URI.match(text):
+        return Path(text)
+    parts = urlsplit(text)
+    if parts.scheme.lower() == "file" and parts.netloc in ("", "localhost"):
+        return Path(unquote(parts.path) or "/")
+    return None
 
 
 def check_name(value: str, param: str) -> str:

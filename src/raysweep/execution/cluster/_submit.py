@@ -28,10 +28,12 @@ from typing import Any, TextIO
 from rich.console import Console
 
 from raysweep._errors import ClusterError, ConfigError, invalid_parameter
+from raysweep.execution._internals import cluster_ray_version, ray_version, unsupported_ray
 from raysweep.results import resolve_root
 from raysweep.sweep import LoadedSweep
 
-__all__ = ["JOB_ID_ENV", "SUBMITTED_FROM_ENV", "SubmitRequest", "build_request", "submit_sweep"]
+__all__ = ["AGENT_WAIT_S", "JOB_ID_ENV", "SUBMITTED_FROM_ENV", "SubmitRequest", "build_request",
+           "check_cluster_ray", "submit_sweep"]
 
 #: Set by ``raysweep submit`` in the job's environment; read into the run row by the runner.
 JOB_ID_ENV = "RAYSWEEP_JOB_ID"
@@ -44,6 +46,16 @@ _INSTALL_HINT = 'raysweep submit needs Ray\'s job client: pip install "raysweep[
 _ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _EXIT_BY_STATUS = {"SUCCEEDED": 0, "FAILED": 1, "STOPPED": 130}
 _TERMINAL = frozenset(_EXIT_BY_STATUS)
+#: How long ``submit`` waits by default for a head that refuses jobs while it starts (--agent-wait).
+AGENT_WAIT_S = 60.0
+#: Seconds between two submissions while the head refuses for now.
+_RETRY_EVERY_S = 1.0
+#: Ray's answers meaning "up, but not taking jobs yet": the head's job agent has not registered
+#: ("No available agent", after the head waited 10 s for it), or is registered but not listening
+#: yet (the head's request to it fails: aiohttp's "Cannot connect to host"), or a proxy in front
+#: of the dashboard has no backend yet (502, 503, 504).
+_NOT_YET = ("No available agent", "Cannot connect to host", "ClientConnectorError",
+            "status code 502", "status code 503", "status code 504")
 _NOISY_LOGGERS = ("ray._private.runtime_env.packaging", "ray._private.runtime_env.working_dir",
                   "ray.dashboard.modules.dashboard_sdk", "ray.dashboard.modules.job.sdk")
 
@@ -100,16 +112,22 @@ def build_request(loaded: LoadedSweep, *, address: str | None, results: str | No
 
 
 def submit_sweep(request: SubmitRequest, *, wait: bool = True, console: Console | None = None,
-                 out: TextIO | None = None) -> int:
+                 out: TextIO | None = None, agent_wait_s: float = AGENT_WAIT_S) -> int:
     """Submit ``request``; follow its logs to ``out`` unless ``wait`` is False; return the exit status
-    (0 succeeded, 1 failed, 130 stopped; 0 right after submission with ``wait=False``)."""
+    (0 succeeded, 1 failed, 130 stopped; 0 right after submission with ``wait=False``).
+
+    Refused before anything is uploaded (``ClusterError``): a head whose Ray is outside the
+    supported range. A head that refuses jobs while it starts (its job agent not up yet) is asked
+    again for up to ``agent_wait_s`` seconds, saying so once.
+    """
     console = console or Console(stderr=True, highlight=False, soft_wrap=True)
     out = out or sys.stdout
     client = _client(request.address)
+    check_cluster_ray(client, request.address, console)
     console.print(f"Uploading {request.working_dir} as the job's working_dir "
                   f"(excluding {' '.join(request.excludes)})")
     with _quiet_ray_client():
-        job_id = _submit_job(client, request)
+        job_id = _submit_job(client, request, console, agent_wait_s)
     console.print(f"Submitted job [bold]{job_id}[/] to {request.address}\n"
                   f"  entrypoint: {request.entrypoint}\n"
                   f"  dashboard:  {request.address}/#/jobs/{job_id}\n"
@@ -211,18 +229,68 @@ def _client(address: str) -> Any:
         ) from exc
 
 
-def _submit_job(client: Any, request: SubmitRequest, agent_wait_s: float = 60.0) -> str:
-    """Upload and submit; retry while the head's job agent is not up yet (right after ``ray start``)."""
-    deadline = time.monotonic() + agent_wait_s
+def check_cluster_ray(client: Any, address: str, console: Console) -> str | None:
+    """Refuse (``ClusterError``) a head whose Ray is outside the supported range; return its version.
+
+    Asked of the head's Jobs API before anything is uploaded. An unknown version is said, not refused.
+    """
+    version = cluster_ray_version(client)
+    if version is None:
+        console.print(f"[yellow]The head at {address} did not say which Ray it runs; submitting "
+                      "anyway (raysweep supports the versions README.md names).[/]")
+        return None
+    problem = unsupported_ray(version)
+    if problem is not None:
+        raise ClusterError(
+            f"Refusing to submit to {address}: its head runs Ray {version} (this machine has Ray "
+            f"{ray_version()}). {problem} Nothing was uploaded."
+        )
+    return version
+
+
+def _submit_job(client: Any, request: SubmitRequest, console: Console,
+                agent_wait_s: float = AGENT_WAIT_S) -> str:
+    """Upload and submit; ask again while the head refuses for now (right after ``ray start``)."""
+    start = time.monotonic()
+    said = False
     while True:
         try:
             return client.submit_job(entrypoint=request.entrypoint, runtime_env=request.runtime_env(),
                                      submission_id=request.submission_id, metadata=request.metadata)
-        except RuntimeError as exc:  # the SDK raises RuntimeError for any refusal by the server
-            if "No available agent" in str(exc) and time.monotonic() < deadline:
-                time.sleep(1.0)
-                continue
-            raise ClusterError(f"Ray refused the job at {request.address}: {exc}") from exc
+        except (RuntimeError, OSError) as exc:  # the SDK: RuntimeError for a refusal, OSError (requests)
+            waited = time.monotonic() - start  # for a dropped connection
+            reason = _first_line(exc)
+            if not _not_yet(exc):
+                raise ClusterError(f"Ray refused the job at {request.address}: {reason}") from exc
+            if waited >= agent_wait_s:
+                raise ClusterError(
+                    f"Ray refused the job at {request.address} for {waited:.0f} s: {reason}. The "
+                    "head is up but its job agent (the dashboard agent) is not taking jobs: check "
+                    "`ray status` and the head's dashboard_agent.log (its HTTP port, "
+                    "--dashboard-agent-listen-port, default 52365, may be taken by another Ray on "
+                    f"that machine), or wait longer with --agent-wait SECONDS (now {agent_wait_s:g})."
+                ) from exc
+            if not said:
+                console.print(f"[yellow]Waiting for the head at {request.address} to take jobs "
+                              f"(Ray: {reason}); trying again for up to {agent_wait_s:g} s.[/]")
+                said = True
+            time.sleep(min(_RETRY_EVERY_S, max(agent_wait_s - waited, 0.0)))
+
+
+def _not_yet(exc: BaseException) -> bool:
+    """Whether Ray's refusal ``exc`` means the head is still starting (see ``_NOT_YET``)."""
+    if isinstance(exc, OSError) and not isinstance(exc, FileNotFoundError):
+        return exc.__class__.__module__.startswith("requests")  # the dashboard dropped the request
+    return any(marker in str(exc) for marker in _NOT_YET)
+
+
+def _first_line(exc: BaseException) -> str:
+    """Ray's refusal without its traceback: the server's message, or the traceback's last line."""
+    text = str(exc).strip()
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) > 1 and "Traceback" in text:
+        return f"{lines[0].split(':', 1)[0]}: {lines[-1]}"
+    return lines[0] if lines else type(exc).__name__
 
 
 @contextmanager

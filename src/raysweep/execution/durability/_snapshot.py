@@ -50,14 +50,17 @@ def force_snapshot(controller: Any) -> None:
 def prune_staged(trials: Iterable[Any]) -> int:
     """Remove the driver's staging directory of each ended ``trial`` whose files a snapshot has
     already copied to storage; return how many were removed. A trial whose staging directory is its
-    storage directory (never the case in Ray 2.60) is left alone."""
+    storage directory (never the case in Ray 2.60) is left alone. ``trial.path`` is a path of the
+    storage filesystem: on S3 ``bucket/prefix/...``, relative, never compared with a local path
+    (``realpath`` would resolve it against the driver's working directory)."""
     removed = 0
     for trial in trials:
         try:
-            local, remote = trial.local_path, trial.path
+            local, remote = trial.local_path, str(trial.path)
         except Exception:  # noqa: BLE001 - a trial without storage (never set up): nothing staged
             continue
-        if not local or os.path.realpath(local) == os.path.realpath(str(remote)):
+        if not local or (os.path.isabs(remote)
+                         and os.path.realpath(local) == os.path.realpath(remote)):
             continue
         if os.path.isdir(local):
             shutil.rmtree(local, ignore_errors=True)

@@ -22,7 +22,7 @@ from raysweep.execution.launch._fit import start
 from raysweep.execution.launch._launch import Launch, RayTarget
 from raysweep.execution.launch._record import build_run_record
 from raysweep.execution.launch._summary import RunSummary
-from raysweep.results import RunWriter, driver_alive, load_trials
+from raysweep.results import RunWriter, driver_alive, load_trials, local_path
 from raysweep.sweep import LoadedSweep, load_sweep
 
 __all__ = ["carried_columns", "continue_run", "load_unchanged", "run_lock", "stored_int"]
@@ -110,11 +110,12 @@ def run_lock(ray_dir: str, run_id: str) -> Iterator[None]:
     A lock left by a dead process on this host is taken over. On remote storage the run row's live
     driver check is the only guard.
     """
-    if "://" in ray_dir and not ray_dir.startswith("file://"):
+    local = local_path(ray_dir)
+    if local is None:
         yield
         return
-    path = Path(ray_dir.removeprefix("file://"), ".raysweep-resume.lock")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    local.mkdir(parents=True, exist_ok=True)
+    path = local / ".raysweep-resume.lock"
     me = json.dumps({"host": socket.gethostname(), "pid": os.getpid()})
     for _ in range(2):
         try:

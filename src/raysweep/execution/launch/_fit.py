@@ -34,12 +34,19 @@ from raysweep.execution.launch._launch import (
 )
 from raysweep.execution.launch._record import build_run_record
 from raysweep.execution.launch._summary import RunSummary
+from raysweep.execution.launch._workdir import owned_workdir
 from raysweep.execution.recording._store_callback import ParquetResultsCallback
 from raysweep.execution.recording._trial_info import number
 from raysweep.execution.terminal._interrupt import interrupt_guard
 from raysweep.execution.terminal._progress import ProgressCallback
 from raysweep.execution.terminal._quiet import LogRoute, route_ray_logs
-from raysweep.execution.terminal._text import clean_error, error_groups, error_of, explain_fit_error
+from raysweep.execution.terminal._text import (
+    clean_error,
+    error_groups,
+    error_of,
+    explain_fit_error,
+    explain_os_error,
+)
 from raysweep.execution.tune._asha import RungCallback
 from raysweep.execution.tune._convert import link_early_stops, make_scheduler, make_search
 from raysweep.execution.tune._driver_bound import DriverBound
@@ -92,11 +99,22 @@ def fit(launch: Launch, cluster: dict[str, float], writer: RunWriter | None,
     except BaseException as exc:
         if writer is not None and store is not None:
             status = RunStatus.INTERRUPTED if isinstance(exc, KeyboardInterrupt) else RunStatus.FAILED
-            reason = clean_error(exc) if str(exc) else type(exc).__name__
+            reason = _reason(exc, launch.ray_dir)
             writer.write_run({**record, **store.summary(), "status": status.value,
                               "error_message": f"{sweep.name} (run {run_id}): {reason}",
                               "ended_at": datetime.now(UTC)})
         raise
+
+
+def _reason(exc: BaseException, ray_dir: str) -> str:
+    """The run row's line for an error that ended the run; an OS error always names a path."""
+    if isinstance(exc, OSError):
+        try:
+            cwd: str | None = os.getcwd()
+        except FileNotFoundError:
+            cwd = os.environ.get("PWD")
+        return explain_os_error(exc, ray_dir=ray_dir, cwd=cwd)
+    return clean_error(exc) if str(exc) else type(exc).__name__
 
 
 def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback | None,
@@ -135,8 +153,10 @@ def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback |
                 store.gate if store else None,
                 release=os.environ.get(RELEASE_ENV, "1") != "0"))
         tuner = _tuner(launch, callbacks)
+        cwd: str | None = None
         try:
-            with lean_result_grid() if trim else nullcontext():
+            # In a cwd of its own: Ray may replace a job's working_dir under its driver (_workdir.py)
+            with lean_result_grid() if trim else nullcontext(), owned_workdir() as cwd:
                 grid = tuner.fit()
         except Exception as exc:  # noqa: BLE001 - Tune aborts the experiment (e.g. metric never reported)
             fit_error, grid = exc, None
@@ -151,10 +171,9 @@ def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback |
         store.writer.write_run({**record, **store.summary(), "status": summary.status,
                                 "ended_at": datetime.now(UTC)})
     if fit_error is not None:
-        raise ExecutionError(
-            f"Sweep {sweep.name!r} (run {run_id}) stopped: "
-            f"{explain_fit_error(fit_error, sweep.metric)}"
-        ) from fit_error
+        reason = (explain_os_error(fit_error, ray_dir=ray_dir, cwd=cwd)
+                  if isinstance(fit_error, OSError) else explain_fit_error(fit_error, sweep.metric))
+        raise ExecutionError(f"Sweep {sweep.name!r} (run {run_id}) stopped: {reason}") from fit_error
     return summary
 
 

@@ -29,6 +29,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from raysweep.execution._internals import WorkerLogPrinter, replace_worker_log_printer
+from raysweep.results import local_path
 
 __all__ = ["LOG_NAME", "LogRoute", "route_ray_logs"]
 
@@ -90,9 +91,9 @@ class _TerminalHandler(logging.Handler):
 
 def log_destination(ray_dir: str) -> tuple[str, str]:
     """(local path written during the run, where the log ends up) for the run's Ray directory."""
-    if "://" not in ray_dir or ray_dir.startswith("file://"):
-        local = Path(ray_dir.removeprefix("file://")) / LOG_NAME
-        return str(local), str(local)
+    local = local_path(ray_dir)
+    if local is not None:
+        return str(local / LOG_NAME), str(local / LOG_NAME)
     tail = ray_dir.split("://", 1)[1].strip("/").replace("/", "_")
     return os.path.join(tempfile.gettempdir(), f"raysweep-{tail}.log"), f"{ray_dir}/{LOG_NAME}"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -11,7 +12,7 @@ from typing import Any
 from raysweep.execution.recording._rows import RAY_RESULT_KEYS
 from raysweep.results import strip_ansi
 
-__all__ = ["clean_error", "error_groups", "error_of", "explain_fit_error"]
+__all__ = ["clean_error", "error_groups", "error_of", "explain_fit_error", "explain_os_error"]
 
 _RESULT_KEY = re.compile(r"'([^']+)':")
 
@@ -53,3 +54,24 @@ def explain_fit_error(error: BaseException, metric: str) -> str:
     return (f"the trainable never reported the sweep metric {metric!r}; it reported {shown}.{hint} "
             f"Set the sweep's metric to one of these, or report it: "
             f"tune.report({{{metric!r}: value}}).")
+
+
+def explain_os_error(error: OSError, *, ray_dir: str, cwd: str | None) -> str:
+    """One line for an OS error that stopped a sweep, always naming a path.
+
+    Its own file names when it has them (``[Errno 2] No such file or directory: '/x'``). Without
+    one, it was raised on a path the OS did not name: the driver's working directory when that is
+    gone (``os.getcwd()`` fails, and with it every relative path Ray resolves), else the paths the
+    sweep was working with, the run's Ray directory and the working directory.
+    """
+    text = clean_error(error)
+    if error.filename is not None:
+        return text
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        return (f"{text}: the driver's working directory {cwd!r} was deleted while the sweep ran "
+                "(Ray replaces a job's working_dir under its driver when another node on the same "
+                "machine unpacks it). Start the driver from a directory that stays.")
+    return (f"{text} (the error names no file; the sweep was reading and writing its Ray directory "
+            f"{ray_dir!r}, relative paths resolve against {cwd!r})")
