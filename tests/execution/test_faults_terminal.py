@@ -27,7 +27,9 @@ SWEEP = Sweep(name="noisy", trainable=noisy_errors, space={"x": space.uniform(0.
 """
 
 
-def _run(tmp_path: Path, metric: str) -> subprocess.CompletedProcess:
+def _run(tmp_path: Path, metric: str, address: str) -> subprocess.CompletedProcess:
+    """The driver joins the session's Ray: what its workers print reaches it the same way (Ray
+    forwards a job's worker output to that job's driver)."""
     (tmp_path / "sweeps").mkdir(exist_ok=True)
     (tmp_path / "sweeps" / "noisy.py").write_text(SWEEP.replace("{metric}", metric))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO)]),
@@ -35,12 +37,12 @@ def _run(tmp_path: Path, metric: str) -> subprocess.CompletedProcess:
     env.pop("RAY_ADDRESS", None)
     return subprocess.run(
         [sys.executable, "-m", "raysweep.cli", "run", "noisy", "--results", str(tmp_path / "res"),
-         "--num-cpus", "2"],
+         "--address", address],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
 
 
-def test_errored_trials_print_no_traceback_and_one_line_per_distinct_error(tmp_path):
-    proc = _run(tmp_path, "loss")
+def test_errored_trials_print_no_traceback_and_one_line_per_distinct_error(ray_address, tmp_path):
+    proc = _run(tmp_path, "loss", ray_address)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
     trials = results.load_trials(str(tmp_path / "res"), sweeps="noisy")
@@ -61,8 +63,8 @@ def test_errored_trials_print_no_traceback_and_one_line_per_distinct_error(tmp_p
     assert text.count("Trial task failed") == len(errored) and "stderr line" in text
 
 
-def test_a_metric_never_reported_names_the_reported_ones(tmp_path):
-    proc = _run(tmp_path, "los")
+def test_a_metric_never_reported_names_the_reported_ones(ray_address, tmp_path):
+    proc = _run(tmp_path, "los", ray_address)
     assert proc.returncode == 1
     assert "TUNE_DISABLE_STRICT_METRIC_CHECKING" not in proc.stderr + proc.stdout
     assert "never reported the sweep metric 'los'; it reported 'loss'. Did you mean 'loss'?" in (
