@@ -219,7 +219,7 @@ def child(contender: str, n: int, at: list[int]) -> dict:
         else:
             from raysweep import Sweep, schedulers, searchers, space
             from raysweep.execution import run_sweep
-            from raysweep.execution.launch import _runner
+            from raysweep.execution.launch import _fit as _runner
             from raysweep.results import RunWriter
 
             make = _runner._tuner

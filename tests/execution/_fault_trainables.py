@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 
 from ray import tune
 
@@ -26,6 +27,19 @@ def diverges(config):
             loss = float("-inf")
         _log(config, i, loss)
         tune.report({"loss": loss})
+
+
+def stderr_chatter(config):
+    """Writes to stderr for a second, reports, and writes on: lines still arrive while Ray shuts down."""
+    def chatter(seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            print(f"chatter line x={config['x']:.3f}", file=sys.stderr, flush=True)
+            time.sleep(0.01)
+
+    chatter(1.0)
+    tune.report({"loss": config["x"]})
+    chatter(2.0)
 
 
 def noisy_errors(config):

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 from rich.console import Console
 
-from raysweep.cli._options import results_option, stdout_console
-from raysweep.cli._render import summary_panel
+from raysweep.cli._options import exit_with_summary, launch_options, results_option
 
 __all__ = ["extend_cmd"]
 
@@ -31,23 +28,13 @@ their rows and ids. Grid sweeps cannot be extended: widen the grid and use
 @click.option("--num-samples", "-n", "num_samples", type=int, required=True, metavar="N",
               help="How many more trials to run (>= 1).")
 @results_option
-@click.option("--address", default=None, metavar="ADDR",
-              help="Join a running Ray cluster instead of starting an embedded local Ray.")
-@click.option("--num-cpus", type=click.IntRange(min=1), default=None,
-              help="CPUs of the embedded Ray (default: every core).")
-@click.option("--num-gpus", type=click.IntRange(min=0), default=None,
-              help="GPUs of the embedded Ray (default: detected).")
-@click.option("--no-progress", is_flag=True, help="No live progress bar.")
-@click.option("--force", is_flag=True,
-              help="Extend even though the sweep module changed since the run started.")
+@launch_options("Extend")
 def extend_cmd(run: str, num_samples: int, results: str | None, address: str | None,
                num_cpus: int | None, num_gpus: int | None, no_progress: bool, force: bool) -> None:
     """Run N more trials in the ended run RUN, under the same run id."""
     from raysweep.execution import extend_run
 
-    summary = extend_run(run, num_samples=num_samples, results_root=results, address=address,
-                         num_cpus=num_cpus, num_gpus=num_gpus,
-                         progress=False if no_progress else None, force=force,
-                         console=Console(stderr=True))
-    stdout_console().print(summary_panel(summary))
-    sys.exit(summary.exit_code)
+    exit_with_summary(extend_run(run, num_samples=num_samples, results_root=results, address=address,
+                                 num_cpus=num_cpus, num_gpus=num_gpus,
+                                 progress=False if no_progress else None, force=force,
+                                 console=Console(stderr=True)))

@@ -55,11 +55,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ray import tune
-
 from raysweep.execution.durability._gate import SnapshotGate
 from raysweep.execution.durability._packed import PackedTrialStates
 from raysweep.execution.durability._snapshot import find_controller
+from raysweep.execution.tune._driver_bound import DriverBound
 
 __all__ = ["RELEASE_ENV", "TRIM_ENV", "TrimCallback", "lean_result_grid", "release_trials", "trim_trial"]
 
@@ -125,7 +124,7 @@ def _compact(text: str) -> str:
     return json.dumps(json.loads(text), separators=(",", ":"))
 
 
-class TrimCallback(tune.Callback):
+class TrimCallback(DriverBound):
     """Trim each ended trial (:func:`trim_trial`) once an experiment snapshot holds its end.
 
     Args:
@@ -150,11 +149,6 @@ class TrimCallback(tune.Callback):
         self.trimmed = 0
         self.released = 0
 
-    def __getstate__(self) -> dict[str, Any]:  # pickled into tuner.pkl: a restored run is fresh
-        return {}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
 
     def setup(self, *args: Any, **info: Any) -> None:
         self._controller = find_controller()

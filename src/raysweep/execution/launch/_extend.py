@@ -17,38 +17,34 @@ run whose driver is alive, a crashed or interrupted run (resume it first), a gri
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from rich.console import Console
 
 from raysweep._errors import ConfigError, invalid_parameter
-from raysweep.execution.cluster._ray import check_fits, ray_runtime
-from raysweep.execution.launch._resume import (
-    _int,
-    _load_unchanged,
-    _prior_trials,
-    _resume_lock,
+from raysweep.execution.launch._continue import (
     carried_columns,
+    continue_run,
+    load_unchanged,
+    stored_int,
 )
-from raysweep.execution.launch._runner import (
+from raysweep.execution.launch._launch import (
     Launch,
-    _as_loaded,
-    _pickle_sweep_modules_by_value,
-    _project_paths,
-    _resolve_root,
-    fit,
+    RayTarget,
+    as_loaded,
     preserved_process_state,
+    resolve_results_root,
 )
 from raysweep.execution.launch._summary import RunSummary
 from raysweep.execution.tune._convert import load_seeds
-from raysweep.results import RunStatus, RunWriter, resolve_run
+from raysweep.results import RunStatus, resolve_run
 from raysweep.searchers import GridSearch, RandomSearch
 from raysweep.sweep import LoadedSweep, Sweep
 from raysweep.warm_start import WarmStart
 
-__all__ = ["extend_run"]
+__all__ = ["extend_run", "refuse_unless_extendable"]
+
 
 def extend_run(
     run: str,
@@ -74,11 +70,11 @@ def extend_run(
             "num_samples", "raysweep extend", "an integer >= 1", num_samples,
             "Say how many more trials to run, e.g. --num-samples 8."))
     with preserved_process_state():
-        root = _resolve_root(results_root)
+        root = resolve_results_root(results_root)
         row = resolve_run(root, run, owner="raysweep extend")
         sweep_name, run_id = str(row["sweep"]), str(row["run"])
         refuse_unless_extendable(row)
-        loaded = _load_unchanged(row, force) if sweep is None else _as_loaded(sweep)
+        loaded = load_unchanged(row, force) if sweep is None else as_loaded(sweep)
         if loaded.sweep.name != sweep_name:
             raise ConfigError(invalid_parameter(
                 "sweep", "raysweep extend", f"the sweep of run {run_id} ({sweep_name!r})",
@@ -88,27 +84,22 @@ def extend_run(
                 f"Run {run_id} of sweep {sweep_name!r} is a grid search: a grid has no 'more trials'. "
                 f"Widen the grid in the sweep module and run `raysweep run {sweep_name} --only-new`: "
                 "only the cells no earlier run completed will run.")
-        prior = _prior_trials(root, sweep_name, run_id)
-        extensions = _int(row.get("extensions")) + 1
+        extensions = stored_int(row.get("extensions")) + 1
         loaded = _extended(loaded, num_samples, extensions, run_id, root)
-        ray_dir = Path(f"{root.rstrip('/')}/_ray/{sweep_name}/{run_id}".removeprefix("file://"))
-        if "://" not in str(ray_dir):
-            ray_dir.mkdir(parents=True, exist_ok=True)
         console = console or Console(stderr=True)
         live = console.is_terminal if progress is None else progress
         seeds = load_seeds(loaded.sweep, root)
-        with _resume_lock(str(ray_dir), run_id):
+
+        def launch(prior: dict[str, dict[str, Any]]) -> Launch:
+            offset = 1 + max((int(r["trial_index"]) for r in prior.values()
+                              if pd.notna(r["trial_index"])), default=-1)
             record = {**carried_columns(row), "extensions": extensions,
-                      "num_samples": _int(row.get("num_samples")) + num_samples,
-                      "trial_index_offset": 1 + max((int(r["trial_index"]) for r in prior.values()
-                                                     if pd.notna(r["trial_index"])), default=-1)}
-            launch = Launch(loaded, run_id, root, live, console, prior=prior, record=record,
-                            seeds=seeds, total_trials=len(prior) + num_samples)
-            with RunWriter(root, sweep=sweep_name, run_id=run_id) as writer:
-                with ray_runtime(address, num_cpus, num_gpus, pythonpath=_project_paths(loaded)):
-                    cluster = check_fits(loaded.sweep.resources)
-                    _pickle_sweep_modules_by_value(loaded.sweep)
-                    return fit(launch, cluster, writer)
+                      "num_samples": stored_int(row.get("num_samples")) + num_samples,
+                      "trial_index_offset": offset}
+            return Launch(loaded, run_id, root, live, console, prior=prior, record=record,
+                          seeds=seeds, total_trials=len(prior) + num_samples)
+
+        return continue_run(root, row, RayTarget(address, num_cpus, num_gpus), launch)
 
 
 def refuse_unless_extendable(row: pd.Series) -> None:
@@ -116,7 +107,7 @@ def refuse_unless_extendable(row: pd.Series) -> None:
     name = f"Run {row['run']} of sweep {row['sweep']!r}"
     status = str(row.get("status"))
     if status == RunStatus.RUNNING:  # a stored 'running' run whose driver is gone reads 'crashed'
-        raise ConfigError(f"{name} is still running (driver pid {_int(row.get('driver_pid'))} on "
+        raise ConfigError(f"{name} is still running (driver pid {stored_int(row.get('driver_pid'))} on "
                           f"{row.get('driver_host')}). Wait for it to end, then extend it.")
     if status in (RunStatus.CRASHED, RunStatus.INTERRUPTED):
         raise ConfigError(f"{name} {status} before its trials ended. Continue it first with "

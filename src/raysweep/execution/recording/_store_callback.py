@@ -18,8 +18,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from ray import tune
-
 from raysweep.execution.cluster._resources import ActorNodes
 from raysweep.execution.durability._gate import SnapshotGate
 from raysweep.execution.durability._snapshot import find_controller
@@ -27,6 +25,7 @@ from raysweep.execution.recording._identity import TrialStates
 from raysweep.execution.recording._rows import iteration_row, metric_columns, trial_row
 from raysweep.execution.recording._tally import RunTally
 from raysweep.execution.recording._trial_info import attempt, error_info, stored_results
+from raysweep.execution.tune._driver_bound import DriverBound
 from raysweep.results import Objective, RunWriter, TrialStatus
 
 __all__ = ["ParquetResultsCallback"]
@@ -43,7 +42,7 @@ _SNAPSHOT_SHARE = 0.05
 _SNAPSHOT_SPACING = 19.0
 
 
-class ParquetResultsCallback(tune.Callback):
+class ParquetResultsCallback(DriverBound):
     """Feed a :class:`raysweep.results.RunWriter` from Ray Tune's driver loop.
 
     It wires Tune's hooks to four parts, one job each: :class:`TrialStates` (which raysweep trial a
@@ -95,13 +94,6 @@ class ParquetResultsCallback(tune.Callback):
         self._trials_seen: list[Any] = []
         self._repaired = False
 
-    def __getstate__(self) -> dict[str, Any]:
-        # Tune pickles its run config (callbacks included) into tuner.pkl; a restored run makes a
-        # new callback, so nothing of this driver's state (writer, buffers) travels with it.
-        return {}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
 
     # ----------------------------------------------------------------- counters of the gate
     @property

@@ -8,29 +8,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from ray import tune
-
-__all__ = ["InterruptStopper", "interrupt_guard"]
-
-
-class InterruptStopper(tune.Stopper):
-    """Stops every trial once ``event`` is set; never stops a single trial."""
-
-    def __init__(self, event: threading.Event) -> None:
-        self.event = event
-
-    def __call__(self, trial_id: str, result: dict) -> bool:
-        return False
-
-    def stop_all(self) -> bool:
-        return self.event.is_set()
-
-    def __getstate__(self) -> dict:
-        # Tune pickles its run config for restoration; a restored run starts un-interrupted.
-        return {}
-
-    def __setstate__(self, state: dict) -> None:
-        self.event = threading.Event()
+__all__ = ["interrupt_guard"]
 
 
 @contextmanager

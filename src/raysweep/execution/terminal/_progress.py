@@ -5,16 +5,16 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ray import tune
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from raysweep.execution.tune._driver_bound import DriverBound
 from raysweep.results import Objective
 
 __all__ = ["ProgressCallback"]
 
 
-class ProgressCallback(tune.Callback):
+class ProgressCallback(DriverBound):
     """Counts trials by state and tracks the best metric value as results arrive."""
 
     def __init__(self, total: int, metric: str, mode: str, console: Console | None = None,
@@ -76,14 +76,6 @@ class ProgressCallback(tune.Callback):
         self._lifetime_ends(trial)
         self._refresh()
 
-    def __getstate__(self) -> dict:
-        # Tune pickles its run config for restoration: the live display stays with this process.
-        return {k: v for k, v in self.__dict__.items() if k not in ("_progress", "_task")}
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self._progress = Progress(disable=True)
-        self._task = self._progress.add_task("trials", total=None, status="")
 
     def _lifetime_ends(self, trial: Any) -> None:
         since = self._alive_since.pop(trial.trial_id, None)

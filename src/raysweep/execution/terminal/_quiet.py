@@ -44,11 +44,16 @@ class LogRoute:
     destination: str
     records: int = 0
     worker_lines: int = 0
+    written: bool = False  #: whether the log file exists (it is made at the first line)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def write(self, text: str) -> None:
-        with self._lock, open(self.path, "a", encoding="utf-8") as handle:
-            handle.write(text if text.endswith("\n") else text + "\n")
+        with self._lock:
+            if not self.written:  # made at the first line: a launch that logs nothing leaves nothing
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+                self.written = True
+            with open(self.path, "a", encoding="utf-8") as handle:
+                handle.write(text if text.endswith("\n") else text + "\n")
 
 
 class _FileHandler(logging.Handler):
@@ -94,8 +99,7 @@ def log_destination(ray_dir: str) -> tuple[str, str]:
 def route_ray_logs(ray_dir: str, console: Console) -> Iterator[LogRoute]:
     """Route Ray's driver log records and the workers' stderr to ``<ray_dir>/raysweep.log``."""
     local, destination = log_destination(ray_dir)
-    Path(local).parent.mkdir(parents=True, exist_ok=True)
-    route = LogRoute(local, destination)
+    route = LogRoute(local, destination)  # the file is made at its first line
     handlers = (_FileHandler(route), _TerminalHandler(console, route))
     saved = []
     for name in _LOGGERS:
@@ -115,7 +119,7 @@ def route_ray_logs(ray_dir: str, console: Console) -> Iterator[LogRoute]:
                 logger.removeHandler(handler)
             logger.setLevel(level)
             logger.propagate = propagate
-        if destination != local:
+        if destination != local and os.path.exists(local):
             _publish(local, destination)
 
 

@@ -20,10 +20,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from ray import tune
 from ray.tune.schedulers import AsyncHyperBandScheduler, TrialScheduler
 
 from raysweep.execution.durability._snapshot import find_controller
+from raysweep.execution.tune._driver_bound import DriverBound
 from raysweep.results import RungDecision, RunWriter
 
 __all__ = ["RecordingASHA", "RungCallback"]
@@ -159,7 +159,7 @@ def recording_scheduler(scheduler: Any) -> RecordingASHA | None:
     return None
 
 
-class RungCallback(tune.Callback):
+class RungCallback(DriverBound):
     """Write :class:`RecordingASHA`'s decisions to the run's ``rungs`` dataset.
 
     Tune calls the scheduler before the callbacks for the same event, so the decisions of a result
@@ -178,11 +178,6 @@ class RungCallback(tune.Callback):
         self.scheduler: RecordingASHA | None = None
         self._keys: dict[str, str] = {}
 
-    def __getstate__(self) -> dict[str, Any]:  # pickled into tuner.pkl: a restored run is fresh
-        return {}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
 
     def setup(self, *args: Any, **info: Any) -> None:
         controller = find_controller()

@@ -1,0 +1,164 @@
+"""A later launch of a stored run (``raysweep resume``, ``raysweep extend``): what both share.
+
+Both find the run in the store, reload its sweep module (refused when it changed), take the run's
+lock, read the trials the store already holds, and launch into the run's own partition.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from raysweep._errors import ConfigError
+from raysweep.execution.launch._fit import start
+from raysweep.execution.launch._launch import Launch, RayTarget
+from raysweep.execution.launch._record import build_run_record
+from raysweep.execution.launch._summary import RunSummary
+from raysweep.results import RunWriter, driver_alive, load_trials
+from raysweep.sweep import LoadedSweep, load_sweep
+
+__all__ = ["carried_columns", "continue_run", "load_unchanged", "run_lock", "stored_int"]
+
+#: Run-record fields compared when a sweep module's sha256 changed: what the message names.
+_COMPARED = ("metric", "mode", "num_samples", "space_json", "searcher", "searcher_params",
+             "scheduler", "scheduler_params", "max_failures", "resources_per_trial",
+             "time_budget_s", "max_concurrent")
+
+
+
+def continue_run(root: str, row: pd.Series, target: RayTarget,
+                 make_launch: Callable[[dict[str, dict[str, Any]]], Launch]) -> RunSummary:
+    """Launch ``make_launch(prior)`` into the stored run ``row``, one launch of the run at a time.
+
+    ``prior`` is the run's trial rows already in the store, keyed by Ray's trial id, read under the
+    run's lock (:func:`run_lock`).
+    """
+    sweep_name, run_id = str(row["sweep"]), str(row["run"])
+    with run_lock(run_ray_dir(root, sweep_name, run_id), run_id):
+        launch = make_launch(_prior_trials(root, sweep_name, run_id))
+        with RunWriter(root, sweep=sweep_name, run_id=run_id) as writer:
+            return start(launch, writer, target)
+
+
+def run_ray_dir(root: str, sweep: str, run_id: str) -> str:
+    """The run's directory of Ray's files under ``root`` (a local path or a URI, kept a URI)."""
+    return f"{root.rstrip('/')}/_ray/{sweep}/{run_id}"
+
+
+#: Run-row columns a later launch of the run (resume, extend) keeps from the stored row.
+_CARRIED = ("started_at", "searcher_params", "seed", "num_samples", "n_warm_start", "warm_start_runs",
+            "extensions", "trial_index_offset", "estimate_compute_s", "estimate_wall_s",
+            "estimate_iterations", "estimate_runs", "n_skipped_cells", "resumes")
+
+
+def carried_columns(row: pd.Series, extended: bool = True) -> dict[str, Any]:
+    """The stored run row's columns a later launch keeps (``started_at`` as a datetime). The
+    searcher's settings and trial count come from the module again unless the run was extended."""
+    out: dict[str, Any] = {}
+    for key in _CARRIED:
+        if not extended and key in ("searcher_params", "seed", "num_samples"):
+            continue
+        value = row.get(key)
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            continue
+        out[key] = value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
+    return out
+
+
+def load_unchanged(row: pd.Series, force: bool) -> LoadedSweep:
+    """The run's sweep module, refused (unless ``force``) when it changed since the run started."""
+    path = str(row.get("sweep_path") or "")
+    if not path or not Path(path).is_file():
+        raise ConfigError(
+            f"Run {row['run']} cannot be resumed: its sweep module {path or '(none recorded)'!r} "
+            "is gone. Restore the file at that path, or start a new run.")
+    loaded = load_sweep(path)
+    if loaded.sha256 != row.get("sweep_sha256") and not force:
+        now = build_run_record(loaded, str(row["run"]), datetime.now(UTC), {})
+        changed = [k for k in _COMPARED if k in row and not _same(row[k], now[k])]
+        what = (f"these settings differ: {', '.join(changed)}" if changed
+                else "its settings are the same; the code (e.g. the trainable) differs")
+        raise ConfigError(
+            f"The sweep module {path!r} changed since run {row['run']} started (sha256 "
+            f"{str(row.get('sweep_sha256'))[:12]} then, {loaded.sha256[:12]} now): {what}. "
+            "Resuming would mix two sweeps in one run. Restore the module, start a new run, or "
+            "pass --force to resume anyway.")
+    return loaded
+
+
+def _same(stored: Any, now: Any) -> bool:
+    if stored is None or (not isinstance(stored, str) and pd.isna(stored)):
+        return now is None
+    if isinstance(now, float | int) and not isinstance(now, bool):
+        return float(stored) == float(now)
+    return str(stored) == str(now)
+
+
+@contextmanager
+def run_lock(ray_dir: str, run_id: str) -> Iterator[None]:
+    """One later launch (resume, extend) of a run at a time: an exclusive lock file in the run's Ray
+    directory (local and ``file://`` roots).
+
+    A lock left by a dead process on this host is taken over. On remote storage the run row's live
+    driver check is the only guard.
+    """
+    if "://" in ray_dir and not ray_dir.startswith("file://"):
+        yield
+        return
+    path = Path(ray_dir.removeprefix("file://"), ".raysweep-resume.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    me = json.dumps({"host": socket.gethostname(), "pid": os.getpid()})
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            holder = _lock_holder(path)
+            if holder is not None:
+                raise ConfigError(
+                    f"Run {run_id} is being resumed by another driver ({holder}). "
+                    "Wait for it to end; `raysweep runs` shows its status.") from None
+            path.unlink(missing_ok=True)
+            continue
+        with os.fdopen(fd, "w") as handle:
+            handle.write(me)
+        break
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _lock_holder(path: Path) -> str | None:
+    """Who holds the lock, or None when its holder is a dead process on this host."""
+    try:
+        holder = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if holder.get("host") != socket.gethostname():
+        return f"pid {holder.get('pid')} on {holder.get('host')}"
+    try:
+        alive = driver_alive({"driver_host": holder["host"], "driver_pid": int(holder["pid"])})
+    except (KeyError, TypeError, ValueError):
+        alive = False
+    return f"pid {holder['pid']}" if alive else None
+
+
+def _prior_trials(root: str, sweep: str, run_id: str) -> dict[str, dict[str, Any]]:
+    """The run's trial rows already stored, keyed by Ray's trial id."""
+    trials = load_trials(root, sweeps=sweep, runs=run_id)
+    keep = ["trial_id", "ray_trial_id", "trial_index", "status", "attempts", "metric_best",
+            "config_json"]
+    rows = trials.reindex(columns=keep).to_dict("records")
+    return {str(r["ray_trial_id"]): r for r in rows if isinstance(r["ray_trial_id"], str)}
+
+
+def stored_int(value: Any) -> int:
+    return 0 if value is None or pd.isna(value) else int(value)
