@@ -1,8 +1,10 @@
-"""The sweep commands through real subprocesses, as a user runs them."""
+"""The sweep commands as a user runs them: real subprocesses where Ray runs or the process matters,
+click's CliRunner in this process where no Ray starts (validate, plan, list, the store commands)."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +12,9 @@ from pathlib import Path
 import pytest
 
 from raysweep import results
+
+from .._cli import invoke as in_process
+from .._wait import wait_until
 
 GOOD = """
 from ray import tune
@@ -36,10 +41,22 @@ BAD = {
 
 
 def cli(*args: str, cwd: Path, env: dict | None = None, timeout: float = 300):
+    """``raysweep ARGS`` in a real subprocess, as a user runs it."""
     return subprocess.run(
         [sys.executable, "-m", "raysweep.cli", *args], cwd=cwd, capture_output=True, text=True,
         timeout=timeout, env={**os.environ, "RAYSWEEP_RESULTS": str(cwd / "results"), **(env or {})},
     )
+
+
+@pytest.fixture
+def invoke(monkeypatch):
+    """``raysweep ARGS`` in this process (click's CliRunner, tests/_cli.py) for commands that start
+    no Ray, with the project's results root as $RAYSWEEP_RESULTS."""
+    def run(*args: str, cwd: Path, no_ray: bool = False):
+        return in_process(monkeypatch, *args, cwd=cwd, no_ray=no_ray,
+                          env={"RAYSWEEP_RESULTS": str(cwd / "results")})
+
+    return run
 
 
 @pytest.fixture
@@ -53,17 +70,17 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_validate_accepts_a_good_sweep(project):
-    out = cli("validate", "toy", cwd=project)
+def test_validate_accepts_a_good_sweep(project, invoke):
+    out = invoke("validate", "toy", cwd=project)
     assert out.returncode == 0, out.stderr
     assert "OK: sweep 'toy'" in out.stdout and "6 trials" in out.stdout
 
 
 @pytest.mark.parametrize("case", sorted(BAD))
-def test_validate_rejects_bad_spaces_naming_the_field(project, case):
+def test_validate_rejects_bad_spaces_naming_the_field(project, invoke, case):
     expr, expected = BAD[case]
     (project / "sweeps" / "bad.py").write_text(GOOD.replace("space.randint(1, 3)", expr))
-    out = cli("validate", "bad", cwd=project)
+    out = invoke("validate", "bad", cwd=project)
     assert out.returncode == 2
     assert expected in out.stderr and "bad.py" in out.stderr
 
@@ -81,35 +98,37 @@ def test_validate_rejects_bad_spaces_naming_the_field(project, case):
     ],
     ids=["mode", "unknown-param", "grace", "resources", "num-samples", "no-sweep", "syntax"],
 )
-def test_validate_rejects_bad_sweeps(project, replace, expected):
+def test_validate_rejects_bad_sweeps(project, invoke, replace, expected):
     (project / "sweeps" / "bad.py").write_text(GOOD.replace(*replace))
-    out = cli("validate", "bad", cwd=project)
+    out = invoke("validate", "bad", cwd=project)
     assert out.returncode == 2, out.stdout
     assert expected in out.stderr
 
 
-def test_unknown_sweep_name_suggests_close_ones(project):
-    out = cli("validate", "tyo", cwd=project)
+def test_unknown_sweep_name_suggests_close_ones(project, invoke):
+    out = invoke("validate", "tyo", cwd=project)
     assert out.returncode == 2
     assert "Unknown sweep 'tyo'" in out.stderr and "'toy'" in out.stderr
 
 
-def test_plan_shows_trials_and_space(project):
-    out = cli("plan", "toy", "--num-cpus", "2", cwd=project)
+def test_plan_shows_trials_and_space(project, invoke):
+    out = invoke("plan", "toy", "--num-cpus", "2", cwd=project)
     assert out.returncode == 0, out.stderr
     for text in ("tpe", "asha", "max score", "uniform(0, 1)", "randint(1, 3)", "trials at once"):
         assert text in out.stdout
 
 
-def test_list_marks_invalid_modules(project):
+def test_list_marks_invalid_modules(project, invoke):
     (project / "sweeps" / "broken.py").write_text("SWEEP = 1\n")
-    out = cli("list", cwd=project)
+    out = invoke("list", cwd=project)
     assert out.returncode == 0, out.stderr
     assert "toy" in out.stdout and "invalid" in out.stdout
 
 
 @pytest.mark.slow
-def test_run_executes_on_an_embedded_ray_and_writes_parquet(project):
+def test_run_executes_on_an_embedded_ray_and_writes_parquet(project, invoke):
+    """The one test of the embedded start-up path from the command line (the other subprocess
+    drivers join the session's Ray)."""
     out = cli("run", "toy", "--num-cpus", "2", "--no-progress", cwd=project, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
     assert "finished" in out.stdout and "best" in out.stdout
@@ -120,11 +139,11 @@ def test_run_executes_on_an_embedded_ray_and_writes_parquet(project):
     assert runs.loc[0, "sweep_sha256"] and runs.loc[0, "sweep_path"].endswith("toy.py")
 
     # Then the store commands and one DuckDB query over results/, as the README shows them.
-    listed = cli("runs", cwd=project)
+    listed = invoke("runs", cwd=project)
     assert listed.returncode == 0 and runs.loc[0, "run"] in listed.stdout
-    shown = cli("show", "toy", cwd=project)
+    shown = invoke("show", "toy", cwd=project)
     assert shown.returncode == 0 and trials.sort_values("metric_best").iloc[-1]["trial_id"] in shown.stdout
-    best = cli("best", "toy", cwd=project)
+    best = invoke("best", "toy", cwd=project)
     assert best.returncode == 0 and '"x"' in best.stdout
     import duckdb
 
@@ -133,14 +152,15 @@ def test_run_executes_on_an_embedded_ray_and_writes_parquet(project):
     assert duckdb.sql(query).fetchall() == [("toy", trials["metric_best"].max())]
 
 
-def test_run_refuses_more_cpus_than_the_machine_has(project):
-    out = cli("run", "toy", "--num-cpus", str((os.cpu_count() or 1) + 1), cwd=project)
+def test_run_refuses_more_cpus_than_the_machine_has(project, invoke):
+    out = invoke("run", "toy", "--num-cpus", str((os.cpu_count() or 1) + 1), cwd=project,
+                 no_ray=True)
     assert out.returncode == 2
     assert "'num_cpus'" in out.stderr
 
 
-def test_help_lists_every_command(project):
-    out = cli("--help", cwd=project)
+def test_help_lists_every_command(project, invoke):
+    out = invoke("--help", cwd=project)
     for command in ("run", "validate", "plan", "list", "runs", "show", "best", "compare", "report"):
         assert command in out.stdout
 
@@ -163,22 +183,22 @@ SWEEP = Sweep(name="slow", trainable=train, space={"x": space.uniform(0.0, 1.0)}
 
 
 @pytest.mark.slow
-def test_ctrl_c_stops_cleanly_and_marks_the_run_interrupted(project):
-    import signal
-    import time
-
+def test_ctrl_c_stops_cleanly_and_marks_the_run_interrupted(project, ray_address):
+    """Joins the session's Ray (``--address``): a Ctrl-C stops the driver, not the Ray."""
     (project / "sweeps" / "slow.py").write_text(SLOW)
     env = {**os.environ, "RAYSWEEP_RESULTS": str(project / "results")}
-    proc = subprocess.Popen([sys.executable, "-m", "raysweep.cli", "run", "slow", "--num-cpus", "2",
-                             "--no-progress"], cwd=project, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 180
+    proc = subprocess.Popen([sys.executable, "-m", "raysweep.cli", "run", "slow", "--address",
+                             ray_address, "--no-progress"], cwd=project, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     iterations = project / "results" / "iterations" / "sweep=slow"
-    while time.monotonic() < deadline and not any(iterations.rglob("*.parquet")):
-        time.sleep(0.5)
-    assert any(iterations.rglob("*.parquet")), "no results were flushed"
-    proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=180)
+    try:
+        wait_until(lambda: any(iterations.rglob("*.parquet")), timeout=180, proc=proc,
+                   what="the first flushed results")
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=180)
+    finally:
+        proc.kill()
+        proc.wait()
     assert proc.returncode == 130, stderr[-3000:]
     assert "interrupted" in stdout
     runs = results.list_runs(str(project / "results"), sweeps="slow")
@@ -188,10 +208,10 @@ def test_ctrl_c_stops_cleanly_and_marks_the_run_interrupted(project):
     assert results.load_iterations(str(project / "results"), sweeps="slow")["score"].notna().all()
 
 
-def test_an_unusable_results_root_fails_before_ray_starts(project):
+def test_an_unusable_results_root_fails_before_ray_starts(project, invoke):
     blocker = project / "not_a_dir"
     blocker.write_text("a file where the results root should be")
-    out = cli("run", "toy", "--results", str(blocker / "results"), cwd=project)
+    out = invoke("run", "toy", "--results", str(blocker / "results"), cwd=project, no_ray=True)
     assert out.returncode == 2  # bad input, not a failed sweep
     assert "results root" in out.stderr and "is a file, not a directory" in out.stderr
     assert "not_a_dir" in out.stderr

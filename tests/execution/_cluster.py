@@ -17,6 +17,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 LOOPBACK = "127.0.0.1"
 
+#: The shape of the suite's shared loopback cluster (the ``loopback`` fixture): two one-CPU nodes,
+#: 2 CPUs in all (this machine's cores), the head declaring one GPU (no hardware: Ray assigns GPU
+#: ids all the same), with the dashboard (Ray Jobs API). Tests that add or remove nodes start their
+#: own cluster instead.
+SHARED_HEAD = {"num_cpus": 1, "num_gpus": 1}
+SHARED_WORKERS = [{"num_cpus": 1}]
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -68,3 +75,25 @@ def loopback_cluster(head: dict, workers: list[dict] = (), dashboard: bool = Fal
         os.environ.update(saved)
         if cluster is not None:
             cluster.shutdown()
+
+
+class SharedCluster:
+    """The suite's one loopback cluster: started on first use, stopped when the next test does not
+    use it (tests/conftest.py runs the tests that use it one after another), started again if a
+    later test asks for it."""
+
+    def __init__(self) -> None:
+        self._context = None
+        self.cluster = None
+
+    def get(self):
+        if self.cluster is None:
+            context = loopback_cluster(head=SHARED_HEAD, workers=SHARED_WORKERS, dashboard=True)
+            self.cluster = context.__enter__()
+            self._context = context
+        return self.cluster
+
+    def close(self) -> None:
+        context, self._context, self.cluster = self._context, None, None
+        if context is not None:
+            context.__exit__(None, None, None)

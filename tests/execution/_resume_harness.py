@@ -13,13 +13,14 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 import warnings
 from pathlib import Path
 
 import pandas as pd
 
 from raysweep import results as R
+
+from .._wait import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -91,10 +92,14 @@ def env() -> dict[str, str]:
     return out
 
 
-def cli(*args: str, cwd: Path, **kw) -> subprocess.Popen:
-    """``raysweep ARGS`` in a new session (so that its Ray processes can be killed as a group)."""
-    return subprocess.Popen([sys.executable, "-m", "raysweep.cli", *args], cwd=cwd, env=env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+def cli(*args: str, cwd: Path, address: str | None = None, **kw) -> subprocess.Popen:
+    """``raysweep ARGS`` in a new session (so that its Ray processes can be killed as a group).
+
+    With ``address`` (the ``ray_address`` fixture) the driver joins the session's Ray instead of
+    starting its own: killing its group then kills the driver only, and Ray ends its job."""
+    extra = ["--address", address] if address else []
+    return subprocess.Popen([sys.executable, "-m", "raysweep.cli", *args, *extra], cwd=cwd,
+                            env=env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True, **kw)
 
 
@@ -124,17 +129,16 @@ def store(root: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 
 
 def wait_for(proc: subprocess.Popen, root: Path, *, ended: int, timeout: float = 240) -> pd.DataFrame:
-    """Poll the store until ``ended`` trials ended and one more is running; return the trials."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, f"driver exited early:\n{proc.stdout.read() if proc.stdout else ''}"
+    """Wait until the store says ``ended`` trials ended and one more is running; return the trials."""
+    def reached() -> list[pd.DataFrame]:  # [trials] once there (a frame has no truth value)
         _, trials, _ = store(root)
-        if not trials.empty:
-            done = trials["status"].isin(["completed", "early_stopped", "errored"]).sum()
-            if done >= ended and (trials["status"] == "running").any():
-                return trials
-        time.sleep(0.3)
-    raise AssertionError("the sweep did not reach the state to interrupt in time")
+        if trials.empty:
+            return []
+        done = trials["status"].isin(["completed", "early_stopped", "errored"]).sum()
+        return [trials] if done >= ended and (trials["status"] == "running").any() else []
+
+    return wait_until(reached, timeout=timeout, proc=proc, interval=0.2,
+                      what=f"{ended} ended trials and one running, to interrupt")[0]
 
 
 def read_log(log_dir: Path) -> pd.DataFrame:

@@ -1,10 +1,9 @@
 """Multi-node behaviour on loopback: cluster.yaml validates offline; `raysweep run --address` joins a
-cluster of several raylets (ray.cluster_utils.Cluster) that this test started itself."""
+cluster of several raylets (the suite's shared loopback cluster, tests/execution/_cluster.py)."""
 
 from __future__ import annotations
 
 import copy
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +12,8 @@ import pytest
 import yaml
 
 from raysweep import results
+
+from ._cluster import node_env
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -44,23 +45,14 @@ def test_cluster_yaml_is_a_valid_cluster_launcher_config():
 
 @pytest.mark.slow
 @pytest.mark.cluster
-def test_run_joins_a_multi_node_cluster_with_address(tmp_path):
-    from ray.cluster_utils import Cluster
-
+def test_run_joins_a_multi_node_cluster_with_address(loopback, tmp_path):
     (tmp_path / "sweeps").mkdir()
     (tmp_path / "sweeps" / "multi.py").write_text(SWEEP)
-    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})
-    try:
-        cluster.add_node(num_cpus=1)
-        cluster.wait_for_nodes()
-        out = subprocess.run(
-            [sys.executable, "-m", "raysweep.cli", "run", "multi", "--address", cluster.address,
-             "--no-progress", "--results", str(tmp_path / "results")],
-            cwd=tmp_path, capture_output=True, text=True, timeout=300,
-            env={**os.environ, "RAY_AIR_NEW_OUTPUT": "0"},
-        )
-    finally:
-        cluster.shutdown()
+    out = subprocess.run(
+        [sys.executable, "-m", "raysweep.cli", "run", "multi", "--address", loopback.address,
+         "--no-progress", "--results", str(tmp_path / "results")],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, env=node_env(),
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     runs = results.list_runs(str(tmp_path / "results"), sweeps="multi")
     assert runs.loc[0, "status"] == "finished"

@@ -27,7 +27,10 @@ SWEEP = Sweep(name="noisy", trainable={trainable}, space={"x": space.uniform(0.0
 """
 
 
-def _run(tmp_path: Path, metric: str, trainable: str = "noisy_errors") -> subprocess.CompletedProcess:
+def _run(tmp_path: Path, metric: str, trainable: str = "noisy_errors",
+         address: str | None = None) -> subprocess.CompletedProcess:
+    """With ``address`` the driver joins the session's Ray: what its workers print reaches it the
+    same way (Ray forwards a job's worker output to that job's driver). Without, an embedded Ray."""
     (tmp_path / "sweeps").mkdir(exist_ok=True)
     (tmp_path / "sweeps" / "noisy.py").write_text(
         SWEEP.replace("{metric}", metric).replace("{trainable}", trainable))
@@ -36,12 +39,12 @@ def _run(tmp_path: Path, metric: str, trainable: str = "noisy_errors") -> subpro
     env.pop("RAY_ADDRESS", None)
     return subprocess.run(
         [sys.executable, "-m", "raysweep.cli", "run", "noisy", "--results", str(tmp_path / "res"),
-         "--num-cpus", "2"],
+         *(["--address", address] if address else ["--num-cpus", "2"])],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
 
 
-def test_errored_trials_print_no_traceback_and_one_line_per_distinct_error(tmp_path):
-    proc = _run(tmp_path, "loss")
+def test_errored_trials_print_no_traceback_and_one_line_per_distinct_error(ray_address, tmp_path):
+    proc = _run(tmp_path, "loss", address=ray_address)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
     trials = results.load_trials(str(tmp_path / "res"), sweeps="noisy")
@@ -62,8 +65,8 @@ def test_errored_trials_print_no_traceback_and_one_line_per_distinct_error(tmp_p
     assert text.count("Trial task failed") == len(errored) and "stderr line" in text
 
 
-def test_a_metric_never_reported_names_the_reported_ones(tmp_path):
-    proc = _run(tmp_path, "los")
+def test_a_metric_never_reported_names_the_reported_ones(ray_address, tmp_path):
+    proc = _run(tmp_path, "los", address=ray_address)
     assert proc.returncode == 1
     assert "TUNE_DISABLE_STRICT_METRIC_CHECKING" not in proc.stderr + proc.stdout
     assert "never reported the sweep metric 'los'; it reported 'loss'. Did you mean 'loss'?" in (
@@ -74,7 +77,8 @@ def test_a_metric_never_reported_names_the_reported_ones(tmp_path):
 def test_worker_stderr_that_arrives_while_ray_shuts_down_stays_out_of_the_terminal(tmp_path):
     """The sweep aborts at its first result (the metric is never reported) while the other trial
     still writes to stderr: Ray forwards those lines until its log thread stops at shutdown, so the
-    route to the log file spans the whole Ray session (execution/launch/_fit.py ``start``)."""
+    route to the log file spans the whole Ray session (execution/launch/_fit.py ``start``). An
+    embedded Ray: its shutdown is what the test is about."""
     proc = _run(tmp_path, "los", trainable="stderr_chatter")
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out

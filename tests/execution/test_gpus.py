@@ -1,6 +1,7 @@
-"""Fractional GPUs pack trials: ``{"cpu": 1, "gpu": 0.25}`` runs four trials at once on one GPU.
+"""Fractional GPUs pack trials: ``{"cpu": 0.25, "gpu": 0.25}`` runs four trials at once on one GPU.
 
-No GPU hardware needed: a loopback node declares ``num_gpus=1`` and Ray assigns GPU ids all the same.
+No GPU hardware needed: a loopback node declares ``num_gpus=1`` and Ray assigns GPU ids all the same
+(the shared loopback cluster's head: one GPU, one CPU; the CPUs stay the machine's two).
 Ground truth: each trial logs the GPU ids Ray gave it and waits until all four have started; a trial
 that could not run alongside the others would wait in vain and say so.
 """
@@ -8,6 +9,7 @@ that could not run alongside the others would wait in vain and say so.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -15,7 +17,7 @@ import pytest
 
 from raysweep import results
 
-from ._cluster import loopback_cluster, node_env
+from ._cluster import node_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.cluster]
 
@@ -44,15 +46,15 @@ def train(config):
 
 
 SWEEP = Sweep(name="gpus", trainable=train, space={{"k": space.grid([0, 1, 2, 3])}}, metric="score",
-              mode="max", searcher="grid", resources={{"cpu": 1, "gpu": 0.25}})
+              mode="max", searcher="grid", resources={{"cpu": 0.25, "gpu": 0.25}})
 """
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    # One node that declares one GPU and four CPUs (declared resources, not real cores).
-    with loopback_cluster(head={"num_cpus": 4, "num_gpus": 1}) as c:
-        yield c
+@pytest.fixture
+def cluster(loopback):
+    # The shared loopback cluster: its head declares one GPU and one CPU (declared resources; the
+    # other node has no GPU), so a quarter-CPU, quarter-GPU trial fits four times on the head.
+    return loopback
 
 
 def _cli(cluster, cwd, *args):
@@ -85,4 +87,9 @@ def test_plan_shows_trials_per_gpu(cluster, tmp_path):
     out = _cli(cluster, tmp_path, "plan", "gpus")
     assert out.returncode == 0, out.stderr
     assert "trials per GPU   4" in out.stdout
-    assert "4 (on 1 node)" in out.stdout
+    # Four at once on the cluster's two nodes: all four on the GPU node, none on the other.
+    assert "4 (on 2 nodes)" in out.stdout
+    for node in (n for n in cluster.global_state.node_table() if n["Alive"]):
+        row = next(line for line in out.stdout.splitlines() if node["NodeID"][:12] in line)
+        fits = 4 if node["Resources"].get("GPU") else 0
+        assert re.findall(r"\d+", row)[-1] == str(fits), row

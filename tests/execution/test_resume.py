@@ -16,12 +16,14 @@ pytestmark = pytest.mark.slow
 N, ITERS = 6, 5
 
 
-def _kill_then_resume(tmp_path, name, *, checkpoint, sig, via_cli=True):
+def _kill_then_resume(tmp_path, address, name, *, checkpoint, sig, via_cli=True):
+    """The driver joins the session's Ray at ``address``: SIGKILL kills the driver (and Ray ends its
+    job's trials), as an embedded Ray dies with its driver; the resume starts a new job."""
     project, root = tmp_path / "project", tmp_path / "results"
     _, log_dir = H.write_sweep(project, name, n=N, iters=ITERS, checkpoint=checkpoint)
     clock = time.monotonic()
-    driver = H.cli("run", name, "--results", str(root), "--num-cpus", "2", "--no-progress",
-                   cwd=project)
+    driver = H.cli("run", name, "--results", str(root), "--no-progress", cwd=project,
+                   address=address)
     try:
         H.wait_for(driver, root, ended=2)
         if sig == signal.SIGKILL:
@@ -41,8 +43,8 @@ def _kill_then_resume(tmp_path, name, *, checkpoint, sig, via_cli=True):
     killed_at = time.monotonic() - clock
 
     if via_cli:
-        resumed = H.cli("resume", run_id, "--results", str(root), "--num-cpus", "2",
-                        "--no-progress", cwd=project)
+        resumed = H.cli("resume", run_id, "--results", str(root), "--no-progress", cwd=project,
+                        address=address)
         code, out = H.finish(resumed)
         assert code == 0, out
     else:  # the Python API, on this test session's Ray (one Ray start less)
@@ -56,18 +58,19 @@ def _kill_then_resume(tmp_path, name, *, checkpoint, sig, via_cli=True):
             "total_s": time.monotonic() - clock}
 
 
-def test_driver_sigkill_then_raysweep_resume_with_checkpoints(tmp_path):
-    facts = _kill_then_resume(tmp_path, "killed_tpe", checkpoint=True, sig=signal.SIGKILL)
+def test_driver_sigkill_then_raysweep_resume_with_checkpoints(ray_address, tmp_path):
+    facts = _kill_then_resume(tmp_path, ray_address, "killed_tpe", checkpoint=True,
+                              sig=signal.SIGKILL)
     print("measured:", facts)
 
 
-def test_driver_sigkill_then_resume_without_checkpoints(ray_session, tmp_path):
-    facts = _kill_then_resume(tmp_path, "killed_nockpt", checkpoint=False, sig=signal.SIGKILL,
-                              via_cli=False)
+def test_driver_sigkill_then_resume_without_checkpoints(ray_address, tmp_path):
+    facts = _kill_then_resume(tmp_path, ray_address, "killed_nockpt", checkpoint=False,
+                              sig=signal.SIGKILL, via_cli=False)
     print("measured:", facts)
 
 
-def test_ctrl_c_then_resume(ray_session, tmp_path):
-    facts = _kill_then_resume(tmp_path, "interrupted_tpe", checkpoint=True, sig=signal.SIGINT,
-                              via_cli=False)
+def test_ctrl_c_then_resume(ray_address, tmp_path):
+    facts = _kill_then_resume(tmp_path, ray_address, "interrupted_tpe", checkpoint=True,
+                              sig=signal.SIGINT, via_cli=False)
     print("measured:", facts)

@@ -51,12 +51,13 @@ def test_retry_from_scratch_is_stored_exactly_once(ray_session, tmp_path):
         assert mine["loss"].tolist() == [last[(ray_id, it)] for it in range(1, 6)]
 
 
-def test_two_drivers_into_one_root_both_keep_every_row(tmp_path):
+def test_two_drivers_into_one_root_both_keep_every_row(ray_address, tmp_path):
     project, root = tmp_path / "project", tmp_path / "results"
     H.write_sweep(project, "twice", n=3, iters=4, sleep=0.1, checkpoint=False,
                   searcher="searchers.random(seed=1)")
-    procs = [H.cli("run", "twice", "--results", str(root), "--num-cpus", "1", "--no-progress",
-                   cwd=project) for _ in range(2)]
+    # Both drivers join the session's Ray (two jobs sharing its 2 CPUs) at the same time.
+    procs = [H.cli("run", "twice", "--results", str(root), "--no-progress", cwd=project,
+                   address=ray_address) for _ in range(2)]
     outs = [H.finish(proc, timeout=240) for proc in procs]
     assert [code for code, _ in outs] == [0, 0], outs
     runs, trials, iters = H.store(root)
@@ -95,6 +96,8 @@ _TWO_RUNS = textwrap.dedent(
 
 
 def test_two_sweeps_in_one_process_leave_it_as_found(tmp_path):
+    """Two embedded Rays, one after the other, in one process (a notebook): kept embedded, since
+    starting and stopping Ray is part of what must leave the process as it was."""
     project = tmp_path / "project"
     path, _ = H.write_sweep(project, "notebook", n=2, iters=2, sleep=0.01, checkpoint=False,
                             searcher="searchers.random(seed=2)")

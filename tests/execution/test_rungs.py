@@ -94,7 +94,7 @@ def test_rung_rows_agree_with_asha_and_the_report_log(ray_session, tmp_path, mod
         assert set(rows["milestone"]) == reached
 
 
-def test_rungs_after_ctrl_c_and_resume_are_exactly_once(ray_session, tmp_path):
+def test_rungs_after_ctrl_c_and_resume_are_exactly_once(ray_address, tmp_path):
     """A run interrupted mid-way and resumed keeps one row per (trial, rung), each consistent."""
     import signal
 
@@ -106,8 +106,8 @@ def test_rungs_after_ctrl_c_and_resume_are_exactly_once(ray_session, tmp_path):
     _, log_dir = H.write_sweep(project, "rungs_resume", n=6, iters=MAX_T, sleep=0.1,
                                scheduler=f"schedulers.asha(max_t={MAX_T}, grace_period={GRACE}, "
                                          f"reduction_factor={RF})")
-    driver = H.cli("run", "rungs_resume", "--results", str(root), "--num-cpus", "2",
-                   "--no-progress", cwd=project)
+    driver = H.cli("run", "rungs_resume", "--results", str(root), "--no-progress", cwd=project,
+                   address=ray_address)
     try:
         H.wait_for(driver, root, ended=2)
         driver.send_signal(signal.SIGINT)

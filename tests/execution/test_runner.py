@@ -117,8 +117,9 @@ def test_time_budget_ends_the_sweep(ray_session, tmp_path):
                    time_budget_s=3)
     summary = run_sweep(sweep, results_root=str(tmp_path), progress=False)
     assert summary.status == "finished"
+    # The budget, not the trial count, ended it: far fewer trials than asked for, all stored.
     assert 0 < summary.counts["trials"] < 10_000
-    assert summary.elapsed_s < 30
+    assert len(results.load_trials(str(tmp_path), sweeps="budget")) == summary.counts["trials"]
 
 
 def test_results_root_may_be_a_filesystem_uri(ray_session, tmp_path):

@@ -112,6 +112,7 @@ def test_held_rows_and_pruned_staging_keep_every_trial_and_asha_decision(ray_ses
           callback.additions_spaced, "held")
     assert callback.snapshots < 2 * N
     assert callback.additions_exact >= 1  # the first, within the share even at 0 (nothing spent)
+    assert callback.snapshots >= callback.additions_exact  # each exact addition took its snapshot
     if share == 0.0:
         assert callback.additions_spaced >= 1
 
@@ -122,11 +123,34 @@ def _slow(config):
         tune.report({"score": config["x"] * it})
 
 
-def test_every_addition_of_second_long_trials_is_snapshotted_at_once(ray_session, tmp_path):
+class _Events(tune.Callback):
+    """Appends ("result", trial id) to ``events`` at every result Tune hands its callbacks."""
+
+    def __init__(self, events: list) -> None:
+        self.events = events
+
+    def on_trial_result(self, iteration, trials, trial, result, **info):
+        self.events.append(("result", trial.trial_id))
+
+
+def test_every_addition_of_second_long_trials_is_snapshotted_at_once(ray_session, tmp_path,
+                                                                      monkeypatch):
     """Trials of a second: forced snapshots stay far under the share, so every step that added a
-    trial is snapshotted before the trial can report (what makes resume exact: test_resume.py)."""
+    trial is snapshotted before the trial can report (what makes resume exact: test_resume.py).
+
+    Ground truth: the trials each forced snapshot held (Tune's controller at that moment), in order
+    with the results Tune delivered; every trial is in a snapshot taken before its first result."""
+    from raysweep.execution.durability import _gate
     from raysweep.execution.recording._store_callback import ParquetResultsCallback
 
+    events: list[tuple[str, object]] = []
+    force = _gate.force_snapshot
+
+    def recorded(controller):
+        force(controller)
+        events.append(("snapshot", {t.trial_id for t in controller.get_trials()}))
+
+    monkeypatch.setattr(_gate, "force_snapshot", recorded)
     root = str(tmp_path / "results")
     writer = R.RunWriter(root, sweep="slow", run_id="r1", flush_interval_s=0.5)
     callback = ParquetResultsCallback(writer, sweep="slow", run_id="r1", metric="score", mode="max")
@@ -135,8 +159,8 @@ def test_every_addition_of_second_long_trials_is_snapshotted_at_once(ray_session
         param_space={"x": tune.grid_search([1.0, 2.0, 3.0, 4.0])},
         tune_config=tune.TuneConfig(metric="score", mode="max", reuse_actors=True,
                                     max_concurrent_trials=2),
-        run_config=tune.RunConfig(callbacks=[callback], storage_path=str(tmp_path / "ray"),
-                                  name="exp", verbose=0),
+        run_config=tune.RunConfig(callbacks=[callback, _Events(events)],
+                                  storage_path=str(tmp_path / "ray"), name="exp", verbose=0),
     ).fit()
     callback.finalize(interrupted=False)
     writer.close()
@@ -144,6 +168,17 @@ def test_every_addition_of_second_long_trials_is_snapshotted_at_once(ray_session
           "steps that added trials:", callback.additions_exact, "exact,", callback.additions_spaced,
           "held")
     assert callback.additions_exact >= 1 and callback.additions_spaced == 0
+    # Each step counted as an exact addition forced a snapshot (none counted without one) ...
+    assert callback.snapshots >= callback.additions_exact
+    # ... and every trial was in a snapshot before it reported anything.
+    first_result = {}
+    for index, (kind, what) in enumerate(events):
+        if kind == "result":
+            first_result.setdefault(what, index)
+    assert len(first_result) == 4
+    for trial_id, index in first_result.items():
+        assert any(kind == "snapshot" and trial_id in what for kind, what in events[:index]), (
+            trial_id, events)
     assert len(R.load_trials(root)) == 4
 
 

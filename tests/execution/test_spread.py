@@ -14,7 +14,7 @@ import pytest
 
 from raysweep import results
 
-from ._cluster import loopback_cluster, node_env
+from ._cluster import node_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.cluster]
 
@@ -41,11 +41,10 @@ SWEEP = Sweep(name="spread", trainable=train, space={{"x": space.uniform(0.0, 1.
 """
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    """Two one-CPU nodes: 2 CPUs in total, but no node holds a 2-CPU trial."""
-    with loopback_cluster(head={"num_cpus": 1}, workers=[{"num_cpus": 1}]) as c:
-        yield c
+@pytest.fixture
+def cluster(loopback):
+    """Two one-CPU nodes: 2 CPUs in total, but no node holds a 2-CPU trial (the shared cluster)."""
+    return loopback
 
 
 def _cli(cluster, tmp_path, *args, timeout=180):

@@ -15,6 +15,8 @@ import pytest
 
 from raysweep import results as R
 
+from .._wait import wait_until
+
 tune = pytest.importorskip("ray.tune")
 cloudpickle = pytest.importorskip("ray.cloudpickle")
 
@@ -164,8 +166,8 @@ _DRIVER = textwrap.dedent(
             time.sleep(0.1)
             tune.report({"score": float(config["x"] * i)})
 
-    root, storage = sys.argv[1], sys.argv[2]
-    ray.init(address="local", num_cpus=2, include_dashboard=False)
+    root, storage, address = sys.argv[1], sys.argv[2], sys.argv[3]
+    ray.init(address=address, logging_level="ERROR")  # the session's Ray: the test kills only this
     writer = RunWriter(root, sweep="killed", run_id="r1", flush_interval_s=0.5)
     writer.write_run({"status": "running", "started_at": datetime.now(UTC), "metric": "score",
                       "mode": "max"})
@@ -177,29 +179,24 @@ _DRIVER = textwrap.dedent(
 )
 
 
-def test_driver_sigkill_leaves_readable_store(tmp_path):
+def test_driver_sigkill_leaves_readable_store(ray_address, tmp_path):
     root = str(tmp_path / "results")
     proc = subprocess.Popen(
-        [sys.executable, "-c", _DRIVER, root, str(tmp_path / "ray")],
+        [sys.executable, "-c", _DRIVER, root, str(tmp_path / "ray"), ray_address],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
-    seen = 0
+
+    def stored() -> int:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return len(R.load_iterations(root)) if os.path.isdir(root) else 0
+
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and seen < 20:
-            time.sleep(0.5)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                seen = len(R.load_iterations(root)) if os.path.isdir(root) else 0
-            assert proc.poll() is None, "driver exited before it was killed"
+        seen = wait_until(lambda: (n := stored()) >= 20 and n, timeout=120, proc=proc,
+                          what="20 stored iterations before the kill", interval=0.2)
     finally:
-        os.kill(proc.pid, signal.SIGKILL)
+        os.killpg(proc.pid, signal.SIGKILL)  # the driver's own session: the driver only
         proc.wait()
-        time.sleep(1)
-        try:  # Ray processes that driver started (same session/process group)
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     assert seen >= 20
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -1,4 +1,4 @@
-"""`raysweep submit`: a sweep as a Ray job on a loopback cluster whose dashboard this test started.
+"""`raysweep submit`: a sweep as a Ray job on a loopback cluster whose dashboard the suite started.
 
 Checked locally first (exit 2, nothing uploaded, no cluster needed); then real submissions through Ray's
 Job Submission SDK that run `raysweep run` on the head and write the store the test reads back.
@@ -7,9 +7,9 @@ Job Submission SDK that run `raysweep run` on the head and write the store the t
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -18,8 +18,10 @@ from raysweep import ConfigError, results
 from raysweep.execution import build_submit_request
 from raysweep.sweep import load_sweep
 
+from .._cli import invoke
+from .._wait import wait_until
 from . import _resume_harness as H
-from ._cluster import free_port, loopback_cluster, node_env
+from ._cluster import free_port, node_env
 
 SWEEP = """
 import json, os
@@ -94,42 +96,47 @@ def test_bad_address_or_env_is_a_config_error(tmp_path, address, env):
         build_submit_request(loaded, address=address, env=env)
 
 
-def test_invalid_sweep_exits_2_before_contacting_the_cluster(tmp_path):
+def test_invalid_sweep_exits_2_before_contacting_the_cluster(tmp_path, monkeypatch):
     project = _project(tmp_path / "proj")
     (project / "sweeps" / "broken.py").write_text(
         "from raysweep import Sweep\nSWEEP = Sweep(name='b', trainable=print, space={}, "
         "metric='m', mode='maximise')\n")
-    port = free_port()  # nothing listens there: a contact attempt would fail differently
-    start = time.monotonic()
-    out = _submit(project, "broken", "--address", f"http://127.0.0.1:{port}", timeout=60)
-    assert out.returncode == 2, out.stderr
-    assert "mode" in out.stderr and "Submitted" not in out.stderr
-    assert time.monotonic() - start < 30
+    # A socket that listens but never answers: the test sees whether submit ever connected to it.
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        listener.setblocking(False)
+        port = listener.getsockname()[1]
+        out = invoke(monkeypatch, "submit", "broken", "--address", f"http://127.0.0.1:{port}",
+                     cwd=project, no_ray=True)
+        assert out.returncode == 2, out.stderr
+        assert "mode" in out.stderr and "Submitted" not in out.stderr
+        with pytest.raises(BlockingIOError):  # no connection is waiting: the cluster was never contacted
+            listener.accept()
 
 
-def test_unreachable_dashboard_is_a_cluster_error(tmp_path):
+def test_unreachable_dashboard_is_a_cluster_error(tmp_path, monkeypatch):
     project = _project(tmp_path / "proj")
-    out = _submit(project, "tiny", "--address", f"http://127.0.0.1:{free_port()}", timeout=120)
+    out = invoke(monkeypatch, "submit", "tiny", "--address", f"http://127.0.0.1:{free_port()}",
+                 cwd=project, no_ray=True)
     assert out.returncode == 3, out.stderr
     assert "Could not reach the Ray Jobs API" in out.stderr and "Traceback" not in out.stderr
 
 
-def test_without_ray_default_the_error_names_the_cluster_extra(tmp_path):
+def test_without_ray_default_the_error_names_the_cluster_extra(tmp_path, monkeypatch):
     project = _project(tmp_path / "proj")
-    # A real process in which aiohttp (brought only by ray[default]) cannot be imported.
-    code = ("import sys; sys.modules['aiohttp'] = None; sys.argv = ['raysweep', 'submit', 'tiny', "
-            f"'--address', 'http://127.0.0.1:{free_port()}']; from raysweep.cli import main; main()")
-    out = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True,
-                         timeout=120, env=node_env())
+    monkeypatch.setitem(sys.modules, "aiohttp", None)  # cannot be imported (brought by ray[default])
+    out = invoke(monkeypatch, "submit", "tiny", "--address", f"http://127.0.0.1:{free_port()}",
+                 cwd=project, no_ray=True)
     assert out.returncode == 3, out.stderr
     assert 'pip install "raysweep[cluster]"' in out.stderr and "Traceback" not in out.stderr
 
 
 # ----------------------------------------------------------------- real jobs
-@pytest.fixture(scope="module")
-def cluster():
-    with loopback_cluster(head={"num_cpus": 1}, workers=[{"num_cpus": 1}], dashboard=True) as c:
-        yield c
+@pytest.fixture
+def cluster(loopback):
+    """Two one-CPU nodes with the Jobs API at ``dashboard_url`` (the shared loopback cluster)."""
+    return loopback
 
 
 @pytest.mark.slow
@@ -205,11 +212,10 @@ def test_no_wait_returns_after_submission(cluster, tmp_path):
     client = JobSubmissionClient(cluster.dashboard_url)
     assert client.get_job_status(job_id) in {JobStatus.PENDING, JobStatus.RUNNING}
     client.stop_job(job_id)
-    deadline = time.monotonic() + 60
-    while client.get_job_status(job_id) not in {JobStatus.STOPPED, JobStatus.FAILED,
-                                                JobStatus.SUCCEEDED} and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert client.get_job_status(job_id) == JobStatus.STOPPED
+    ended = wait_until(lambda: (status := client.get_job_status(job_id)) in {
+        JobStatus.STOPPED, JobStatus.FAILED, JobStatus.SUCCEEDED} and status,
+        timeout=60, what="the stopped job to end", interval=0.2)
+    assert ended == JobStatus.STOPPED
 
 
 def test_cluster_yaml_commented_aws_block_is_a_valid_config():

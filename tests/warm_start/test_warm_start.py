@@ -4,7 +4,6 @@ trainable's own log: exactly the in-space earlier trials seed the searcher and n
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 
 import pytest
@@ -153,7 +152,7 @@ def test_plan_warns_when_start_up_covers_the_budget(tmp_path):
     assert make_plan(_sweep("w", tmp_path / "log", "tpe", num_samples=8)).warnings == ()
 
 
-def test_cli_refuses_warm_start_for_random_search(tmp_path):
+def test_cli_refuses_warm_start_for_random_search(tmp_path, monkeypatch):
     module = tmp_path / "sweeps" / "rnd.py"
     module.parent.mkdir()
     module.write_text(
@@ -162,9 +161,14 @@ def test_cli_refuses_warm_start_for_random_search(tmp_path):
         "SWEEP = Sweep(name='rnd', trainable=train, space={'x': space.uniform(0, 1)},\n"
         "              metric='m', mode='min', searcher='random', num_samples=2)\n"
     )
-    done = subprocess.run([sys.executable, "-m", "raysweep.cli", "run", str(module), "--warm-start",
-                           "earlier", "--results", str(tmp_path / "results")],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 2, done.stderr
+    from click.testing import CliRunner
+
+    from raysweep.cli._main import raysweep
+
+    monkeypatch.setattr(sys, "path", list(sys.path))  # loading the module puts its project there
+    # In this process: the refusal comes while the sweep is validated, before any Ray is used.
+    done = CliRunner().invoke(raysweep, ["run", str(module), "--warm-start", "earlier",
+                                         "--results", str(tmp_path / "results")])
+    assert done.exit_code == 2, done.output
     assert "'warm_start' parameter of Sweep must be None with the grid and random searchers" \
         in done.stderr
