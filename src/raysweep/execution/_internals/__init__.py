@@ -30,7 +30,6 @@ from raysweep.execution._internals._controller import (
     trial_states,
     wait_for_experiment_sync,
 )
-from raysweep.execution._internals._jobs import cluster_ray_version
 from raysweep.execution._internals._registry import (
     REQUIREMENTS,
     RayInternalsWarning,
@@ -84,7 +83,6 @@ __all__ = [
     "bracket_cutoff",
     "bracket_rungs",
     "checkpoint_experiment",
-    "cluster_ray_version",
     "controller_scheduler",
     "controller_trials",
     "find_cluster_address",

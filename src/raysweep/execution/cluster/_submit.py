@@ -28,7 +28,7 @@ from typing import Any, TextIO
 from rich.console import Console
 
 from raysweep._errors import ClusterError, ConfigError, invalid_parameter
-from raysweep.execution._internals import cluster_ray_version, ray_version, unsupported_ray
+from raysweep.execution._internals import ray_version, unsupported_ray
 from raysweep.results import resolve_root
 from raysweep.sweep import LoadedSweep
 
@@ -50,6 +50,8 @@ _TERMINAL = frozenset(_EXIT_BY_STATUS)
 AGENT_WAIT_S = 60.0
 #: Seconds between two submissions while the head refuses for now.
 _RETRY_EVERY_S = 1.0
+#: Seconds the head's ``GET /api/version`` may take.
+_VERSION_TIMEOUT_S = 10.0
 #: Ray's answers meaning "up, but not taking jobs yet": the head's job agent has not registered
 #: ("No available agent", after the head waited 10 s for it), or is registered but not listening
 #: yet (the head's request to it fails: aiohttp's "Cannot connect to host"), or a proxy in front
@@ -227,6 +229,25 @@ def _client(address: str) -> Any:
             f"Could not reach the Ray Jobs API at {address}: {exc}. Is the head running with its "
             "dashboard (ray start --head --dashboard-host ...) and the port reachable from here?"
         ) from exc
+
+
+def cluster_ray_version(client: Any) -> str | None:
+    """The Ray version the cluster's head runs, from its dashboard's ``GET /api/version``; None if unknown.
+
+    The SDK's public ``get_version()`` returns the Jobs API's own version (``"3"``), not Ray's; the
+    same endpoint's ``ray_version`` field is Ray's. Asked at the address the client resolved
+    (``get_address()``), as the client itself asked it (no headers: raysweep builds the client
+    without any).
+    """
+    import requests
+
+    try:
+        answer = requests.get(f"{client.get_address()}/api/version", timeout=_VERSION_TIMEOUT_S)
+        answer.raise_for_status()
+        found = answer.json().get("ray_version")
+    except (requests.RequestException, ValueError, AttributeError):
+        return None  # an unknown version is reported as such, never raised
+    return found if isinstance(found, str) and found else None
 
 
 def check_cluster_ray(client: Any, address: str, console: Console) -> str | None:
