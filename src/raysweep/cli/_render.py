@@ -70,6 +70,7 @@ def plan_table(plan: Plan) -> Table:
         ("scheduler", f"{plan.scheduler} {json.dumps(plan.scheduler_params)}"),
         ("objective", f"{plan.mode} {plan.metric}"),
         ("per trial", json.dumps(plan.resources_per_trial)),
+        *([("trainer", plan.trainer)] if plan.trainer else []),
         ("concurrency cap", "none" if plan.concurrency_cap is None else str(plan.concurrency_cap)),
         ("trials at once", fit),
         *([("trials per GPU", str(plan.trials_per_gpu))] if plan.trials_per_gpu else []),

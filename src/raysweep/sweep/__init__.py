@@ -15,8 +15,9 @@ from raysweep.sweep._loader import (
     load_sweep,
     resolve_sweep_path,
 )
-from raysweep.sweep._plan import Dimension, NodePlan, Plan, make_plan, trials_on_node
+from raysweep.sweep._plan import Dimension, NodePlan, Plan, make_plan, pack_trials, trials_on_node
 from raysweep.sweep._sweep import Sweep
+from raysweep.sweep._trainer import TrainerFacts, describe_trainer
 
 __all__ = [
     "Dimension",
@@ -26,7 +27,9 @@ __all__ = [
     "NodePlan",
     "Plan",
     "Sweep",
+    "TrainerFacts",
     "asha_expected_iterations",
+    "describe_trainer",
     "estimate_cost",
     "estimate_vs_actual",
     "grid_cells",
@@ -35,6 +38,7 @@ __all__ = [
     "load_sweep",
     "make_plan",
     "new_cells",
+    "pack_trials",
     "resolve_sweep_path",
     "trainable_name",
     "trials_on_node",

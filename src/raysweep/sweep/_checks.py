@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from raysweep._errors import ConfigError, RaysweepError, int_problem, invalid_parameter
+from raysweep.sweep._trainer import describe_trainer, is_trainer, trainer_problems
 
 _NAME = re.compile(r"^[a-z0-9_-]+$")
 _OWNER = "Sweep"
@@ -22,11 +23,15 @@ def name(value: Any) -> str | None:
 
 
 def trainable(value: Any) -> str | None:
+    if is_trainer(value):
+        facts = describe_trainer(value)
+        problems = trainer_problems(facts) if facts is not None else []
+        return "\n".join(problems) or None
     if inspect.isclass(value):
         if callable(getattr(value, "step", None)) and callable(getattr(value, "setup", None)):
             return None
-        return invalid_parameter("trainable", _OWNER, "a function train(config) or a "
-                                 "ray.tune.Trainable subclass", value)
+        return invalid_parameter("trainable", _OWNER, "a function train(config), a "
+                                 "ray.tune.Trainable subclass or a Ray Train trainer instance", value)
     if not callable(value):
         return invalid_parameter("trainable", _OWNER, "a function train(config) that calls "
                                  "ray.tune.report(...)", value)
@@ -64,7 +69,11 @@ def budget(value: Any) -> str | None:
     return None
 
 
-def resources(value: Any) -> str | None:
+def resources(value: Any, trainer: bool = False) -> str | None:
+    """``trainer``: the trial only launches a Ray Train trainer, whose workers hold the compute, so
+    it may reserve nothing itself (``{}``)."""
+    if trainer and isinstance(value, Mapping) and not value:
+        return None
     if not isinstance(value, Mapping) or not value:
         return invalid_parameter("resources", _OWNER, "a dict such as {'cpu': 1, 'gpu': 0}", value)
     for key, amount in value.items():
@@ -74,7 +83,7 @@ def resources(value: Any) -> str | None:
                 or not math.isfinite(amount):
             return invalid_parameter(f"resources[{key!r}]", _OWNER, "a number >= 0", amount,
                                      "Fractions such as 0.5 share a device between trials.")
-    if value.get("cpu", 0) == 0 and value.get("gpu", 0) == 0:
+    if not trainer and value.get("cpu", 0) == 0 and value.get("gpu", 0) == 0:
         return invalid_parameter("resources", _OWNER, "at least some 'cpu' or 'gpu' per trial",
                                  dict(value), "Without them Ray would start unbounded trials.")
     return None

@@ -211,8 +211,10 @@ def _dimensions(space_json: Any) -> set[str]:
 
 def trainable_name(sweep: Sweep) -> str:
     """``module.qualname`` of the sweep's trainable (stored in the run row as ``trainable``)."""
-    fn = sweep.trainable
-    return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
+    trainer = sweep.trainer
+    fn = trainer.loop if trainer is not None else sweep.trainable
+    name = f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
+    return f"{trainer.kind}({name})" if trainer is not None else name
 
 
 def _expected_iterations(sweep: Sweep, n: int, chosen: Any,

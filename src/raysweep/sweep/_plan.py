@@ -12,7 +12,7 @@ from raysweep.space import Domain, flatten, grid_values
 from raysweep.sweep import _checks
 from raysweep.sweep._sweep import Sweep
 
-__all__ = ["Dimension", "NodePlan", "Plan", "make_plan", "trials_on_node"]
+__all__ = ["Dimension", "NodePlan", "Plan", "make_plan", "pack_trials", "trials_on_node"]
 
 #: raysweep's resource names -> Ray's (nodes report Ray's names).
 RAY_NAMES = {"cpu": "CPU", "gpu": "GPU", "memory": "memory"}
@@ -57,6 +57,8 @@ class Plan:
     warnings: tuple[str, ...] = ()
     nodes: tuple[NodePlan, ...] = field(default=())
     trials_per_gpu: int | None = None
+    #: A Ray Train trainer's workers per trial, e.g. ``"TorchTrainer: 2 workers x {'cpu': 1.0}"``.
+    trainer: str | None = None
 
 
 def make_plan(sweep: Sweep, cluster_cpus: float | None = None,
@@ -80,12 +82,13 @@ def make_plan(sweep: Sweep, cluster_cpus: float | None = None,
     cells = math.prod(d.grid_values or 1 for d in dims) if is_grid else None
     node_plans = tuple(
         NodePlan(str(n["node_id"]), str(n.get("node_ip", "")), dict(n["resources"]),
-                 trials_on_node(sweep.resources, n["resources"]))
+                 pack_trials(sweep.trial_bundles, [n["resources"]], sweep.n_trials))
         for n in nodes or ()
     )
     fit: int | None
     if nodes is not None:
-        fit = _capped(sweep, sum(n.trials for n in node_plans) if _needs(sweep) else sweep.n_trials)
+        fit = _capped(sweep, pack_trials(sweep.trial_bundles, [n["resources"] for n in nodes],
+                                         sweep.n_trials) if _needs(sweep) else sweep.n_trials)
     else:
         fit = _fit(sweep, cluster_cpus, cluster_gpus)
     return Plan(
@@ -98,17 +101,45 @@ def make_plan(sweep: Sweep, cluster_cpus: float | None = None,
         mode=sweep.mode,
         n_trials=sweep.n_trials,
         grid_cells=cells,
-        resources_per_trial=dict(sweep.resources),
+        resources_per_trial=sweep.trial_resources,
         concurrency_cap=sweep.concurrency_cap,
         trials_at_once=fit,
         dimensions=dims,
         warnings=_fit_warnings(sweep, fit, node_plans if nodes is not None else None,
                                cluster_cpus, cluster_gpus)
         # search helper: start-up >= num_samples, and how many trials a warm start would seed
-        + _checks.plan_warnings(sweep),
+        + _checks.plan_warnings(sweep) + sweep.definition_warnings(),
         nodes=node_plans,
         trials_per_gpu=_per_gpu(sweep),
+        trainer=_trainer_line(sweep),
     )
+
+
+def pack_trials(bundles: Sequence[Mapping[str, float]], nodes: Sequence[Mapping[str, float]],
+                limit: int) -> int:
+    """How many whole trials (each ``bundles``, raysweep's names) Ray can hold at once on ``nodes``
+    (Ray's names), at most ``limit``; 0 when the trials need nothing countable.
+
+    A bundle lies on one node, a trial's bundles may lie on several (a Ray Train trainer's workers):
+    each trial is placed bundle by bundle, largest first, on the first node with room.
+    """
+    needs = sorted((_ray_need(b) for b in bundles if _ray_need(b)),
+                   key=lambda need: sorted(need.items()), reverse=True)
+    if not needs:
+        return 0
+    free = [{k: float(v) for k, v in node.items()} for node in nodes]
+    count = 0
+    while count < limit:
+        trial = [dict(node) for node in free]
+        for need in needs:
+            node = next((n for n in trial if all(n.get(k, 0.0) + 1e-9 >= v for k, v in need.items())),
+                        None)
+            if node is None:
+                return count
+            for key, amount in need.items():
+                node[key] -= amount
+        free, count = trial, count + 1
+    return count
 
 
 def trials_on_node(per_trial: Mapping[str, float], node: Mapping[str, float]) -> int:
@@ -125,12 +156,23 @@ def _ray_need(per_trial: Mapping[str, float]) -> dict[str, float]:
 
 
 def _needs(sweep: Sweep) -> bool:
-    return bool(_ray_need(sweep.resources))
+    return bool(_ray_need(sweep.trial_resources))
+
+
+def _trainer_line(sweep: Sweep) -> str | None:
+    trainer = sweep.trainer
+    if trainer is None:
+        return None
+    own = json.dumps(dict(sweep.resources or {}), sort_keys=True)
+    return (f"{trainer.kind}: {trainer.num_workers} worker(s) x "
+            f"{json.dumps(dict(trainer.per_worker), sort_keys=True)}, plus {own} for the trial itself")
 
 
 def _per_gpu(sweep: Sweep) -> int | None:
-    """Trials sharing one GPU (``gpu: 0.25`` -> 4), or None when trials use no GPU or whole GPUs."""
-    gpu = float(sweep.resources.get("gpu", 0) or 0)
+    """Trials (or a trainer's workers) sharing one GPU (``gpu: 0.25`` -> 4), or None when they use
+    no GPU or whole GPUs."""
+    trainer = sweep.trainer
+    gpu = float((trainer.per_worker if trainer is not None else sweep.resources or {}).get("gpu", 0) or 0)
     return math.floor(1 / gpu + 1e-9) if 0 < gpu < 1 else (1 if gpu == 1 else None)
 
 
@@ -139,7 +181,7 @@ def _fit_warnings(sweep: Sweep, fit: int | None, nodes: tuple[NodePlan, ...] | N
     """Say so when not one trial fits (Ray would wait forever)."""
     if fit is None or fit > 0:
         return ()
-    need = json.dumps(_ray_need(sweep.resources), sort_keys=True)
+    need = json.dumps(_ray_need(sweep.trial_resources), sort_keys=True)
     if nodes is None:
         have = json.dumps({"CPU": cpus, "GPU": gpus or 0.0})
         return (f"No trial fits: each trial needs {need}, the cluster has {have}. Lower "
@@ -150,10 +192,11 @@ def _fit_warnings(sweep: Sweep, fit: int | None, nodes: tuple[NodePlan, ...] | N
     for node in nodes:
         for key, value in node.resources.items():
             totals[key] = totals.get(key, 0.0) + value
-    largest = max(nodes, key=lambda n: tuple(n.resources.get(k, 0.0) for k in _ray_need(sweep.resources)))
-    have = json.dumps({k: largest.resources.get(k, 0.0) for k in _ray_need(sweep.resources)})
-    why = (" The cluster's totals would hold one, but Ray places a trial on a single node."
-           if trials_on_node(sweep.resources, totals) > 0 else "")
+    keys = _ray_need(sweep.trial_resources)
+    largest = max(nodes, key=lambda n: tuple(n.resources.get(k, 0.0) for k in keys))
+    have = json.dumps({k: largest.resources.get(k, 0.0) for k in keys})
+    why = (" The cluster's totals would hold one, but Ray places each bundle (a trial, or a trainer's "
+           "worker) on a single node." if trials_on_node(sweep.trial_resources, totals) > 0 else "")
     return (f"No node can run a trial: each trial needs {need}, the largest node has {have}.{why} "
             "Lower Sweep.resources or add larger nodes.",)
 
@@ -170,7 +213,8 @@ def _fit(sweep: Sweep, cpus: float | None, gpus: float | None) -> int | None:
     if cpus is None:
         return None
     limits = []
-    for have, need in ((cpus, sweep.resources.get("cpu", 0)), (gpus or 0, sweep.resources.get("gpu", 0))):
+    total = sweep.trial_resources
+    for have, need in ((cpus, total.get("cpu", 0)), (gpus or 0, total.get("gpu", 0))):
         if need > 0:
             limits.append(math.floor(have / need + 1e-9))
     return _capped(sweep, min(limits) if limits else sweep.n_trials)

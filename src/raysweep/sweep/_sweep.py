@@ -13,6 +13,7 @@ from raysweep.schedulers import ASHA, SchedulerSpec
 from raysweep.searchers import GridSearch, SearcherSpec
 from raysweep.space import grid_size, space_to_json, validate_space
 from raysweep.sweep import _checks
+from raysweep.sweep._trainer import TrainerFacts, describe_trainer, loop_reads
 from raysweep.warm_start import WarmStart
 
 __all__ = ["Sweep"]
@@ -28,19 +29,23 @@ class Sweep:
     ``num_samples`` is the number of trials for random and TPE search (required for them), and the number
     of passes over the grid for grid search (default 1).
 
+    ``resources`` is what one trial reserves: ``{"cpu": 1}`` by default. When ``trainable`` is a Ray
+    Train trainer (``TorchTrainer(...)``), the trainer's ``ScalingConfig`` adds its workers to that,
+    and the trial itself reserves nothing by default (``{}``): its workers hold the compute.
+
     ``warm_start=warm_start.from_runs("earlier_sweep")`` seeds a TPE or Optuna searcher with the earlier
     trials whose config lies inside ``space`` (same metric and mode); they are not run again.
     """
 
     name: str
-    trainable: Callable[..., Any] | type
+    trainable: Callable[..., Any] | type | Any  # a function, a Trainable class or a Ray Train trainer
     space: Mapping[str, Any]
     metric: str
     mode: str | None = None
     searcher: SearcherSpec | str = "random"
     scheduler: SchedulerSpec | str | None = "fifo"
     num_samples: int | None = None
-    resources: Mapping[str, float] = field(default_factory=lambda: {"cpu": 1})
+    resources: Mapping[str, float] | None = None
     max_concurrent: int | None = None
     time_budget_s: float | None = None
     max_failures: int = 0
@@ -52,6 +57,8 @@ class Sweep:
     def __post_init__(self) -> None:
         # Normalise string shorthands first: bad names are reported with the other problems.
         errors: list[str | None] = []
+        if self.resources is None:
+            object.__setattr__(self, "resources", {} if self.trainer is not None else {"cpu": 1})
         for attr, factory in (("searcher", _searchers.from_name),
                               ("scheduler", _schedulers.from_name)):
             try:
@@ -67,7 +74,7 @@ class Sweep:
             _checks.trainable(self.trainable),
             *_checks.metric_and_mode(self.metric, self.mode),
             self._check_num_samples(),
-            _checks.resources(self.resources),
+            _checks.resources(self.resources, trainer=self.trainer is not None),
             _checks.positive_int(self.max_concurrent, "max_concurrent", allow_none=True),
             _checks.budget(self.time_budget_s),
             _checks.positive_int(self.max_failures, "max_failures", minimum=0),
@@ -77,7 +84,7 @@ class Sweep:
             _checks.warm_start(self.warm_start, self.searcher),
         ]
         _checks.raise_all(errors, f"Sweep {self.name!r}")
-        object.__setattr__(self, "resources", dict(self.resources))
+        object.__setattr__(self, "resources", dict(self.resources or {}))
         object.__setattr__(self, "tags", dict(self.tags))
 
     def _check_num_samples(self) -> str | None:
@@ -127,6 +134,45 @@ class Sweep:
     def startup_trials(self) -> int | None:
         """Random start-up trials of a model-based searcher for this budget (None for grid/random)."""
         return self.searcher_spec.startup_trials(self.n_trials)
+
+    @property
+    def trainer(self) -> TrainerFacts | None:
+        """The Ray Train trainer the trials run (its loop, base config and workers), or None."""
+        return describe_trainer(self.trainable)
+
+    @property
+    def trial_bundles(self) -> list[dict[str, float]]:
+        """What one trial holds, as Ray places it: the trial's own reservation, then one bundle per
+        Ray Train worker (each bundle lies on one node; a trainer's workers may use several)."""
+        own = {k: float(v) for k, v in dict(self.resources or {}).items() if v}
+        trainer = self.trainer
+        workers = trainer.bundles() if trainer is not None else []
+        return [own, *workers] if own or not workers else workers
+
+    @property
+    def trial_resources(self) -> dict[str, float]:
+        """Everything one trial holds at once: its own reservation plus its trainer's workers."""
+        total: dict[str, float] = {}
+        for bundle in self.trial_bundles:
+            for key, amount in bundle.items():
+                total[key] = total.get(key, 0.0) + amount
+        return total
+
+    def definition_warnings(self) -> tuple[str, ...]:
+        """What looks wrong but may be meant: a space key a trainer's loop never reads."""
+        trainer = self.trainer
+        if trainer is None:
+            return ()
+        reads = loop_reads(trainer.loop)
+        if reads is None:
+            return ()
+        unread = sorted(set(self.space) - reads)
+        if not unread:
+            return ()
+        name = getattr(trainer.loop, "__qualname__", repr(trainer.loop))
+        return (f"The space of sweep {self.name!r} has key(s) {unread} that {trainer.kind}'s "
+                f"train_loop_per_worker {name!r} never reads (it reads {sorted(reads)}): those "
+                "dimensions are searched but change nothing. Read them in the loop, or drop them.",)
 
     @property
     def asha(self) -> ASHA | None:

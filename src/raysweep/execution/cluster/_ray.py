@@ -6,7 +6,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -14,7 +14,8 @@ import ray
 
 from raysweep._errors import ClusterError, ConfigError, invalid_parameter
 from raysweep.execution._internals import find_cluster_address, require_supported_ray
-from raysweep.execution.cluster._resources import cluster_nodes, require_a_node_fits
+from raysweep.execution.cluster._resources import cluster_nodes, require_a_trial_fits
+from raysweep.sweep import Sweep
 
 __all__ = ["check_fits", "check_reachable", "live_nodes", "quiet_worker_logs", "ray_runtime"]
 
@@ -114,9 +115,9 @@ def quiet_worker_logs() -> None:
     logging.getLogger("ray.train").setLevel(logging.WARNING)
 
 
-def check_fits(resources: Mapping[str, float]) -> dict[str, float]:
-    """Fail early when no node can hold one trial (Ray would wait forever); return cluster totals."""
-    require_a_node_fits(resources)  # per node, not totals (execution/cluster/_resources.py)
+def check_fits(sweep: Sweep) -> dict[str, float]:
+    """Fail early when the cluster cannot hold one trial (Ray would wait forever); return its totals."""
+    require_a_trial_fits(sweep)  # per node, not totals (execution/cluster/_resources.py)
     return {k: v for k, v in ray.cluster_resources().items() if not k.startswith("node:")}
 
 

@@ -15,9 +15,9 @@ import ray
 
 from raysweep._errors import ClusterError
 from raysweep.execution._internals import actor_address, actor_id
-from raysweep.sweep import trials_on_node
+from raysweep.sweep import Sweep, pack_trials, trials_on_node
 
-__all__ = ["ActorNodes", "cluster_nodes", "require_a_node_fits"]
+__all__ = ["ActorNodes", "cluster_nodes", "require_a_node_fits", "require_a_trial_fits"]
 
 _RAY_NAMES = {"cpu": "CPU", "gpu": "GPU", "memory": "memory"}
 _HEAD = "node:__internal_head__"
@@ -33,8 +33,31 @@ def cluster_nodes() -> list[dict[str, Any]]:
             for n in nodes]
 
 
-def require_a_node_fits(resources: Mapping[str, float], nodes: list[dict[str, Any]] | None = None) -> None:
-    """Raise ``ClusterError`` before launch when no alive node can hold one trial (Ray would wait
+def require_a_trial_fits(sweep: Sweep, nodes: list[dict[str, Any]] | None = None) -> None:
+    """Raise ``ClusterError`` before launch when the cluster cannot hold one trial of ``sweep`` (Ray
+    would wait forever): its own reservation on a node, each of its trainer's workers on a node,
+    and all of them at once."""
+    nodes = cluster_nodes() if nodes is None else nodes
+    trainer = sweep.trainer
+    require_a_node_fits(sweep.resources or {}, nodes)
+    if trainer is None:
+        return
+    fix = f"Lower {trainer.kind}'s ScalingConfig (num_workers, resources_per_worker), or run on a " \
+          "cluster with such nodes (--address)."
+    require_a_node_fits(trainer.per_worker, nodes, what=f"a worker of {trainer.kind}", fix=fix)
+    if pack_trials(sweep.trial_bundles, [n["resources"] for n in nodes], 1) == 0:
+        need = {k: v for k, v in sweep.trial_resources.items() if v}
+        raise ClusterError(
+            f"The cluster cannot hold one trial: it runs {trainer.num_workers} {trainer.kind} "
+            f"worker(s) of {json.dumps(dict(trainer.per_worker))} at once, plus "
+            f"{json.dumps(dict(sweep.resources or {}))} for the trial itself ({json.dumps(need)} in "
+            f"all), and the {len(nodes)} node(s) hold fewer. {fix}"
+        )
+
+
+def require_a_node_fits(resources: Mapping[str, float], nodes: list[dict[str, Any]] | None = None,
+                        what: str = "a trial", fix: str | None = None) -> None:
+    """Raise ``ClusterError`` before launch when no alive node can hold ``what`` (Ray would wait
     forever), saying when the cluster's totals would have held it."""
     nodes = cluster_nodes() if nodes is None else nodes
     need = {_RAY_NAMES.get(k, k): float(v) for k, v in resources.items() if v and v > 0}
@@ -47,11 +70,11 @@ def require_a_node_fits(resources: Mapping[str, float], nodes: list[dict[str, An
     largest = max(nodes, key=lambda n: tuple(n["resources"].get(k, 0.0) for k in need), default=None)
     have = {k: (largest["resources"].get(k, 0.0) if largest else 0.0) for k in need}
     why = (f" The cluster's totals {json.dumps({k: totals.get(k, 0.0) for k in need})} would hold one, "
-           "but Ray places a trial on a single node." if trials_on_node(resources, totals) > 0 else "")
+           f"but Ray places {what} on a single node." if trials_on_node(resources, totals) > 0 else "")
+    fix = fix or "Lower Sweep.resources, or run on a cluster with such nodes (--address)."
     raise ClusterError(
-        f"No node can run a trial: each trial needs {json.dumps(need)}, the largest of the "
-        f"{len(nodes)} node(s) has {json.dumps(have)}.{why} Lower Sweep.resources, or run on a "
-        "cluster with such nodes (--address)."
+        f"No node can run {what}: each needs {json.dumps(need)}, the largest of the "
+        f"{len(nodes)} node(s) has {json.dumps(have)}.{why} {fix}"
     )
 
 

@@ -48,13 +48,14 @@ from raysweep.execution.terminal._text import (
     explain_os_error,
 )
 from raysweep.execution.tune._asha import RungCallback
-from raysweep.execution.tune._convert import link_early_stops, make_scheduler, make_search
+from raysweep.execution.tune._convert import concurrency, link_early_stops, make_scheduler, make_search
 from raysweep.execution.tune._driver_bound import DriverBound
 from raysweep.execution.tune._guard import NonFiniteGuard, guard_trainable
+from raysweep.execution.tune._trainer import releasing_workers, trainer_trial, trial_reservation
 from raysweep.results import RunStatus, RunWriter, load_trials
 from raysweep.results import error_groups as group_stored_errors
 from raysweep.searchers import GridSearch
-from raysweep.sweep import LoadedSweep, Sweep
+from raysweep.sweep import LoadedSweep, Sweep, describe_trainer
 
 __all__ = ["fit", "start"]
 
@@ -74,7 +75,7 @@ def start(launch: Launch, writer: RunWriter | None, target: RayTarget) -> RunSum
     with (route_ray_logs(launch.ray_dir, launch.console) as logs,
           ray_runtime(target.address, target.num_cpus, target.num_gpus,
                       pythonpath=project_paths(launch.loaded))):
-        cluster = check_fits(sweep.resources)
+        cluster = check_fits(sweep)
         pickle_sweep_modules_by_value(sweep)
         if launch.estimate and writer is not None:
             n_new = len(launch.cells) if launch.cells is not None else None
@@ -198,11 +199,13 @@ def _tuner(launch: Launch, callbacks: list[tune.Callback]) -> tune.Tuner:
     sweep = launch.loaded.sweep
     param_space, search_alg = make_search(sweep, launch.seeds)
     # guard_trainable + NonFiniteGuard: a NaN or inf sweep metric errors its trial (_guard.py)
-    trainable = tune.with_resources(guard_trainable(sweep.trainable, sweep.metric),
-                                    dict(sweep.resources))
+    trial_class = guard_trainable(_trial_function(launch), sweep.metric)
+    if sweep.trainer is not None:
+        trial_class = releasing_workers(trial_class)
+    trainable = tune.with_resources(trial_class, _reservation(sweep))
     if launch.cells is not None:  # --only-new: exactly these grid cells, each a preset point
         search_alg = BasicVariantGenerator(points_to_evaluate=list(launch.cells),
-                                           max_concurrent=sweep.concurrency_cap or 0)
+                                           max_concurrent=concurrency(sweep) or 0)
     allow_limiter_pending_trials(search_alg)  # Ray < 2.57 ran a limited searcher's trials one by one
     if launch.restore_path is not None:
         tuner = tune.Tuner.restore(launch.restore_path, trainable, resume_unfinished=True,
@@ -236,6 +239,20 @@ def _tuner(launch: Launch, callbacks: list[tune.Callback]) -> tune.Tuner:
     )
 
 
+def _trial_function(launch: Launch) -> Any:
+    """What each trial runs: the sweep's trainable, or the Tune function that runs its Ray Train
+    trainer with the trial's config (``tune/_trainer.py``)."""
+    sweep = launch.loaded.sweep
+    if sweep.trainer is None:
+        return sweep.trainable
+    return trainer_trial(sweep.trainable, launch.ray_dir)
+
+
+def _reservation(sweep: Sweep) -> dict[str, float]:
+    own = dict(sweep.resources or {})
+    return trial_reservation(own) if sweep.trainer is not None else own
+
+
 def _is_class_trainable(trainable: Any) -> bool:
     return (isinstance(trainable, type) and issubclass(trainable, tune.Trainable)
             and not issubclass(trainable, FunctionTrainable))
@@ -245,7 +262,10 @@ def _reuse_actors(trainable: Any) -> bool:
     """Reuse trial actors (a new worker process per trial costs ~1 s) wherever Tune can: function
     trainables always, a ``tune.Trainable`` subclass only when it implements ``reset_config``. Tune
     refuses to reuse one that does not (``Trainable runner reuse requires reset_config()``) and the
-    trials it would have reused never ran."""
+    trials it would have reused never ran. A Ray Train trainer's trial is never reused: it is still
+    in ``fit`` while its workers shut down, and its actor is what releases them (``_trainer.py``)."""
+    if describe_trainer(trainable) is not None:
+        return False
     if _is_class_trainable(trainable):
         return trainable.reset_config is not tune.Trainable.reset_config
     return True

@@ -20,16 +20,18 @@ from ray.tune.schedulers import FIFOScheduler, TrialScheduler
 from ray.tune.search import ConcurrencyLimiter, SearchAlgorithm, Searcher
 from ray.tune.search.basic_variant import BasicVariantGenerator
 
+from raysweep.execution.cluster._resources import cluster_nodes
 from raysweep.execution.tune._asha import RecordingASHA, recording_scheduler
 from raysweep.execution.tune._searchers import HyperOptSeeded, OptunaCodec, OptunaSeeded
 from raysweep.schedulers import ASHA, FIFO, SchedulerSpec
 from raysweep.searchers import GridSearch, OptunaSearch, RandomSearch, SearcherSpec, TPESearch
 from raysweep.space import Categorical, Domain, Float, Integer, flatten, grid_values, unflatten
-from raysweep.sweep import Sweep
+from raysweep.sweep import Sweep, pack_trials
 from raysweep.warm_start import Seeds, collect
 
 __all__ = [
-    "link_early_stops", "load_seeds", "make_scheduler", "make_search", "scheduler_types", "searcher_types",
+    "concurrency", "link_early_stops", "load_seeds", "make_scheduler", "make_search", "scheduler_types",
+    "searcher_types",
 ]
 
 Search = tuple[dict[str, Any], SearchAlgorithm | Searcher]
@@ -103,13 +105,13 @@ def make_scheduler(sweep: Sweep) -> TrialScheduler:
 @_searcher(GridSearch)
 def _grid(sweep: Sweep, spec: GridSearch, seeds: Seeds | None) -> Search:
     space = _map_space(sweep.space, lambda d: tune.grid_search(grid_values(d, spec.grid_points)))
-    return space, BasicVariantGenerator(max_concurrent=sweep.concurrency_cap or 0)
+    return space, BasicVariantGenerator(max_concurrent=concurrency(sweep) or 0)
 
 
 @_searcher(RandomSearch)
 def _random(sweep: Sweep, spec: RandomSearch, seeds: Seeds | None) -> Search:
     space = _map_space(sweep.space, _tune_domain)
-    return space, BasicVariantGenerator(max_concurrent=sweep.concurrency_cap or 0,
+    return space, BasicVariantGenerator(max_concurrent=concurrency(sweep) or 0,
                                         random_state=sweep.searcher_seed)
 
 
@@ -122,7 +124,7 @@ def _tpe(sweep: Sweep, spec: TPESearch, seeds: Seeds | None) -> Search:
     )
     if seeds is not None and seeds.n:
         searcher.add_seeds(seeds, sweep.space)
-    return {}, ConcurrencyLimiter(searcher, max_concurrent=sweep.concurrency_cap or 1)
+    return {}, ConcurrencyLimiter(searcher, max_concurrent=concurrency(sweep) or 1)
 
 
 @_searcher(OptunaSearch)
@@ -148,20 +150,32 @@ def _optuna(sweep: Sweep, spec: OptunaSearch, seeds: Seeds | None) -> Search:
     )
     # No cap of its own: as many trials as fit run at once (Tune keeps a searcher without a limiter to one
     # trial at a time, so the limiter is set to what the cluster holds when the sweep starts).
-    cap = sweep.concurrency_cap or _trials_that_fit(sweep)
+    cap = concurrency(sweep) or _trials_that_fit(sweep)
     return {}, ConcurrencyLimiter(searcher, max_concurrent=cap)
 
 
+def concurrency(sweep: Sweep) -> int | None:
+    """The cap on trials in flight: the sweep's own (``max_concurrent`` or its searcher's), and for
+    a Ray Train trainer at most the trials whose workers the cluster holds at once.
+
+    A trainer's trial reserves (almost) nothing itself and its workers wait for a placement group
+    of their own: without this cap Tune would start every trial at once, each holding a searcher
+    slot and a scheduler rung while its workers wait behind the others'.
+    """
+    cap = sweep.concurrency_cap
+    if sweep.trainer is None:
+        return cap
+    fit = _trials_that_fit(sweep)
+    return fit if cap is None else min(cap, fit)
+
+
 def _trials_that_fit(sweep: Sweep) -> int:
-    """Trials of ``sweep`` the running Ray cluster holds at once (1 when Ray is not started)."""
+    """Trials of ``sweep`` the running Ray cluster holds at once, node by node (1 when Ray is not
+    started, or when not one fits: the fit check has failed the launch before then)."""
     if not ray.is_initialized():
         return 1
-    have = ray.cluster_resources()
-    fits = []
-    for key, need in (("CPU", sweep.resources.get("cpu", 0)), ("GPU", sweep.resources.get("gpu", 0))):
-        if need > 0:
-            fits.append(math.floor(have.get(key, 0) / need + 1e-9))
-    return max(1, min([*fits, sweep.n_trials]))
+    nodes = [node["resources"] for node in cluster_nodes()]
+    return max(1, pack_trials(sweep.trial_bundles, nodes, max(sweep.n_trials, 1)) or sweep.n_trials)
 
 
 # Schedulers.
