@@ -10,7 +10,7 @@ in two variants, each with N = 1 and N = 2 trials alive at once:
 * ``private``: the raw peer, what a trainable does without ``with_parameters``: every trial builds
   its own copy (``np.random.default_rng(0).random(...)``, like loading the file in the trial);
 * ``global`` (not run unless asked): a trainable that reads the module's ``DATA`` directly; the
-  array travels pickled inside the trainable's code.
+  array travels pickled inside the trainable's code (from about 95 MiB Ray refuses the trainable).
 
 Usage, from the repository root::
 
