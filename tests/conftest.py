@@ -15,6 +15,9 @@ REPO = Path(__file__).resolve().parent.parent
 # Tests must never attach to a cluster they did not start, nor print Ray's tables.
 os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
 os.environ.setdefault("RAYSWEEP_SIZE", "tiny")
+# Ray Train's preemption watcher polls a cloud's metadata service: one more actor per trial, no
+# cloud here.
+os.environ.setdefault("RAY_TRAIN_ENABLE_PREEMPTION_WATCHER", "0")
 
 
 @pytest.fixture(scope="session")
