@@ -103,3 +103,44 @@ def test_a_dead_worker_is_retried_from_the_last_checkpoint(ray_session, tmp_path
     assert [int(r["epoch"]) for r in rows] == [1, 2, 3, 4]  # once each: none lost, none repeated
     assert sorted({int(r["attempt"]) for r in rows}) == [1, 2]
     assert int(results.load_trials(root)["attempts"].iloc[0]) == 2
+
+
+def test_resume_after_a_driver_sigkill_continues_distributed_trials_from_their_checkpoints(
+        ray_address, tmp_path):
+    from raysweep.execution import resume_run
+    from tests.execution import _resume_harness as H
+
+    project, root, gt = tmp_path / "project", tmp_path / "res", tmp_path / "gt"
+    (project / "sweeps").mkdir(parents=True)
+    gt.mkdir()
+    (project / "sweeps" / "ddpkill.py").write_text(
+        sweep_source(str(gt), name="ddpkill", num_samples=1, epochs=5))
+    driver = H.cli("run", "ddpkill", "--results", str(root), "--no-progress", cwd=project,
+                   address=ray_address)
+    try:
+        wait_until(lambda: len(H.store(root)[2]) >= 2, timeout=240, proc=driver,
+                   what="two stored reports before the kill")
+    finally:
+        H.kill_group(driver)  # the driver only: Ray ends its job, the trial's workers with it
+    summary = resume_run("ddpkill", results_root=str(root), progress=False)
+    assert summary.status == "finished", summary.errors
+    (run, ranks), = _ground_truth(gt).items()
+    epochs = [line["epoch"] for line in ranks[0]]
+    restart = next(i for i in range(1, len(epochs)) if epochs[i] <= epochs[i - 1])
+    assert epochs[restart] > 1 and epochs[-1] == 5  # continued from a checkpoint, not from scratch
+    rows = _stored(str(root))[run]
+    assert [int(r["epoch"]) for r in rows] == [1, 2, 3, 4, 5]  # none lost, none repeated
+    assert [r["loss"] for r in rows][-1] == ranks[0][-1]["loss"]
+
+
+def test_workers_no_node_holds_fail_the_launch_before_any_trial(ray_session, tmp_path):
+    from raysweep import ClusterError
+
+    source = sweep_source(str(tmp_path), name="ddpbig").replace(
+        "ScalingConfig(num_workers=2)", 'ScalingConfig(num_workers=2, resources_per_worker={"CPU": 3})')
+    (tmp_path / "sweeps").mkdir()
+    path = tmp_path / "sweeps" / "ddpbig.py"
+    path.write_text(source)
+    with pytest.raises(ClusterError, match=r"No node can run a worker of TorchTrainer: each needs "
+                                           r"\{\"CPU\": 3\.0\}.*Lower TorchTrainer's ScalingConfig"):
+        run_sweep(load_sweep(str(path)), results_root=str(tmp_path / "res"), progress=False)

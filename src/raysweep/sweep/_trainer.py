@@ -30,6 +30,7 @@ class TrainerFacts:
     """What a sweep needs to know of a Ray Train trainer: its loop, base config and workers."""
 
     kind: str  #: the trainer's class name, e.g. ``"TorchTrainer"``
+    v2: bool  #: a Ray Train V2 trainer (its class comes from ``ray.train.v2``)
     loop: Callable[..., Any]
     base_config: Mapping[str, Any]
     num_workers: int
@@ -63,6 +64,7 @@ def describe_trainer(value: Any) -> TrainerFacts | None:
             per_worker[str(key)] = float(amount)
     return TrainerFacts(
         kind=type(value).__name__,
+        v2=any(cls.__module__.startswith("ray.train.v2.") for cls in type(value).__mro__),
         loop=value.train_loop_per_worker,
         base_config=dict(value.train_loop_config or {}),
         num_workers=int(workers) if isinstance(workers, int) else 1,
@@ -73,6 +75,13 @@ def describe_trainer(value: Any) -> TrainerFacts | None:
 def trainer_problems(facts: TrainerFacts) -> list[str]:
     """What keeps a trainer from being a sweep's trial (a message per problem)."""
     errors = []
+    if not facts.v2:
+        errors.append(invalid_parameter(
+            "trainable", _OWNER, "a Ray Train V2 trainer", f"a {facts.kind} of Ray Train V1",
+            "raysweep runs trainers the way Train V2 prescribes (a Tune trial that calls fit()). "
+            "Set RAY_TRAIN_V2_ENABLED=1 in the environment before ray.train is imported (the default "
+            "on the newest Ray releases)."))
+        return errors
     if facts.num_workers < 1:
         errors.append(invalid_parameter(
             "trainable", _OWNER, "a trainer with ScalingConfig(num_workers >= 1)",
