@@ -102,9 +102,10 @@ def train_two_tower_per_worker(config: dict[str, Any]) -> None:
     times are all-reduced, rank 0 evaluates and broadcasts the metrics, so every rank reports the
     same dict; rank 0 alone saves the checkpoint (with every rank's generator states, so a resumed
     run continues exactly), the others report ``checkpoint=None``. Resumes from
-    ``ray.train.get_checkpoint()``. With ``config["ground_truth_dir"]`` set, every rank appends
-    ``{"rank", "epoch", <metrics>, "pid"}`` as one JSON line to ``<dir>/rank<r>.jsonl`` before it
-    reports.
+    ``ray.train.get_checkpoint()``, else from ``config["resume_from"]`` (a ``ray.train.Checkpoint`` or
+    its path: Train V2's replacement for ``TorchTrainer(resume_from_checkpoint=...)``). With
+    ``config["ground_truth_dir"]`` set, every rank appends ``{"rank", "epoch", <metrics>, "pid"}`` as
+    one JSON line to ``<dir>/rank<r>.jsonl`` before it reports.
     """
     import ray.train
     import ray.train.torch
@@ -121,6 +122,11 @@ def train_two_tower_per_worker(config: dict[str, Any]) -> None:
         device=device, rank=rank, world_size=world,
     )
     checkpoint = ray.train.get_checkpoint()
+    if checkpoint is None and config.get("resume_from"):
+        # Ray Train V2 deprecates TorchTrainer(resume_from_checkpoint=...); the run's own checkpoint
+        # (a restarted worker group) wins over this starting point.
+        start = config["resume_from"]
+        checkpoint = start if isinstance(start, ray.train.Checkpoint) else ray.train.Checkpoint(str(start))
     if checkpoint is not None:
         with checkpoint.as_directory() as directory:
             state = TwoTowerTrainer.read(os.path.join(directory, CHECKPOINT_FILE))
