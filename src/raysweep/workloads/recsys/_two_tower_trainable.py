@@ -116,6 +116,8 @@ def train_two_tower_per_worker(config: dict[str, Any]) -> None:
     distributed = world > 1 and dist.is_available() and dist.is_initialized()
     torch.set_num_threads(_threads(config))
     device = ray.train.torch.get_device()
+    if device.type == "cuda":
+        torch.cuda.set_device(device)  # the object collectives (metrics, RNG states) use it on NCCL
     split, evaluator = load_split(config.get("data"))
     trainer = TwoTowerTrainer(
         split.train.n_users, split.train.n_items, two_tower_config(config),
