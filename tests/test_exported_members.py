@@ -64,13 +64,16 @@ EXPECTED = {
         "resume_run", "run_sweep", "submit_sweep",
     ],
     "raysweep.workloads": [
-        "ArimaFitError", "digits_epochs", "fit_arima", "load_digits_split", "load_series",
-        "train_arima", "train_bpr_mf", "train_digits_mlp",
+        "ArimaFitError", "TwoTower", "TwoTowerConfig", "digits_epochs", "fit_arima",
+        "load_digits_split", "load_series", "train_arima", "train_bpr_mf", "train_digits_mlp",
+        "train_two_tower", "train_two_tower_per_worker",
     ],
     "raysweep.workloads.recsys": [
         "BPRMF", "DEFAULT_DATA", "BPRConfig", "Evaluator", "Interactions", "PopularityModel",
-        "Split", "generate_interactions", "leave_last_out", "load_movielens", "load_split",
-        "ndcg_at_k", "rank_metrics", "recall_at_k", "time_split", "train_bpr_mf", "train_epochs",
+        "Split", "TwoTower", "TwoTowerConfig", "TwoTowerTrainer", "generate_interactions",
+        "leave_last_out", "load_movielens", "load_split", "ndcg_at_k", "rank_metrics", "recall_at_k",
+        "time_split", "train_bpr_mf", "train_epochs", "train_two_tower", "train_two_tower_per_worker",
+        "two_tower_epochs",
     ],
 }
 

@@ -17,3 +17,16 @@ def crash_once_after_two_epochs(config):
         train_bpr_mf({**config, "epochs": 2})
         raise InjectedCrash("simulated node failure after epoch 2")
     train_bpr_mf(config)
+
+
+def crash_two_tower_once_after_two_epochs(config, split=None):
+    """The two-tower trainable with the same crash: two epochs (checkpointed), a crash, a retry that
+    resumes to ``epochs``. ``config["data_from"]``: ``"object_store"`` trains on ``split`` (given by
+    ``tune.with_parameters``), ``"config"`` builds the data from ``config["data"]``."""
+    from raysweep.workloads import train_two_tower
+
+    shared = split if config["data_from"] == "object_store" else None
+    if tune.get_checkpoint() is None:
+        train_two_tower({**config, "epochs": 2}, split=shared)
+        raise InjectedCrash("simulated node failure after epoch 2")
+    train_two_tower(config, split=shared)

@@ -18,6 +18,7 @@ SWEEPS = [
     "digits_mlp_random_asha",
     "digits_mlp_tpe_asha",
     "arima_grid",
+    "recsys_twotower_optuna_asha",
 ]
 
 
@@ -46,6 +47,14 @@ def test_bad_size_is_a_config_error(monkeypatch):
     monkeypatch.setenv("RAYSWEEP_SIZE", "huge")
     with pytest.raises(ConfigError, match="'RAYSWEEP_SIZE' parameter"):
         search_spaces.size()
+
+
+def test_two_tower_sweep_tunes_on_the_bpr_mf_split(repo, monkeypatch):
+    for size in ("tiny", "small", "full"):
+        monkeypatch.setenv("RAYSWEEP_SIZE", size)
+        spaces = [load_sweep(repo / "sweeps" / f"{name}.py").sweep.space
+                  for name in ("recsys_mf_optuna_asha", "recsys_twotower_optuna_asha")]
+        assert spaces[0]["data"] == spaces[1]["data"] and spaces[0]["epochs"] == spaces[1]["epochs"]
 
 
 def test_import_needs_neither_sklearn_nor_statsmodels():
