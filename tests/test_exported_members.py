@@ -35,10 +35,10 @@ EXPECTED = {
     ],
     "raysweep.schedulers": ["ASHA", "FIFO", "SchedulerSpec", "asha", "fifo", "from_name"],
     "raysweep.sweep": [
-        "Dimension", "Estimate", "LoadedSweep", "NewCells", "NodePlan", "Plan", "Sweep",
-        "asha_expected_iterations", "estimate_cost", "estimate_vs_actual", "grid_cells",
-        "is_sweep_module", "list_sweeps", "load_sweep", "make_plan", "new_cells",
-        "resolve_sweep_path", "trainable_name", "trials_on_node",
+        "Dimension", "Estimate", "LoadedSweep", "NewCells", "NodePlan", "Plan", "Sweep", "TrainerFacts",
+        "asha_expected_iterations", "describe_trainer", "estimate_cost", "estimate_vs_actual",
+        "grid_cells", "is_sweep_module", "list_sweeps", "load_sweep", "make_plan", "new_cells",
+        "pack_trials", "resolve_sweep_path", "trainable_name", "trials_on_node",
     ],
     # Layers above the core (storage, comparison, execution, workloads).
     "raysweep.results": [
@@ -59,7 +59,8 @@ EXPECTED = {
         "topk_ranges", "write_report",
     ],
     "raysweep.execution": [
-        "EXIT_CODES", "RunSummary", "SubmitRequest", "build_submit_request", "extend_run", "live_nodes",
+        "EXIT_CODES", "RunSummary", "SubmitRequest", "build_submit_request", "check_trainable_data",
+        "extend_run", "live_nodes",
         "new_run_id",
         "resume_run", "run_sweep", "submit_sweep",
     ],

@@ -52,6 +52,9 @@ DYNAMIC_BASES = {
     # names are the user's business).
     "raysweep.execution.tune._guard:guard_trainable.<locals>.Guarded":
         "ray.tune.trainable.function_trainable.FunctionTrainable",
+    # releasing_workers' base is guard_trainable's class around a trainer's Tune function trial.
+    "raysweep.execution.tune._trainer:releasing_workers.<locals>.ReleasingWorkers":
+        "ray.tune.trainable.function_trainable.FunctionTrainable",
 }
 
 

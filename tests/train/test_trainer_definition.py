@@ -11,8 +11,8 @@ from raysweep.sweep import make_plan, pack_trials
 
 pytest.importorskip("torch")
 
-from ray.train import ScalingConfig  # noqa: E402 - after the skip: Ray Train's torch needs torch
-from ray.train.torch import TorchTrainer  # noqa: E402
+from ray.train import ScalingConfig
+from ray.train.torch import TorchTrainer
 
 
 def loop(config):

@@ -19,6 +19,7 @@ SWEEPS = [
     "digits_mlp_tpe_asha",
     "arima_grid",
     "recsys_twotower_optuna_asha",
+    "recsys_twotower_ddp",
 ]
 
 

@@ -81,8 +81,13 @@ def _with_warm_start(loaded: LoadedSweep, sources: tuple[str, ...]) -> LoadedSwe
 @sweeps_dir_option
 def validate_cmd(sweep: str, sweeps_dir: str) -> None:
     """Check SWEEP completely without starting Ray."""
+    from raysweep.execution import check_trainable_data
+
     loaded = load_sweep(sweep, sweeps_dir)
     s = loaded.sweep
+    check_trainable_data(s)
+    for warning in s.definition_warnings():
+        Console(stderr=True, highlight=False, soft_wrap=True).print(f"[yellow]warning:[/] {warning}")
     click.echo(f"OK: sweep {s.name!r} ({loaded.path}): {s.n_trials} trials, "
                f"{s.searcher_spec.name} + {s.scheduler_spec.name}, {s.mode} {s.metric}.")
 

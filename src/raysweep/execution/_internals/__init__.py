@@ -14,7 +14,8 @@ Modules by subject: ``_controller`` (Tune's controller: snapshots, trial collect
 (the ResultGrid's ExperimentAnalysis), ``_trials`` (a trial's run metadata), ``_schedulers`` (ASHA's
 brackets and rungs), ``_searchers`` (HyperOpt's and Optuna's trial stores), ``_tuner`` (a restored
 Tuner, function trainables), ``_workers`` (forwarded worker output), ``_cluster`` (actor locations,
-``--address auto``), ``_versions`` (the supported Ray range).
+``--address auto``), ``_parameters`` (``tune.with_parameters`` data), ``_versions`` (the supported
+Ray range).
 """
 
 from raysweep.execution._internals._analysis import without_result_frames
@@ -30,6 +31,7 @@ from raysweep.execution._internals._controller import (
     trial_states,
     wait_for_experiment_sync,
 )
+from raysweep.execution._internals._parameters import with_parameters_data
 from raysweep.execution._internals._registry import (
     REQUIREMENTS,
     RayInternalsWarning,
@@ -106,5 +108,6 @@ __all__ = [
     "unsupported_ray",
     "verify",
     "wait_for_experiment_sync",
+    "with_parameters_data",
     "without_result_frames",
 ]
