@@ -27,9 +27,12 @@ def _wait_for_a_registered_checkpoint(gt, run):
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         for path in glob.glob(pattern):
-            with open(path) as f:
-                if json.load(f).get("latest_checkpoint_result"):
-                    return
+            try:
+                with open(path) as f:
+                    if json.load(f).get("latest_checkpoint_result"):
+                        return
+            except ValueError:  # read while Ray Train writes it
+                pass
         time.sleep(0.2)
 
 

@@ -144,3 +144,28 @@ def test_workers_no_node_holds_fail_the_launch_before_any_trial(ray_session, tmp
     with pytest.raises(ClusterError, match=r"No node can run a worker of TorchTrainer: each needs "
                                            r"\{\"CPU\": 3\.0\}.*Lower TorchTrainer's ScalingConfig"):
         run_sweep(load_sweep(str(path)), results_root=str(tmp_path / "res"), progress=False)
+
+
+def test_a_failing_rank_is_named_in_the_summary_and_its_traceback_stays_off_the_terminal(
+        ray_session, tmp_path):
+    import io
+
+    from rich.console import Console
+
+    source = sweep_source(str(tmp_path / "gt"), name="ddpraise", num_samples=1).replace(
+        "    for epoch in range(start + 1, config[\"epochs\"] + 1):",
+        "    if rank == 1:\n        raise RuntimeError('rank one cannot train')\n"
+        "    for epoch in range(start + 1, config[\"epochs\"] + 1):", 1)
+    (tmp_path / "gt").mkdir()
+    (tmp_path / "sweeps").mkdir()
+    path = tmp_path / "sweeps" / "ddpraise.py"
+    path.write_text(source)
+    terminal = io.StringIO()
+    summary = run_sweep(load_sweep(str(path)), results_root=str(tmp_path / "res"), progress=False,
+                        console=Console(file=terminal, width=200))
+    assert summary.status == "failed" and summary.counts["errored"] == 1
+    errors = " ".join(str(e) for e in summary.errors)
+    assert "Rank 1" in errors and "rank one cannot train" in errors
+    assert "Traceback" not in terminal.getvalue()
+    trials = results.load_trials(str(tmp_path / "res"))
+    assert "rank one cannot train" in trials["error_message"].iloc[0]

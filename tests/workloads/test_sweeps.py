@@ -29,7 +29,8 @@ def test_sweep_validates(repo, monkeypatch, name, size):
     monkeypatch.setenv("RAYSWEEP_SIZE", size)
     sweep = load_sweep(repo / "sweeps" / f"{name}.py").sweep
     assert sweep.name == name
-    assert sweep.n_trials >= 4
+    # 4 trials at least; a Ray Train sweep's trials each start a worker group: 2 at tiny
+    assert sweep.n_trials >= (2 if sweep.trainer is not None and size == "tiny" else 4)
     assert sweep.tags["size"] == ("small" if name == "quickstart" and size != "tiny" else size)
 
 

@@ -31,7 +31,7 @@ from raysweep.execution._internals._controller import (
     trial_states,
     wait_for_experiment_sync,
 )
-from raysweep.execution._internals._parameters import with_parameters_data
+from raysweep.execution._internals._parameters import keep_with_parameters_data, with_parameters_data
 from raysweep.execution._internals._registry import (
     REQUIREMENTS,
     RayInternalsWarning,
@@ -90,6 +90,7 @@ __all__ = [
     "find_cluster_address",
     "find_controller",
     "hyperopt_trials",
+    "keep_with_parameters_data",
     "mark_for_snapshot",
     "name_function_trainable",
     "optuna_trials",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from raysweep._errors import ConfigError, invalid_parameter
-from raysweep.execution._internals import with_parameters_data
+from raysweep.execution._internals import keep_with_parameters_data, with_parameters_data
 from raysweep.sweep import Sweep
 
 __all__ = ["check_trainable_data"]
@@ -13,11 +13,13 @@ __all__ = ["check_trainable_data"]
 
 def check_trainable_data(sweep: Sweep) -> None:
     """Raise :class:`~raysweep.ConfigError`, before Ray starts, naming every ``tune.with_parameters``
-    keyword whose data Ray could not put in its object store (Ray would fail as it starts).
+    keyword whose data Ray could not put in its object store (Ray would fail as it starts); and
+    keep the data for a later run of the same sweep on another Ray session of this process.
 
     Serialised as Ray serialises it (cloudpickle, protocol 5): a numpy array's or a DataFrame's
     buffers are handed over out of band, so checking a large array copies nothing.
     """
+    keep_with_parameters_data(sweep.trainable)  # a second run in this process puts it again
     data = with_parameters_data(sweep.trainable)
     if not data:
         return
