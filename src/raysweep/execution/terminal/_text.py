@@ -15,13 +15,21 @@ from raysweep.results import strip_ansi
 __all__ = ["clean_error", "error_groups", "error_of", "explain_fit_error", "explain_os_error"]
 
 _RESULT_KEY = re.compile(r"'([^']+)':")
+#: Ray Train's header of a failing worker's part of a WorkerGroupError: "[Rank 0,1 Error Snippet]:".
+_RANKS = re.compile(r"\[Rank ([0-9, ]+) Error Snippet\]")
 
 
 def clean_error(error: BaseException | str) -> str:
-    """The last meaningful line of an error, without ANSI colour codes or Ray's wrapping."""
+    """The last meaningful line of an error, without ANSI colour codes or Ray's wrapping; for a
+    Ray Train worker group's error, prefixed with the failing ranks (``rank 1: ...``)."""
     text = (strip_ansi(str(error)) or "").strip()
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else type(error).__name__
+    last = lines[-1] if lines else type(error).__name__
+    ranks = _RANKS.findall(text)
+    if ranks and not last.startswith("rank"):
+        numbers = ",".join(dict.fromkeys(n.strip() for group in ranks for n in group.split(",")))
+        return f"rank{'s' if ',' in numbers else ''} {numbers}: {last}"
+    return last
 
 
 def error_of(error: BaseException) -> tuple[str, str]:
