@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -180,3 +183,57 @@ class Sweep:
 
     def space_json(self) -> str:
         return space_to_json(self.space)
+
+
+#: Ray Tune's names for what a Sweep takes under another name, and Tune options a Sweep does not take
+#: yet, each with what to do instead.
+_TUNE_NAMES: dict[str, str] = {
+    "param_space": "Use space=... (raysweep.space dimensions, in search_spaces/).",
+    "config": "Use space=... (raysweep.space dimensions, in search_spaces/).",
+    "max_concurrent_trials": "Use max_concurrent=...",
+    "resources_per_trial": "Use resources={'cpu': ..., 'gpu': ...}.",
+    "search_alg": "Use searcher=... (raysweep.searchers: grid, random, tpe, optuna).",
+    "stop": "Stop criteria are not supported yet: end the trainable's loop itself, or stop trials "
+            "early with scheduler=schedulers.asha(max_t=...).",
+    "callbacks": "Tune callbacks are not supported yet: every result is in the Parquet store "
+                 "(raysweep show / compare); log to MLflow or W&B from the trainable.",
+    "checkpoint_config": "Checkpoint settings are not supported yet: raysweep keeps each trial's "
+                         "latest checkpoint.",
+    "points_to_evaluate": "Not supported yet: seed TPE or Optuna from earlier runs with "
+                          "warm_start=warm_start.from_runs(...).",
+    "tune_config": "Give its fields to Sweep itself (metric, mode, searcher, scheduler, num_samples, "
+                   "max_concurrent, time_budget_s).",
+    "run_config": "Give its fields to Sweep itself (name, max_failures); raysweep owns storage.",
+}
+
+
+def _reject_unknown_arguments(init: Any) -> Any:
+    """Sweep's generated ``__init__``, refusing unknown keywords with the error template: every one
+    at once, with a did-you-mean, or for Ray Tune's own names what raysweep takes instead."""
+    fields = [f.name for f in dataclasses.fields(Sweep)]
+
+    @functools.wraps(init)
+    def __init__(self: Sweep, *args: Any, **kwargs: Any) -> None:
+        unknown = [name for name in kwargs if name not in fields]
+        if unknown:
+            errors = []
+            for name in unknown:
+                hint = _TUNE_NAMES.get(name)
+                if hint is None:
+                    close = difflib.get_close_matches(name, fields, n=1)
+                    hint = (f"Did you mean {close[0]!r}? " if close else "") + \
+                        f"Valid parameters: {', '.join(fields)}."
+                errors.append(f"{name!r} is not a parameter of Sweep. Got "
+                              f"{name}={_short_repr(kwargs[name])}. {hint}")
+            _checks.raise_all(list(errors), f"Sweep {kwargs.get('name', '?')!r}")
+        init(self, *args, **kwargs)
+
+    return __init__
+
+
+def _short_repr(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+Sweep.__init__ = _reject_unknown_arguments(Sweep.__init__)  # type: ignore[method-assign]
