@@ -69,6 +69,25 @@ def budget(value: Any) -> str | None:
     return None
 
 
+def stop(value: Any) -> str | None:
+    """Ray Tune's dict of stop criteria: reported name -> threshold (a trial ends at ``>=``)."""
+    if value is None:
+        return None
+    expected = "a dict of reported metric names to numbers, e.g. {'training_iteration': 20}, or None"
+    if not isinstance(value, Mapping) or not value:
+        fix = ("A stopper function or object is not supported: end the trainable's loop itself, or "
+               "stop trials early with scheduler=schedulers.asha(max_t=...).") if value else None
+        return invalid_parameter("stop", _OWNER, expected, value, fix)
+    for key, threshold in value.items():
+        if not isinstance(key, str) or not key:
+            return invalid_parameter("stop", _OWNER, expected, dict(value))
+        if isinstance(threshold, bool) or not isinstance(threshold, int | float) \
+                or not math.isfinite(threshold):
+            return invalid_parameter(f"stop[{key!r}]", _OWNER, "a finite number", threshold,
+                                     "A trial stops once its reported value reaches it (>=).")
+    return None
+
+
 def resources(value: Any, trainer: bool = False) -> str | None:
     """``trainer``: the trial only launches a Ray Train trainer, whose workers hold the compute, so
     it may reserve nothing itself (``{}``)."""

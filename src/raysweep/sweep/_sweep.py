@@ -36,6 +36,10 @@ class Sweep:
     Train trainer (``TorchTrainer(...)``), the trainer's ``ScalingConfig`` adds its workers to that,
     and the trial itself reserves nothing by default (``{}``): its workers hold the compute.
 
+    ``stop={"training_iteration": 20, "val_accuracy": 0.99}`` ends a trial once any reported value
+    reaches its threshold (``>=``), as Ray Tune's dict of stop criteria does: a trainable that loops
+    forever ends there.
+
     ``warm_start=warm_start.from_runs("earlier_sweep")`` seeds a TPE or Optuna searcher with the earlier
     trials whose config lies inside ``space`` (same metric and mode); they are not run again.
     """
@@ -52,6 +56,7 @@ class Sweep:
     max_concurrent: int | None = None
     time_budget_s: float | None = None
     max_failures: int = 0
+    stop: Mapping[str, float] | None = None
     seed: int = 0
     description: str = ""
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -81,6 +86,7 @@ class Sweep:
             _checks.positive_int(self.max_concurrent, "max_concurrent", allow_none=True),
             _checks.budget(self.time_budget_s),
             _checks.positive_int(self.max_failures, "max_failures", minimum=0),
+            _checks.stop(self.stop),
             _checks.positive_int(self.seed, "seed", minimum=0),
             _checks.description(self.description),
             _checks.tags(self.tags),
@@ -89,6 +95,8 @@ class Sweep:
         _checks.raise_all(errors, f"Sweep {self.name!r}")
         object.__setattr__(self, "resources", dict(self.resources or {}))
         object.__setattr__(self, "tags", dict(self.tags))
+        if self.stop is not None:
+            object.__setattr__(self, "stop", dict(self.stop))
 
     def _check_num_samples(self) -> str | None:
         if self.num_samples is None and isinstance(self.searcher, GridSearch):
@@ -193,8 +201,6 @@ _TUNE_NAMES: dict[str, str] = {
     "max_concurrent_trials": "Use max_concurrent=...",
     "resources_per_trial": "Use resources={'cpu': ..., 'gpu': ...}.",
     "search_alg": "Use searcher=... (raysweep.searchers: grid, random, tpe, optuna).",
-    "stop": "Stop criteria are not supported yet: end the trainable's loop itself, or stop trials "
-            "early with scheduler=schedulers.asha(max_t=...).",
     "callbacks": "Tune callbacks are not supported yet: every result is in the Parquet store "
                  "(raysweep show / compare); log to MLflow or W&B from the trainable.",
     "checkpoint_config": "Checkpoint settings are not supported yet: raysweep keeps each trial's "

@@ -233,6 +233,7 @@ def _tuner(launch: Launch, callbacks: list[tune.Callback]) -> tune.Tuner:
             verbose=0,
             callbacks=callbacks,
             failure_config=tune.FailureConfig(max_failures=sweep.max_failures),
+            stop=dict(sweep.stop) if sweep.stop else None,
             checkpoint_config=tune.CheckpointConfig(
                 num_to_keep=1, checkpoint_at_end=_checkpoint_at_end(sweep.trainable)),
         ),
