@@ -64,14 +64,27 @@ def invalid_parameter(
     return f"{message} {fix}" if fix else message
 
 
+def unknown_parameter(owner: str, name: str, value: Any, hint: str) -> str:
+    """The message for a keyword ``owner`` does not take: ``name=value`` and what to do (``hint``)."""
+    return f"{name!r} is not a parameter of {owner}. Got {name}={_short(value)}. {hint}"
+
+
 def reject_unknown(owner: str, unknown: dict[str, Any], valid: list[str]) -> None:
     """Raise ConfigError naming the first parameter of ``unknown``, if any, and the valid ones."""
     if unknown:
         name = next(iter(unknown))
         accepted = f"Valid parameters: {', '.join(valid)}." if valid else f"{owner} takes no parameters."
-        raise ConfigError(
-            f"{name!r} is not a parameter of {owner}. Got {name}={_short(unknown[name])}. {accepted}"
-        )
+        raise ConfigError(unknown_parameter(owner, name, unknown[name], accepted))
+
+
+def raise_all(errors: list[str | None], where: str) -> None:
+    """Raise one ConfigError listing every problem found, or nothing."""
+    found = [e for e in errors if e]
+    if len(found) == 1:
+        raise ConfigError(found[0])
+    if found:
+        lines = "\n".join(f"  - {e}" for e in found)
+        raise ConfigError(f"{len(found)} problems in {where}:\n{lines}")
 
 
 def int_problem(value: Any, param: str, owner: str, minimum: int = 1,

@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from raysweep._errors import ConfigError, RaysweepError, int_problem, invalid_parameter
+from raysweep._errors import RaysweepError, int_problem, invalid_parameter
 from raysweep.sweep._trainer import describe_trainer, is_trainer, trainer_problems
 
 _NAME = re.compile(r"^[a-z0-9_-]+$")
@@ -120,16 +120,6 @@ def description(value: Any) -> str | None:
     if isinstance(value, str):
         return None
     return invalid_parameter("description", _OWNER, "a string", value)
-
-
-def raise_all(errors: list[str | None], where: str) -> None:
-    """Raise one ConfigError listing every problem found, or nothing."""
-    found = [e for e in errors if e]
-    if len(found) == 1:
-        raise ConfigError(found[0])
-    if found:
-        lines = "\n".join(f"  - {e}" for e in found)
-        raise ConfigError(f"{len(found)} problems in {where}:\n{lines}")
 
 
 def warm_start(value: Any, searcher: Any) -> str | None:

@@ -11,7 +11,7 @@ from typing import Any, cast
 
 from raysweep import schedulers as _schedulers
 from raysweep import searchers as _searchers
-from raysweep._errors import ConfigError, invalid_parameter
+from raysweep._errors import ConfigError, invalid_parameter, raise_all, unknown_parameter
 from raysweep.schedulers import ASHA, SchedulerSpec
 from raysweep.searchers import GridSearch, SearcherSpec
 from raysweep.space import grid_size, space_to_json, validate_space
@@ -92,7 +92,7 @@ class Sweep:
             _checks.tags(self.tags),
             _checks.warm_start(self.warm_start, self.searcher),
         ]
-        _checks.raise_all(errors, f"Sweep {self.name!r}")
+        raise_all(errors, f"Sweep {self.name!r}")
         object.__setattr__(self, "resources", dict(self.resources or {}))
         object.__setattr__(self, "tags", dict(self.tags))
         if self.stop is not None:
@@ -229,17 +229,11 @@ def _reject_unknown_arguments(init: Any) -> Any:
                     close = difflib.get_close_matches(name, fields, n=1)
                     hint = (f"Did you mean {close[0]!r}? " if close else "") + \
                         f"Valid parameters: {', '.join(fields)}."
-                errors.append(f"{name!r} is not a parameter of Sweep. Got "
-                              f"{name}={_short_repr(kwargs[name])}. {hint}")
-            _checks.raise_all(list(errors), f"Sweep {kwargs.get('name', '?')!r}")
+                errors.append(unknown_parameter("Sweep", name, kwargs[name], hint))
+            raise_all(list(errors), f"Sweep {kwargs.get('name', '?')!r}")
         init(self, *args, **kwargs)
 
     return __init__
-
-
-def _short_repr(value: Any, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 Sweep.__init__ = _reject_unknown_arguments(Sweep.__init__)  # type: ignore[method-assign]

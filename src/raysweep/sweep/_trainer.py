@@ -88,11 +88,11 @@ def trainer_problems(facts: TrainerFacts) -> list[str]:
             f"{facts.kind} with num_workers={facts.num_workers}",
             "num_workers=0 runs the loop in the trial's own process: give the loop as the "
             "trainable instead, with its resources in Sweep.resources."))
-    if len(inspect.signature(facts.loop).parameters) != 1:
+    n_params = len(inspect.signature(facts.loop).parameters)
+    if n_params != 1:
         errors.append(invalid_parameter(
             "trainable", _OWNER, "a trainer whose train_loop_per_worker takes the config dict",
-            f"{facts.kind}({getattr(facts.loop, '__name__', facts.loop)!r}) with "
-            f"{len(inspect.signature(facts.loop).parameters)} parameters",
+            f"{facts.kind}({getattr(facts.loop, '__name__', facts.loop)!r}) with {n_params} parameters",
             "Define the loop as def train_loop_per_worker(config): ...; the sweep's space becomes "
             "its config."))
     for key, amount in facts.per_worker.items():

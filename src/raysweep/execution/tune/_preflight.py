@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from raysweep._errors import ConfigError, invalid_parameter
+from raysweep._errors import invalid_parameter, raise_all
 from raysweep.execution._internals import keep_with_parameters_data, with_parameters_data
 from raysweep.sweep import Sweep
 
@@ -25,7 +25,7 @@ def check_trainable_data(sweep: Sweep) -> None:
         return
     from ray import cloudpickle
 
-    errors = []
+    errors: list[str | None] = []
     for key, value in data.items():
         try:
             cloudpickle.dumps(value, protocol=5, buffer_callback=_drop)
@@ -36,8 +36,7 @@ def check_trainable_data(sweep: Sweep) -> None:
                 f"({type(exc).__name__}: {exc})",
                 "Pass what the data is made of (arrays, DataFrames, a path to open in the trial) "
                 "instead of an open file, lock, connection or generator."))
-    if errors:
-        raise ConfigError("\n".join(errors))
+    raise_all(errors, f"Sweep {sweep.name!r}")
 
 
 def _drop(buffer: Any) -> None:
