@@ -38,12 +38,20 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
 
-# The contract of raysweep's adapter of Ray internals first (seconds), then the tests that run Tune.
+# The contract of raysweep's adapter of Ray internals first (seconds), then the fast tests that run
+# Tune, then the slow ones whose paths rest on Tune's internals or its fault handling (resume, trimming,
+# rung records, submit, searchers' pending trials). The other slow tests run on the newest Ray; node
+# loss too: Ray 2.50's Tune can hang after a lost node (a known limitation, docs/clusters.md).
+OLDEST_SLOW := tests/execution/test_resume.py tests/execution/test_resume_faults.py \
+	tests/execution/test_trim.py tests/execution/test_rungs.py \
+	tests/execution/test_submit.py tests/execution/test_scale_snapshots.py \
+	tests/searchers/test_searchers_ray.py
 test-oldest-ray: $(OLDEST_STAMP)
 	$(OLDEST)/bin/python -c "import ray; print('oldest supported Ray:', ray.__version__)"
 	$(OLDEST)/bin/python -m pytest tests/execution/test_internals_contract.py
-	$(OLDEST)/bin/python -m pytest tests/execution tests/searchers tests/warm_start \
+	$(OLDEST)/bin/python -m pytest tests/execution tests/searchers tests/warm_start -m "not slow" \
 		--deselect tests/execution/test_internals_contract.py
+	$(OLDEST)/bin/python -m pytest $(OLDEST_SLOW) -m slow
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -12,6 +12,8 @@ from raysweep import results
 from raysweep.execution import run_sweep
 from raysweep.sweep import load_sweep
 
+from .._cli import invoke
+
 pytestmark = pytest.mark.slow
 
 WITH_PARAMETERS = '''
@@ -90,7 +92,7 @@ def test_a_run_whose_trials_never_ran_is_failed_not_finished(ray_session, tmp_pa
     raysweep did before it checked) must never end in a run reported as finished."""
     from raysweep.execution.launch import _fit
 
-    monkeypatch.setattr(_fit, "_reuse_actors", lambda trainable: True)
+    monkeypatch.setattr(_fit, "_reuse_actors", lambda sweep: True)
     (tmp_path / "sweeps").mkdir()
     path = tmp_path / "sweeps" / "noreset.py"
     path.write_text(textwrap.dedent(NO_RESET))
@@ -101,3 +103,10 @@ def test_a_run_whose_trials_never_ran_is_failed_not_finished(ray_session, tmp_pa
     assert summary.status == "failed"
     assert any(f"{cancelled} of 3 trials never ran to their end" in e for e in summary.errors)
     assert results.list_runs(str(tmp_path / "res"))["status"].tolist() == ["failed"]
+    # `show --errors` lists every trial the run counts against it, the cancelled ones included.
+    shown = invoke(monkeypatch, "show", "noreset", "--errors", "--results", str(tmp_path / "res"))
+    assert shown.returncode == 0, shown.stderr
+    assert f"{cancelled} errored or cancelled trial(s)" in shown.stdout
+    for trial_id in trials.loc[trials["status"] == "cancelled", "trial_id"]:
+        assert trial_id in shown.stdout
+    assert summary.error_groups and sum(g["n_trials"] for g in summary.error_groups) == cancelled

@@ -87,14 +87,17 @@ def runs_cmd(sweeps: tuple[str, ...], results: str | None) -> None:
 def _print_errors(root: str, target: str) -> None:
     run = resolve_run(root, target)
     trials = load_trials(root=root, sweeps=run["sweep"], runs=run["run"])
-    groups = error_groups(trials)
+    # A failed run's cancelled trials are the ones Ray Tune gave up on: errors too.
+    failed = run["status"] == "failed"
+    groups = error_groups(trials, cancelled=failed)
     console = stdout_console()
     if groups.empty:
         console.print(f"{run['sweep']} / {run['run']}: no errored trial.")
         return
     tracebacks = trials.set_index("trial_id")["error_traceback"] if len(trials) else {}
     n = int(groups["n_trials"].sum())
-    console.print(Text(f"{run['sweep']} / {run['run']}: {n} errored trial(s), "
+    what = "errored or cancelled" if (groups["error_type"] == "cancelled").any() else "errored"
+    console.print(Text(f"{run['sweep']} / {run['run']}: {n} {what} trial(s), "
                        f"{len(groups)} distinct error(s)", style="bold"))
     for _, group in groups.iterrows():
         console.print()

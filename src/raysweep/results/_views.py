@@ -168,8 +168,12 @@ def best_config(
     return json.loads(row["config_json"]), row
 
 
-def error_groups(trials: pd.DataFrame) -> pd.DataFrame:
+def error_groups(trials: pd.DataFrame, *, cancelled: bool = False) -> pd.DataFrame:
     """Errored trials grouped by distinct ``(error_type, error_message)``, most frequent first.
+
+    With ``cancelled=True`` the trials that never ran to their end (``cancelled``) are grouped too,
+    under the error type ``cancelled``: what a failed run's errors are, since such a run's cancelled
+    trials were given up by Ray Tune, not by a user or a budget.
 
     Columns: ``error_type``, ``error_message``, ``n_trials``, ``trial_ids`` (a list, in trial
     order). The run summary and ``raysweep show RUN --errors`` both use this.
@@ -177,7 +181,12 @@ def error_groups(trials: pd.DataFrame) -> pd.DataFrame:
     columns = ["error_type", "error_message", "n_trials", "trial_ids"]
     if trials.empty or "status" not in trials:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    errored = trials[trials["status"] == TrialStatus.ERRORED].copy()
+    statuses = [TrialStatus.ERRORED, TrialStatus.CANCELLED] if cancelled else [TrialStatus.ERRORED]
+    errored = trials[trials["status"].isin(statuses)].copy()
+    if cancelled:
+        errored["error_type"] = errored["error_type"].astype(object) if "error_type" in errored \
+            else None
+        errored.loc[errored["status"] == TrialStatus.CANCELLED, "error_type"] = "cancelled"
     for name in ("error_type", "error_message"):
         if name not in errored:
             errored[name] = None

@@ -224,7 +224,7 @@ def _tuner(launch: Launch, callbacks: list[tune.Callback]) -> tune.Tuner:
         tune_config=tune.TuneConfig(
             metric=sweep.metric, mode=sweep.mode, search_alg=search_alg, scheduler=scheduler,
             num_samples=len(launch.cells) if launch.cells is not None else _num_samples(sweep),
-            time_budget_s=sweep.time_budget_s, reuse_actors=_reuse_actors(sweep.trainable),
+            time_budget_s=sweep.time_budget_s, reuse_actors=_reuse_actors(sweep),
             trial_dirname_creator=_trial_dirname,
         ),
         run_config=tune.RunConfig(
@@ -259,12 +259,13 @@ def _is_class_trainable(trainable: Any) -> bool:
             and not issubclass(trainable, FunctionTrainable))
 
 
-def _reuse_actors(trainable: Any) -> bool:
+def _reuse_actors(sweep: Sweep) -> bool:
     """Reuse trial actors (a new worker process per trial costs ~1 s) wherever Tune can: function
     trainables always, a ``tune.Trainable`` subclass only when it implements ``reset_config``. Tune
     refuses to reuse one that does not (``Trainable runner reuse requires reset_config()``) and the
     trials it would have reused never ran. A Ray Train trainer's trial is never reused: it is still
     in ``fit`` while its workers shut down, and its actor is what releases them (``_trainer.py``)."""
+    trainable: Any = sweep.trainable
     if describe_trainer(trainable) is not None:
         return False
     if _is_class_trainable(trainable):
@@ -306,11 +307,12 @@ def _summarise(loaded: LoadedSweep, run_id: str, root: str, store: ParquetResult
     # One Result at a time: a list of every trial's Result would add to the driver's peak per trial.
     raised = [] if grid is None else [e for e in (grid[i].error for i in range(len(grid))) if e is not None]
     errors = [clean_error(e) for e in raised]
-    stored = store is not None and counts.get("errored", 0) > 0  # no read when nothing errored
-    groups = (_stored_error_groups(root, sweep.name, run_id) if stored else None) or \
-        error_groups(error_of(e) for e in raised)
     n_trials = counts.get("trials", 0)
     unrun = _never_ran(sweep, counts, elapsed) if not interrupted and fit_error is None else None
+    # No read when nothing errored; trials Tune gave up on count as errors, as in `show --errors`.
+    stored = store is not None and (counts.get("errored", 0) > 0 or unrun is not None)
+    groups = (_stored_error_groups(root, sweep.name, run_id, unrun is not None) if stored else None) \
+        or error_groups(error_of(e) for e in raised)
     if unrun is not None:
         errors = [*errors, unrun]
     if interrupted:
@@ -340,11 +342,13 @@ def _never_ran(sweep: Sweep, counts: dict[str, int], elapsed: float) -> str | No
             "reason is in the ray log). `raysweep show RUN` lists them as cancelled.")
 
 
-def _stored_error_groups(root: str, sweep: str, run_id: str) -> list[dict[str, Any]] | None:
+def _stored_error_groups(root: str, sweep: str, run_id: str,
+                         cancelled: bool) -> list[dict[str, Any]] | None:
     """The run's distinct errors as ``raysweep show RUN --errors`` groups them (None: unreadable)."""
     try:
         frame = group_stored_errors(load_trials(root, sweeps=sweep, runs=run_id,
-                                                columns=["status", "error_type", "error_message"]))
+                                                columns=["status", "error_type", "error_message"]),
+                                    cancelled=cancelled)
     except RaysweepError:
         return None
     return [{"error_type": r.error_type or "", "error_message": r.error_message or "",
