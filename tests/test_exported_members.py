@@ -17,9 +17,14 @@ import pytest
 EXPECTED = {
     "raysweep": [
         "ClusterError", "ConfigError", "ExecutionError", "RaysweepError", "StorageError", "Sweep",
-        "SweepNotFoundError", "__version__", "load_sweep", "schedulers", "searchers", "space",
-        "warm_start",
+        "SweepNotFoundError", "__version__", "callbacks", "checkpoints", "load_sweep", "schedulers",
+        "searchers", "space", "warm_start",
     ],
+    "raysweep.callbacks": [
+        "WANDB_MODES", "CallbackSpec", "MLflow", "TensorBoard", "Wandb", "mlflow", "tensorboard",
+        "wandb",
+    ],
+    "raysweep.checkpoints": ["ORDERS", "Keep", "from_value", "keep"],
     "raysweep.space": [
         "Categorical", "Domain", "Float", "Integer", "choice", "flatten", "grid", "grid_size",
         "grid_values", "grid_values_for_space", "lograndint", "loguniform", "qloguniform",
@@ -59,7 +64,8 @@ EXPECTED = {
         "topk_ranges", "write_report",
     ],
     "raysweep.execution": [
-        "EXIT_CODES", "RunSummary", "SubmitRequest", "build_submit_request", "check_trainable_data",
+        "EXIT_CODES", "RunSummary", "SubmitRequest", "build_submit_request", "check_sweep",
+        "check_trainable_data",
         "extend_run", "live_nodes",
         "new_run_id",
         "resume_run", "run_sweep", "submit_sweep",

@@ -1,11 +1,11 @@
 """raysweep: hyperparameter sweeps at cluster scale on Ray Tune, with every result in Parquet.
 
->>> from raysweep import Sweep, space, searchers, schedulers
+>>> from raysweep import Sweep, space, searchers, schedulers, callbacks, checkpoints
 """
 
 from typing import Any
 
-from raysweep import schedulers, searchers, space, warm_start
+from raysweep import callbacks, checkpoints, schedulers, searchers, space, warm_start
 from raysweep._errors import (
     ClusterError,
     ConfigError,
@@ -39,6 +39,8 @@ __all__ = [
     "Sweep",
     "SweepNotFoundError",
     "__version__",
+    "callbacks",
+    "checkpoints",
     "load_sweep",
     "schedulers",
     "searchers",

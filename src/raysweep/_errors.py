@@ -7,6 +7,8 @@ Messages follow scikit-learn's model: what was wrong, what was received, how to 
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 __all__ = [
@@ -20,6 +22,7 @@ __all__ = [
     "invalid_parameter",
     "reject_unknown",
     "require",
+    "unknown_parameters",
 ]
 
 
@@ -75,6 +78,21 @@ def reject_unknown(owner: str, unknown: dict[str, Any], valid: list[str]) -> Non
         name = next(iter(unknown))
         accepted = f"Valid parameters: {', '.join(valid)}." if valid else f"{owner} takes no parameters."
         raise ConfigError(unknown_parameter(owner, name, unknown[name], accepted))
+
+
+def unknown_parameters(owner: str, unknown: Mapping[str, Any], valid: Sequence[str],
+                       hints: Mapping[str, str] | None = None) -> list[str]:
+    """One message per keyword of ``unknown``: ``hints[name]`` when given, else a did-you-mean (when
+    a valid name is close) and the valid names. For :func:`raise_all`: every unknown at once."""
+    messages = []
+    for name, value in unknown.items():
+        hint = (hints or {}).get(name)
+        if hint is None:
+            close = difflib.get_close_matches(name, list(valid), n=1)
+            accepted = f"Valid parameters: {', '.join(valid)}." if valid else f"{owner} takes no parameters."
+            hint = (f"Did you mean {close[0]!r}? " if close else "") + accepted
+        messages.append(unknown_parameter(owner, name, value, hint))
+    return messages
 
 
 def raise_all(errors: list[str | None], where: str) -> None:

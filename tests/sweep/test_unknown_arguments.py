@@ -26,11 +26,11 @@ def test_a_misspelt_argument_gets_a_did_you_mean():
 
 def test_ray_tune_names_say_what_raysweep_takes_and_every_one_is_reported():
     with pytest.raises(ConfigError) as caught:
-        Sweep(**BASE, param_space={}, callbacks=[], max_concurrent_trials=2)
+        Sweep(**BASE, param_space={}, checkpoint_config={}, max_concurrent_trials=2)
     message = str(caught.value)
     assert message.startswith("3 problems in Sweep 's':")
     assert "'param_space' is not a parameter of Sweep" in message and "Use space=" in message
-    assert "Tune callbacks are not supported yet" in message
+    assert "Use checkpoint=checkpoints.keep(" in message
     assert "Use max_concurrent=" in message
 
 

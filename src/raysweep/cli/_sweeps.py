@@ -81,11 +81,11 @@ def _with_warm_start(loaded: LoadedSweep, sources: tuple[str, ...]) -> LoadedSwe
 @sweeps_dir_option
 def validate_cmd(sweep: str, sweeps_dir: str) -> None:
     """Check SWEEP completely without starting Ray."""
-    from raysweep.execution import check_trainable_data
+    from raysweep.execution import check_sweep
 
     loaded = load_sweep(sweep, sweeps_dir)
     s = loaded.sweep
-    check_trainable_data(s)
+    check_sweep(s)
     for warning in s.definition_warnings():
         Console(stderr=True, highlight=False, soft_wrap=True).print(f"[yellow]warning:[/] {warning}")
     click.echo(f"OK: sweep {s.name!r} ({loaded.path}): {s.n_trials} trials, "
@@ -119,6 +119,10 @@ def plan_cmd(sweep: str, address: str | None, num_cpus: float | None, num_gpus: 
     from raysweep.cli._plan_cost import cost_table
 
     loaded = load_sweep(sweep, sweeps_dir)
+    if "ray" in sys.modules:  # the sweep module uses Ray: check what Ray-side objects ask for
+        from raysweep.execution import check_sweep
+
+        check_sweep(loaded.sweep)  # e.g. tune.with_resources: the plan would not be what runs
     if address is not None:
         from raysweep.execution import live_nodes
 

@@ -12,13 +12,14 @@ from raysweep.execution.launch._extend import extend_run
 from raysweep.execution.launch._resume import resume_run
 from raysweep.execution.launch._runner import new_run_id, run_sweep
 from raysweep.execution.launch._summary import EXIT_CODES, RunSummary
-from raysweep.execution.tune._preflight import check_trainable_data
+from raysweep.execution.tune._preflight import check_sweep, check_trainable_data
 
 __all__ = [
     "EXIT_CODES",
     "RunSummary",
     "SubmitRequest",
     "build_submit_request",
+    "check_sweep",
     "check_trainable_data",
     "extend_run",
     "live_nodes",

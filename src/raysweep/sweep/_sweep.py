@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
-from collections.abc import Callable, Mapping
+import inspect
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from raysweep import checkpoints as _checkpoints
 from raysweep import schedulers as _schedulers
 from raysweep import searchers as _searchers
-from raysweep._errors import ConfigError, invalid_parameter, raise_all, unknown_parameter
+from raysweep._errors import ConfigError, invalid_parameter, raise_all, unknown_parameters
+from raysweep.checkpoints import Keep
 from raysweep.schedulers import ASHA, SchedulerSpec
 from raysweep.searchers import GridSearch, SearcherSpec
 from raysweep.space import grid_size, space_to_json, validate_space
-from raysweep.sweep import _checks
+from raysweep.sweep import _checks, _options
 from raysweep.sweep._trainer import TrainerFacts, describe_trainer, loop_reads
 from raysweep.warm_start import WarmStart
 
@@ -40,6 +42,16 @@ class Sweep:
     reaches its threshold (``>=``), as Ray Tune's dict of stop criteria does: a trainable that loops
     forever ends there.
 
+    ``callbacks=[callbacks.mlflow(tracking_uri=...)]`` logs every trial to MLflow, W&B
+    (``callbacks.wandb``) or TensorBoard (``callbacks.tensorboard()``); a ``ray.tune.Callback``
+    instance of your own is passed to Tune as it is (it must pickle).
+
+    ``checkpoint=checkpoints.keep(num_to_keep=2, score="val_loss")`` says which checkpoints each trial
+    keeps (by default its latest one only).
+
+    ``points_to_evaluate=[{"lr": 0.01, ...}]`` are configs the random, TPE or Optuna searcher runs
+    first (each gives every dimension a value inside the space); they count toward ``num_samples``.
+
     ``warm_start=warm_start.from_runs("earlier_sweep")`` seeds a TPE or Optuna searcher with the earlier
     trials whose config lies inside ``space`` (same metric and mode); they are not run again.
     """
@@ -61,6 +73,9 @@ class Sweep:
     description: str = ""
     tags: Mapping[str, str] = field(default_factory=dict)
     warm_start: WarmStart | None = None
+    callbacks: Sequence[Any] = ()
+    checkpoint: Keep | Mapping[str, Any] | None = None
+    points_to_evaluate: Sequence[Mapping[str, Any]] | None = None
 
     def __post_init__(self) -> None:
         # Normalise string shorthands first: bad names are reported with the other problems.
@@ -73,10 +88,17 @@ class Sweep:
                 object.__setattr__(self, attr, factory(getattr(self, attr)))
             except ConfigError as exc:
                 errors.append(str(exc))
+        if self.checkpoint is not None:
+            try:
+                object.__setattr__(self, "checkpoint", _checkpoints.from_value(self.checkpoint))
+            except ConfigError as exc:
+                errors.append(str(exc))
         try:
             validate_space(self.space)
         except ConfigError as exc:
             errors.append(str(exc))
+        else:
+            errors += self._check_points()
         errors += [
             _checks.name(self.name),
             _checks.trainable(self.trainable),
@@ -91,12 +113,33 @@ class Sweep:
             _checks.description(self.description),
             _checks.tags(self.tags),
             _checks.warm_start(self.warm_start, self.searcher),
+            *_options.callbacks_problems(self.callbacks),
+            *(_options.checkpoint_problems(self.checkpoint, self.metric, self._trainable_kind)
+              if isinstance(self.checkpoint, Keep) else ()),
         ]
         raise_all(errors, f"Sweep {self.name!r}")
         object.__setattr__(self, "resources", dict(self.resources or {}))
         object.__setattr__(self, "tags", dict(self.tags))
         if self.stop is not None:
             object.__setattr__(self, "stop", dict(self.stop))
+        object.__setattr__(self, "callbacks", tuple(self.callbacks))
+        if self.points_to_evaluate is not None:
+            object.__setattr__(self, "points_to_evaluate",
+                               tuple(dict(p) for p in self.points_to_evaluate))
+
+    def _check_points(self) -> list[str]:
+        if not isinstance(self.searcher, SearcherSpec):
+            return []  # the searcher's own error is reported
+        n_trials = self.n_trials if not isinstance(self.num_samples, bool) and \
+            isinstance(self.num_samples, int) and self.num_samples > 0 else 0
+        return _options.points_problems(self.points_to_evaluate, self.space, self.searcher.name,
+                                        n_trials if n_trials else 10**9)
+
+    @property
+    def _trainable_kind(self) -> str:
+        if self.trainer is not None:
+            return "trainer"
+        return "class" if inspect.isclass(self.trainable) else "function"
 
     def _check_num_samples(self) -> str | None:
         if self.num_samples is None and isinstance(self.searcher, GridSearch):
@@ -115,6 +158,11 @@ class Sweep:
     def searcher_spec(self) -> SearcherSpec:
         """The searcher as a spec (a shorthand such as ``"tpe"`` became one when the Sweep was built)."""
         return cast(SearcherSpec, self.searcher)
+
+    @property
+    def checkpoint_spec(self) -> Keep:
+        """Which checkpoints each trial keeps (without ``checkpoint=``: its latest one)."""
+        return self.checkpoint if isinstance(self.checkpoint, Keep) else Keep()
 
     @property
     def scheduler_spec(self) -> SchedulerSpec:
@@ -201,15 +249,11 @@ _TUNE_NAMES: dict[str, str] = {
     "max_concurrent_trials": "Use max_concurrent=...",
     "resources_per_trial": "Use resources={'cpu': ..., 'gpu': ...}.",
     "search_alg": "Use searcher=... (raysweep.searchers: grid, random, tpe, optuna).",
-    "callbacks": "Tune callbacks are not supported yet: every result is in the Parquet store "
-                 "(raysweep show / compare); log to MLflow or W&B from the trainable.",
-    "checkpoint_config": "Checkpoint settings are not supported yet: raysweep keeps each trial's "
-                         "latest checkpoint.",
-    "points_to_evaluate": "Not supported yet: seed TPE or Optuna from earlier runs with "
-                          "warm_start=warm_start.from_runs(...).",
+    "checkpoint_config": "Use checkpoint=checkpoints.keep(num_to_keep=..., score=..., order=...).",
     "tune_config": "Give its fields to Sweep itself (metric, mode, searcher, scheduler, num_samples, "
                    "max_concurrent, time_budget_s).",
-    "run_config": "Give its fields to Sweep itself (name, max_failures); raysweep owns storage.",
+    "run_config": "Give its fields to Sweep itself (name, max_failures, stop, callbacks, checkpoint); "
+                  "raysweep owns storage.",
 }
 
 
@@ -220,16 +264,9 @@ def _reject_unknown_arguments(init: Any) -> Any:
 
     @functools.wraps(init)
     def __init__(self: Sweep, *args: Any, **kwargs: Any) -> None:
-        unknown = [name for name in kwargs if name not in fields]
+        unknown = {name: value for name, value in kwargs.items() if name not in fields}
         if unknown:
-            errors = []
-            for name in unknown:
-                hint = _TUNE_NAMES.get(name)
-                if hint is None:
-                    close = difflib.get_close_matches(name, fields, n=1)
-                    hint = (f"Did you mean {close[0]!r}? " if close else "") + \
-                        f"Valid parameters: {', '.join(fields)}."
-                errors.append(unknown_parameter("Sweep", name, kwargs[name], hint))
+            errors = unknown_parameters("Sweep", unknown, fields, _TUNE_NAMES)
             raise_all(list(errors), f"Sweep {kwargs.get('name', '?')!r}")
         init(self, *args, **kwargs)
 

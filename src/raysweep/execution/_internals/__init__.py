@@ -47,7 +47,11 @@ from raysweep.execution._internals._schedulers import (
     bracket_rungs,
     replace_bracket_cutoff,
 )
-from raysweep.execution._internals._searchers import hyperopt_trials, optuna_trials
+from raysweep.execution._internals._searchers import (
+    hyperopt_preset_points,
+    hyperopt_trials,
+    optuna_trials,
+)
 from raysweep.execution._internals._trials import (
     run_metadata_results,
     set_run_metadata_results,
@@ -89,6 +93,7 @@ __all__ = [
     "controller_trials",
     "find_cluster_address",
     "find_controller",
+    "hyperopt_preset_points",
     "hyperopt_trials",
     "keep_with_parameters_data",
     "mark_for_snapshot",

@@ -7,11 +7,14 @@ from typing import Any
 
 from raysweep.execution._internals._registry import missing, requirement
 
-__all__ = ["hyperopt_trials", "optuna_trials"]
+__all__ = ["hyperopt_preset_points", "hyperopt_trials", "optuna_trials"]
 
 _HPOPT_TRIALS = requirement(
     "ray.tune.search.hyperopt:HyperOptSearch", "_hpopt_trials", "attribute",
     why="insert warm-start seeds into HyperOpt's Trials (TPE models them)")
+_HPOPT_POINTS = requirement(
+    "ray.tune.search.hyperopt:HyperOptSearch", "_points_to_evaluate", "attribute",
+    why="queue points_to_evaluate in hyperopt's own encoding (Ray converts only top-level categories)")
 _OT_TRIALS = requirement(
     "ray.tune.search.optuna:OptunaSearch", "_ot_trials", "attribute",
     why="read the parameters Optuna sampled for a trial and report its last value when pruned")
@@ -24,6 +27,27 @@ def hyperopt_trials(searcher: Any) -> Any:
     if trials is None:
         raise missing(_HPOPT_TRIALS)
     return trials
+
+
+def hyperopt_preset_points(searcher: Any, points: list[dict[str, Any]]) -> None:
+    """Make ``points`` (hyperopt labels to values, categories as indices) the first trials Ray's
+    ``HyperOptSearch`` suggests, in order, as its own ``points_to_evaluate`` would.
+
+    Needs from Ray (2.50 to 2.60): ``_setup_hyperopt`` keeps the points as new trials of its
+    ``_hpopt_trials`` (from ``hyperopt.fmin.generate_trials_to_calculate``, last point first) and
+    their count in ``_points_to_evaluate``, which ``suggest`` serves from the end down. Ray's own
+    conversion of the points finds the category of a top-level key only; raysweep encodes them
+    itself. Call before any other trial is inserted (warm-start seeds come after).
+    """
+    from hyperopt.fmin import generate_trials_to_calculate
+
+    if not isinstance(getattr(searcher, _HPOPT_POINTS.name, None), int):
+        raise missing(_HPOPT_POINTS)
+    hyperopt_trials(searcher)  # raises when the Trials it replaces are missing
+    trials = generate_trials_to_calculate(list(reversed(points)))
+    trials.refresh()
+    setattr(searcher, _HPOPT_TRIALS.name, trials)
+    setattr(searcher, _HPOPT_POINTS.name, len(points))
 
 
 def optuna_trials(searcher: Any) -> dict[str, Any]:

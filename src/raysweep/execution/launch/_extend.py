@@ -38,6 +38,7 @@ from raysweep.execution.launch._launch import (
 )
 from raysweep.execution.launch._summary import RunSummary
 from raysweep.execution.tune._convert import load_seeds
+from raysweep.execution.tune._preflight import check_sweep
 from raysweep.results import RunStatus, resolve_run
 from raysweep.searchers import GridSearch, RandomSearch
 from raysweep.sweep import LoadedSweep, Sweep
@@ -75,6 +76,7 @@ def extend_run(
         sweep_name, run_id = str(row["sweep"]), str(row["run"])
         refuse_unless_extendable(row)
         loaded = load_unchanged(row, force) if sweep is None else as_loaded(sweep)
+        check_sweep(loaded.sweep)  # before Ray starts, as a new run does
         if loaded.sweep.name != sweep_name:
             raise ConfigError(invalid_parameter(
                 "sweep", "raysweep extend", f"the sweep of run {run_id} ({sweep_name!r})",
@@ -119,7 +121,8 @@ def _extended(loaded: LoadedSweep, n: int, k: int, run_id: str, root: str) -> Lo
     sweep = loaded.sweep
     spec = sweep.searcher_spec
     seed = sweep.searcher_seed + k
-    changes: dict[str, Any] = {"num_samples": n, "seed": sweep.seed + k}
+    # The run's points_to_evaluate ran as its first trials: an extension samples new ones.
+    changes: dict[str, Any] = {"num_samples": n, "seed": sweep.seed + k, "points_to_evaluate": None}
     if "seed" in {f.name for f in dataclasses.fields(spec)}:
         changes["searcher"] = dataclasses.replace(spec, seed=seed)  # type: ignore[call-arg]
     if not isinstance(spec, RandomSearch):  # random search takes no evaluated points

@@ -48,6 +48,7 @@ from raysweep.execution.terminal._text import (
     explain_os_error,
 )
 from raysweep.execution.tune._asha import RungCallback
+from raysweep.execution.tune._callbacks import make_callbacks
 from raysweep.execution.tune._convert import concurrency, link_early_stops, make_scheduler, make_search
 from raysweep.execution.tune._driver_bound import DriverBound
 from raysweep.execution.tune._guard import NonFiniteGuard, guard_trainable
@@ -145,8 +146,9 @@ def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback |
     fit_error: BaseException | None = None
     with interrupt_guard(notify) as interrupted, progress:
         rungs = [RungCallback(store.writer, store.trial_key)] if store else []  # ASHA decisions
+        # The sweep's own callbacks (MLflow, W&B, ...) after the store, before the trim below.
         callbacks: list[tune.Callback] = [_ForwardInterrupt(interrupted), progress, *rungs,
-                                          *([store] if store else [])]
+                                          *([store] if store else []), *make_callbacks(sweep)]
         trim = os.environ.get(TRIM_ENV, "1") != "0"  # Tune's per-trial state, bounded (_trim.py)
         if trim:  # after the store: it trims what the snapshot the store forced already holds
             callbacks.append(TrimCallback(
@@ -234,10 +236,24 @@ def _tuner(launch: Launch, callbacks: list[tune.Callback]) -> tune.Tuner:
             callbacks=callbacks,
             failure_config=tune.FailureConfig(max_failures=sweep.max_failures),
             stop=dict(sweep.stop) if sweep.stop else None,
-            checkpoint_config=tune.CheckpointConfig(
-                num_to_keep=1, checkpoint_at_end=_checkpoint_at_end(sweep.trainable)),
+            checkpoint_config=_checkpoint_config(sweep),
         ),
     )
+
+
+def _checkpoint_config(sweep: Sweep) -> tune.CheckpointConfig:
+    """Tune's CheckpointConfig of the sweep's ``checkpoint`` spec (default: the latest one kept).
+
+    Resume needs nothing more: Ray's checkpoint manager never deletes a trial's latest checkpoint,
+    whatever ``num_to_keep`` and the score say, and that is the one a retried or resumed trial
+    continues from."""
+    keep = sweep.checkpoint_spec
+    return tune.CheckpointConfig(
+        num_to_keep=keep.num_to_keep, checkpoint_score_attribute=keep.score,
+        checkpoint_score_order=keep.score_order(sweep.mode) or "max",
+        checkpoint_frequency=keep.frequency,
+        checkpoint_at_end=keep.at_end if keep.at_end is not None
+        else _checkpoint_at_end(sweep.trainable))
 
 
 def _trial_function(launch: Launch) -> Any:

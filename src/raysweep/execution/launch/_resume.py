@@ -25,6 +25,7 @@ from raysweep.execution.launch._launch import (
     resolve_results_root,
 )
 from raysweep.execution.launch._summary import RunSummary
+from raysweep.execution.tune._preflight import check_sweep
 from raysweep.results import RunStatus, driver_alive, resolve_run
 
 __all__ = ["refuse_unless_resumable", "resume_run"]
@@ -53,6 +54,7 @@ def resume_run(
         sweep_name, run_id = str(row["sweep"]), str(row["run"])
         refuse_unless_resumable(row)
         loaded = load_unchanged(row, force)
+        check_sweep(loaded.sweep)  # before Ray starts, as a new run does
         ray_dir = run_ray_dir(root, sweep_name, run_id)
         _require_ray_files(ray_dir, run_id)
         console = console or Console(stderr=True)

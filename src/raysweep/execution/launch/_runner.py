@@ -18,7 +18,7 @@ from raysweep.execution.launch._launch import (
 )
 from raysweep.execution.launch._summary import RunSummary
 from raysweep.execution.tune._convert import load_seeds
-from raysweep.execution.tune._preflight import check_trainable_data
+from raysweep.execution.tune._preflight import check_sweep
 from raysweep.results import RunStatus, RunWriter
 from raysweep.sweep import LoadedSweep, Sweep, new_cells
 
@@ -64,7 +64,7 @@ def run_sweep(
         live = console.is_terminal if progress is None else progress
         # The results root is checked (its partitions created) before Ray starts: a bad root fails
         # in milliseconds, not after Ray's start-up.
-        check_trainable_data(sweep)  # tune.with_parameters data Ray could not serialise
+        check_sweep(sweep)  # with_parameters data, resource requests, callbacks' packages
         seeds = load_seeds(sweep, root)  # warm start: a bad source fails before Ray starts
         cells = new_cells(sweep, root) if only_new else None
         if cells is not None and cells.n_new == 0:

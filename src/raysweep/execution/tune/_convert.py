@@ -111,8 +111,10 @@ def _grid(sweep: Sweep, spec: GridSearch, seeds: Seeds | None) -> Search:
 @_searcher(RandomSearch)
 def _random(sweep: Sweep, spec: RandomSearch, seeds: Seeds | None) -> Search:
     space = _map_space(sweep.space, _tune_domain)
+    points = [_full_config(sweep.space, p) for p in sweep.points_to_evaluate or ()]
     return space, BasicVariantGenerator(max_concurrent=concurrency(sweep) or 0,
-                                        random_state=sweep.searcher_seed)
+                                        random_state=sweep.searcher_seed,
+                                        points_to_evaluate=points or None)
 
 
 @_searcher(TPESearch)
@@ -122,6 +124,8 @@ def _tpe(sweep: Sweep, spec: TPESearch, seeds: Seeds | None) -> Search:
         metric=sweep.metric, mode=sweep.mode, n_initial_points=spec.startup_trials(sweep.n_trials),
         random_state_seed=sweep.searcher_seed, gamma=spec.gamma,
     )
+    if sweep.points_to_evaluate:  # before the seeds: the points are the first trials suggested
+        searcher.add_points([_point(sweep.space, p) for p in sweep.points_to_evaluate], sweep.space)
     if seeds is not None and seeds.n:
         searcher.add_seeds(seeds, sweep.space)
     return {}, ConcurrencyLimiter(searcher, max_concurrent=concurrency(sweep) or 1)
@@ -139,15 +143,16 @@ def _optuna(sweep: Sweep, spec: OptunaSearch, seeds: Seeds | None) -> Search:
             seed=sweep.searcher_seed, n_startup_trials=spec.n_startup_trials,
             multivariate=spec.multivariate, constant_liar=spec.constant_liar,
         )
-    points, rewards = None, None
-    if seeds is not None and seeds.n:
-        points = [codec.encode(point) for point in seeds.points]
-        rewards = list(seeds.values)
+    # The points are enqueued (Optuna asks them first); the warm-start seeds are told as finished
+    # trials (Ray's evaluated_rewards would take the points for seeds: one list or the other).
+    points = [codec.encode(_point(sweep.space, p)) for p in sweep.points_to_evaluate or ()]
     searcher = OptunaSeeded(
         codec, stopped_as_pruned=spec.stopped_as_pruned, space=codec.distributions, metric=sweep.metric,
-        mode=sweep.mode, sampler=sampler,
-        points_to_evaluate=points, evaluated_rewards=rewards,
+        mode=sweep.mode, sampler=sampler, points_to_evaluate=points or None,
     )
+    if seeds is not None and seeds.n:
+        for point, value in zip(seeds.points, seeds.values, strict=True):
+            searcher.add_evaluated_point(codec.encode(point), value)
     # No cap of its own: as many trials as fit run at once (Tune keeps a searcher without a limiter to one
     # trial at a time, so the limiter is set to what the cluster holds when the sweep starts).
     cap = concurrency(sweep) or _trials_that_fit(sweep)
@@ -195,6 +200,26 @@ def _fifo(spec: FIFO) -> TrialScheduler:
 
 
 # Spaces.
+
+def _point(space: Mapping[str, Any], config: Mapping[str, Any]) -> dict[tuple[str, ...], Any]:
+    """A ``points_to_evaluate`` config's dimension values by path (validated by the Sweep: every
+    dimension has a value inside its domain)."""
+    return {path: _at(config, path) for path, leaf in flatten(space).items() if isinstance(leaf, Domain)}
+
+
+def _at(config: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    value: Any = config
+    for key in path:
+        value = value[key]
+    return value
+
+
+def _full_config(space: Mapping[str, Any], config: Mapping[str, Any]) -> dict[str, Any]:
+    """The config of a point with the space's constants filled in (a point may leave them out)."""
+    flat = {path: leaf for path, leaf in flatten(space).items() if not isinstance(leaf, Domain)}
+    flat.update(_point(space, config))
+    return unflatten(flat)
+
 
 def _map_space(space: Mapping[str, Any], convert: Callable[..., Any],
                labelled: bool = False) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from ray.tune.result import TRAINING_ITERATION
 from ray.tune.search.hyperopt import HyperOptSearch
 from ray.tune.search.optuna import OptunaSearch
 
-from raysweep.execution._internals import hyperopt_trials, optuna_trials
+from raysweep.execution._internals import hyperopt_preset_points, hyperopt_trials, optuna_trials
 from raysweep.space import Categorical, Domain, Float, Integer, flatten, unflatten
 from raysweep.warm_start import Seeds, category_index
 
@@ -27,6 +27,15 @@ def _label(path: Path) -> str:
 class HyperOptSeeded(HyperOptSearch):
     """Ray's HyperOptSearch that takes already evaluated trials into its ``Trials`` and gives back lists
     where hyperopt turns them into tuples."""
+
+    def add_points(self, points: list[Mapping[Path, Any]], space: Mapping[str, Any]) -> None:
+        """Make ``points`` (dimension values by path) the first trials suggested, in order; TPE
+        models each once its result is in. Call before :meth:`add_seeds`."""
+        domains = {p: d for p, d in flatten(space).items() if isinstance(d, Domain)}
+        hyperopt_preset_points(self, [
+            {_label(path): category_index(domain, point[path]) if isinstance(domain, Categorical)
+             else point[path] for path, domain in domains.items()}
+            for point in points])
 
     def add_seeds(self, seeds: Seeds, space: Mapping[str, Any]) -> None:
         """Insert ``seeds`` as finished hyperopt trials: TPE models them and counts them toward its
