@@ -14,7 +14,7 @@ from raysweep import searchers as _searchers
 from raysweep._errors import ConfigError, invalid_parameter, raise_all, unknown_parameter
 from raysweep.schedulers import ASHA, SchedulerSpec
 from raysweep.searchers import GridSearch, SearcherSpec
-from raysweep.space import grid_size, space_to_json, validate_space
+from raysweep.space import crossed_cells, from_ray, grid_size, space_problems, space_to_json
 from raysweep.sweep import _checks
 from raysweep.sweep._trainer import TrainerFacts, describe_trainer, loop_reads
 from raysweep.warm_start import WarmStart
@@ -29,8 +29,13 @@ class Sweep:
     A sweep module under ``sweeps/`` defines exactly one ``SWEEP = Sweep(...)``. Construction validates
     every field and raises :class:`raysweep.ConfigError` listing all problems at once.
 
-    ``num_samples`` is the number of trials for random and TPE search (required for them), and the number
-    of passes over the grid for grid search (default 1).
+    ``num_samples`` is the number of trials for random, TPE and Optuna search (required for them), and
+    the number of passes over the grid for grid search (default 1). As in Ray Tune, ``space.grid``
+    dimensions (Ray's ``grid_search``) cross every sample: random, TPE and Optuna search run
+    ``num_samples`` trials for each of their cells.
+
+    ``space`` may hold Ray Tune's own domains (``tune.uniform``, ``tune.choice``,
+    ``tune.grid_search``...): they become raysweep's dimensions when the Sweep is built.
 
     ``resources`` is what one trial reserves: ``{"cpu": 1}`` by default. When ``trainable`` is a Ray
     Train trainer (``TorchTrainer(...)``), the trainer's ``ScalingConfig`` adds its workers to that,
@@ -73,10 +78,7 @@ class Sweep:
                 object.__setattr__(self, attr, factory(getattr(self, attr)))
             except ConfigError as exc:
                 errors.append(str(exc))
-        try:
-            validate_space(self.space)
-        except ConfigError as exc:
-            errors.append(str(exc))
+        errors += self._convert_space()
         errors += [
             _checks.name(self.name),
             _checks.trainable(self.trainable),
@@ -90,13 +92,22 @@ class Sweep:
             _checks.positive_int(self.seed, "seed", minimum=0),
             _checks.description(self.description),
             _checks.tags(self.tags),
-            _checks.warm_start(self.warm_start, self.searcher),
+            _checks.warm_start(self.warm_start, self.searcher, self.space),
         ]
         raise_all(errors, f"Sweep {self.name!r}")
         object.__setattr__(self, "resources", dict(self.resources or {}))
         object.__setattr__(self, "tags", dict(self.tags))
         if self.stop is not None:
             object.__setattr__(self, "stop", dict(self.stop))
+
+    def _convert_space(self) -> list[str]:
+        """Ray Tune's domains in ``space`` become raysweep's (everything downstream sees raysweep's
+        only); every problem of the space, conversion and validation alike."""
+        if not isinstance(self.space, Mapping):
+            return space_problems(self.space)
+        converted, problems = from_ray(self.space)
+        object.__setattr__(self, "space", converted)
+        return problems + space_problems(converted)
 
     def _check_num_samples(self) -> str | None:
         if self.num_samples is None and isinstance(self.searcher, GridSearch):
@@ -129,10 +140,18 @@ class Sweep:
 
     @property
     def n_trials(self) -> int:
-        """How many trials the sweep launches at most (the time budget may end it sooner)."""
+        """How many trials the sweep launches at most (the time budget may end it sooner): grid cells
+        times ``num_samples`` for grid search; for the others ``num_samples`` times the cells of the
+        ``space.grid`` dimensions (Ray's rule for ``grid_search``)."""
         if isinstance(self.searcher, GridSearch):
             return grid_size(self.space, self.searcher.grid_points) * (self.num_samples or 1)
-        return int(self.num_samples or 0)
+        return int(self.num_samples or 0) * self.crossed_cells
+
+    @property
+    def crossed_cells(self) -> int:
+        """Cells of the ``space.grid`` dimensions, each crossed with ``num_samples`` samples by random,
+        TPE and Optuna search (1 without any)."""
+        return len(crossed_cells(self.space))
 
     @property
     def concurrency_cap(self) -> int | None:
@@ -144,7 +163,10 @@ class Sweep:
     @property
     def startup_trials(self) -> int | None:
         """Random start-up trials of a model-based searcher for this budget (None for grid/random)."""
-        return self.searcher_spec.startup_trials(self.n_trials)
+        if isinstance(self.searcher, GridSearch):
+            return None
+        # Each cell of the space.grid dimensions has a searcher of its own, num_samples trials long.
+        return self.searcher_spec.startup_trials(int(self.num_samples or 0))
 
     @property
     def trainer(self) -> TrainerFacts | None:
