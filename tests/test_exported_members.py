@@ -26,10 +26,11 @@ EXPECTED = {
     ],
     "raysweep.checkpoints": ["ORDERS", "Keep", "from_value", "keep"],
     "raysweep.space": [
-        "Categorical", "Domain", "Float", "Integer", "choice", "flatten", "grid", "grid_size",
-        "grid_values", "grid_values_for_space", "lograndint", "loguniform", "qloguniform",
-        "qrandint", "quniform", "randint", "space_to_json", "unflatten", "uniform",
-        "validate_space",
+        "Categorical", "Conditional", "Domain", "Float", "Integer", "branch_columns", "choice",
+        "conditional_paths", "crossed_cells", "flatten", "from_ray", "grid", "grid_cells_of",
+        "grid_size", "grid_values", "grid_values_for_space", "is_ray_domain", "lograndint",
+        "loguniform", "qloguniform", "qrandint", "quniform", "randint", "space_problems",
+        "space_to_json", "unflatten", "uniform", "validate_space",
     ],
     "raysweep.searchers": [
         "TPE_DEFAULT_MAX_CONCURRENT", "GridSearch", "OptunaSearch", "RandomSearch", "SearcherSpec",

@@ -133,3 +133,24 @@ def test_best_params_by_group_is_each_sweeps_best_over_its_runs():
     assert list(table.columns) == ["A", "B"]
     assert table.loc["loss", "A"] == 0.5 and table.loc["lr", "A"] == 0.5  # from ra2, A's second seed
     assert table.loc["loss", "B"] == 0.9
+
+
+def test_parameter_views_handle_the_absent_keys_of_a_conditional_space():
+    # Two branches: 'svm' trials have model.C only, 'rf' trials model.depth only (absent: NaN).
+    svm = [{"model.kind": "svm", "model.C": c} for c in (0.1, 1.0)]
+    rf = [{"model.kind": "rf", "model.depth": d} for d in (3, 5)]
+    a = make_run("A", "ra", [[4.0], [1.0], [2.0], [3.0]], params=[*svm, *rf], mode="min")
+    b = make_run("B", "rb", [[1.0], [4.0], [2.0], [3.0]], params=[*svm, *rf], mode="min")
+    comp = Comparison.from_frames(*frames(a, b))
+    assert param_names(comp) == ["model.C", "model.depth", "model.kind"]
+    best = best_params(comp)
+    assert best.loc["model.C", "A"] == 1.0 and best.loc["model.C", "B"] == 0.1
+    assert np.isnan(best.loc["model.depth", "A"])
+    ranges = topk_ranges(comp, k=2).set_index(["parameter", "label"])
+    assert ranges.loc[("model.depth", "A"), "low"] == 3 == ranges.loc[("model.depth", "B"), "high"]
+    # A's top 2: (C=1.0, svm), (depth=3, rf); B's: (C=0.1, svm), (depth=3, rf): the rf config is
+    # shared even though its C is absent (NaN is never equal to itself).
+    assert topk_overlap(comp, k=2).iloc[0]["shared"] == 1
+    effects = marginal_effects(comp)
+    depth = effects[effects["parameter"] == "model.depth"]
+    assert depth["count"].sum() == 4  # the rf trials of both runs; svm trials have no depth

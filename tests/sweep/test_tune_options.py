@@ -102,3 +102,16 @@ def test_tune_option_names_point_to_raysweep_ones():
     with pytest.raises(ConfigError, match=r"'checkpoint_config' is not a parameter of Sweep\..*"
                                           r"Use checkpoint=checkpoints\.keep"):
         _sweep(checkpoint_config={})
+
+
+@pytest.mark.parametrize(("space_", "searcher", "reason"), [
+    ({"m": space.choice([{"k": "a", "x": space.uniform(0, 1)}, {"k": "b", "y": space.randint(0, 3)}])},
+     "tpe", "empty with a conditional space (not supported yet)"),
+    ({"g": space.grid([1, 2]), "x": space.uniform(0, 1)}, "optuna",
+     "empty when space.grid dimensions are crossed with 'optuna' samples (not supported yet)"),
+], ids=["conditional space", "grid cells under optuna"])
+def test_points_are_refused_where_they_are_not_supported_yet(space_, searcher, reason):
+    with pytest.raises(ConfigError) as info:
+        Sweep(name="p", trainable=lambda c: None, space=space_, metric="m", mode="min",
+              searcher=searcher, num_samples=4, points_to_evaluate=[{"x": 0.5}])
+    assert f"The 'points_to_evaluate' parameter of Sweep must be {reason}." in str(info.value)

@@ -232,11 +232,18 @@ def _range_overlap(ranges: pd.DataFrame, a: str, b: str) -> float:
 
 
 def _config_key(row: pd.Series, names: list[str]) -> tuple:
-    key = []
+    key: list[object] = []
     for name in names:
         v = row[_PREFIX + name]
-        key.append(float(f"{v:.9g}") if isinstance(v, float | np.floating) else v)
+        if _absent(v):  # a key of another branch of a conditional space
+            key.append(None)
+        else:
+            key.append(float(f"{v:.9g}") if isinstance(v, float | np.floating) else v)
     return tuple(key)
+
+
+def _absent(value: object) -> bool:
+    return value is None or (isinstance(value, float | np.floating) and bool(np.isnan(value)))
 
 
 def _is_numeric(column: pd.Series) -> bool:

@@ -1,4 +1,4 @@
-"""The search-space DSL: one space serves grid, random and TPE search.
+"""The search-space DSL: one space serves grid, random, TPE and Optuna search.
 
 >>> from raysweep import space
 >>> SPACE = {"lr": space.loguniform(1e-4, 1e-1), "dim": space.choice([16, 32, 64]),
@@ -19,27 +19,43 @@ from raysweep.space._api import (
     randint,
     uniform,
 )
+from raysweep.space._conditional import Conditional, branch_columns, conditional_paths
 from raysweep.space._domains import Categorical, Domain, Float, Integer
-from raysweep.space._grid import grid_size, grid_values, grid_values_for_space
-from raysweep.space._tree import flatten, space_to_json, unflatten, validate_space
+from raysweep.space._grid import (
+    crossed_cells,
+    grid_cells_of,
+    grid_size,
+    grid_values,
+    grid_values_for_space,
+)
+from raysweep.space._ray import from_ray, is_ray_domain
+from raysweep.space._tree import flatten, space_problems, space_to_json, unflatten, validate_space
 
 __all__ = [
     "Categorical",
+    "Conditional",
     "Domain",
     "Float",
     "Integer",
+    "branch_columns",
     "choice",
+    "conditional_paths",
+    "crossed_cells",
     "flatten",
+    "from_ray",
     "grid",
+    "grid_cells_of",
     "grid_size",
     "grid_values",
     "grid_values_for_space",
+    "is_ray_domain",
     "lograndint",
     "loguniform",
     "qloguniform",
     "qrandint",
     "quniform",
     "randint",
+    "space_problems",
     "space_to_json",
     "unflatten",
     "uniform",

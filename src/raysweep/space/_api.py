@@ -6,7 +6,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from raysweep._errors import ConfigError, invalid_parameter
+from raysweep._errors import ConfigError, invalid_parameter, raise_all
+from raysweep.space._conditional import Conditional, holds_dimension
 from raysweep.space._domains import Categorical, Float, Integer
 
 __all__ = [
@@ -50,14 +51,36 @@ def lograndint(lower: int, upper: int) -> Integer:
     return Integer(lower, _minus_one(upper, "lograndint"), log=True, kind="lograndint")
 
 
-def choice(values: Sequence[Any]) -> Categorical:
-    """One of ``values``: sampled by random and TPE search, enumerated by grid search."""
-    return Categorical(_as_tuple(values, "choice"), kind="choice")
+def choice(values: Sequence[Any]) -> Any:
+    """One of ``values``: sampled by random, TPE and Optuna search, enumerated by grid search.
+
+    Dicts that hold dimensions make it a conditional space (a :class:`Conditional`): a choice between
+    sub-spaces, each sampled only when chosen, e.g. ``choice([{"kind": "svm", "C": loguniform(1e-3,
+    1e3)}, {"kind": "rf", "depth": randint(2, 12)}])``. Ray Tune's domains inside them are converted.
+    """
+    options = _as_tuple(values, "choice")
+    if any(holds_dimension(v) or _holds_ray(v) for v in options):
+        from raysweep.space._ray import convert_ray
+
+        problems: list[str | None] = []
+        branches = tuple(convert_ray(v, f"values[{i}]", "space.choice", problems)
+                         for i, v in enumerate(options))
+        raise_all(problems, "space.choice")
+        return Conditional(branches)
+    return Categorical(options, kind="choice")
 
 
 def grid(values: Sequence[Any]) -> Categorical:
-    """Values to enumerate in grid search; random and TPE search sample them as a categorical."""
+    """Values every trial is crossed with, as Ray Tune's ``grid_search``: grid search enumerates them
+    with the other dimensions; random, TPE and Optuna search run ``num_samples`` trials for each of
+    them (for each cell of several ``grid`` dimensions)."""
     return Categorical(_as_tuple(values, "grid"), grid=True, kind="grid")
+
+
+def _holds_ray(value: Any) -> bool:
+    from raysweep.space._ray import is_ray_domain
+
+    return isinstance(value, dict) and any(is_ray_domain(v) or _holds_ray(v) for v in value.values())
 
 
 def _as_tuple(values: Any, name: str) -> tuple[Any, ...]:

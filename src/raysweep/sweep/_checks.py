@@ -122,8 +122,10 @@ def description(value: Any) -> str | None:
     return invalid_parameter("description", _OWNER, "a string", value)
 
 
-def warm_start(value: Any, searcher: Any) -> str | None:
-    """Warm start needs a :class:`raysweep.warm_start.WarmStart` and a searcher that can be seeded."""
+def warm_start(value: Any, searcher: Any, space: Any = None) -> str | None:
+    """Warm start needs a :class:`raysweep.warm_start.WarmStart`, a searcher that can be seeded, and a
+    space without conditional dimensions."""
+    from raysweep.space import conditional_paths
     from raysweep.warm_start import WarmStart
 
     if value is None:
@@ -137,6 +139,14 @@ def warm_start(value: Any, searcher: Any) -> str | None:
             "warm_start", _OWNER, "None with the grid and random searchers", value,
             f"The {name!r} searcher learns nothing from earlier trials; use searcher='optuna' or 'tpe'.",
         )
+    conditional = conditional_paths(space) if isinstance(space, Mapping) else []
+    if conditional:
+        return invalid_parameter(
+            "warm_start", _OWNER, "None with a conditional space", value,
+            f"Warm start over conditional dimensions ({', '.join('.'.join(p) for p in conditional)}) "
+            "is not supported yet: Ray's OptunaSearch takes no evaluated points with a define-by-run "
+            "space. Run without warm_start, or warm-start a sweep over one branch's space.",
+        )
     return None
 
 
@@ -144,8 +154,14 @@ def plan_warnings(sweep: Any) -> tuple[str, ...]:
     """What ``raysweep plan`` warns about the search: a start-up phase covering the whole budget, and how
     many earlier trials a warm start would seed (read from the default results store)."""
     out = []
-    startup, n = sweep.startup_trials, sweep.n_trials
-    if startup is not None and startup >= n:
+    startup, n, cells = sweep.startup_trials, sweep.n_trials, sweep.crossed_cells
+    if startup is not None and cells > 1 and startup >= n // cells:
+        out.append(
+            f"The {sweep.searcher_spec.name!r} searcher starts with {startup} random trials but each of "
+            f"the {cells} cells of the space.grid dimensions runs only {n // cells} (num_samples): every "
+            "trial is random. Lower its start-up count or raise num_samples."
+        )
+    elif startup is not None and startup >= n:
         out.append(
             f"The {sweep.searcher_spec.name!r} searcher starts with {startup} random trials but the "
             f"sweep runs only {n}: every trial is random. Lower its start-up count or raise num_samples."

@@ -14,7 +14,7 @@ from typing import Any
 from raysweep._errors import invalid_parameter
 from raysweep.callbacks import CallbackSpec
 from raysweep.checkpoints import Keep
-from raysweep.space import Categorical, Domain, flatten
+from raysweep.space import Categorical, Domain, conditional_paths, crossed_cells, flatten
 from raysweep.warm_start import in_domain
 
 __all__ = ["callbacks_problems", "checkpoint_problems", "is_tune_callback", "points_problems"]
@@ -110,6 +110,23 @@ def _value_problem(where: str, path: Path, leaf: Any, value: Any) -> str | None:
                              value)
 
 
+def _points_unsupported(points: Sequence[Any], space: Mapping[str, Any], searcher: str) -> str | None:
+    """Why points cannot be given for this space yet: a conditional space, or ``space.grid`` cells that
+    TPE and Optuna search one searcher per cell (a point belongs to one cell)."""
+    if conditional_paths(space):
+        return invalid_parameter(
+            "points_to_evaluate", _OWNER, "empty with a conditional space (not supported yet)",
+            list(points), "Pin the branch instead: run a sweep over that branch's sub-space with "
+            "the points.")
+    if searcher in ("tpe", "optuna") and len(crossed_cells(space)) > 1:
+        return invalid_parameter(
+            "points_to_evaluate", _OWNER, f"empty when space.grid dimensions are crossed with "
+            f"{searcher!r} samples (not supported yet)", list(points),
+            "Use space.choice for those dimensions, or search with 'random', which takes points "
+            "with grid cells.")
+    return None
+
+
 def points_problems(points: Any, space: Mapping[str, Any], searcher: str, n_trials: int) -> list[str]:
     """Every problem of ``points_to_evaluate`` at once: unknown keys, missing dimensions, values
     outside their dimension, constants changed, more points than trials, or a grid searcher."""
@@ -126,6 +143,9 @@ def points_problems(points: Any, space: Mapping[str, Any], searcher: str, n_tria
             "points_to_evaluate", _OWNER, "empty with the 'grid' searcher", list(points),
             "Grid search already runs every cell; add the values to the grid's dimensions, or "
             "search with 'random', 'tpe' or 'optuna', which run these points first.")]
+    unsupported = _points_unsupported(points, space, searcher)
+    if unsupported is not None:
+        return [unsupported]
     leaves = flatten(space)
     problems: list[str] = []
     if len(points) > n_trials:

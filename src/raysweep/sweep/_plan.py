@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from raysweep.searchers import GridSearch
-from raysweep.space import Domain, flatten, grid_values
+from raysweep.space import Categorical, Domain, flatten, grid_values
 from raysweep.sweep import _checks
 from raysweep.sweep._sweep import Sweep
 
@@ -76,10 +76,14 @@ def make_plan(sweep: Sweep, cluster_cpus: float | None = None,
     for path, value in flatten(sweep.space).items():
         if isinstance(value, Domain):
             n = len(grid_values(value, points)) if points is not None else None
+            if points is None and isinstance(value, Categorical) and value.grid:
+                n = len(value.values)  # crossed with every sample, as Ray's grid_search
             dims.append(Dimension(".".join(path), value.describe(), n))
         else:
             dims.append(Dimension(".".join(path), f"constant {value!r}", 1 if is_grid else None))
-    cells = math.prod(d.grid_values or 1 for d in dims) if is_grid else None
+    cells: int | None = math.prod(d.grid_values or 1 for d in dims) if is_grid else None
+    if not is_grid and sweep.crossed_cells > 1:
+        cells = sweep.crossed_cells
     node_plans = tuple(
         NodePlan(str(n["node_id"]), str(n.get("node_ip", "")), dict(n["resources"]),
                  pack_trials(sweep.trial_bundles, [n["resources"]], sweep.n_trials))

@@ -16,7 +16,7 @@ from raysweep._errors import ConfigError, invalid_parameter, raise_all, unknown_
 from raysweep.checkpoints import Keep
 from raysweep.schedulers import ASHA, SchedulerSpec
 from raysweep.searchers import GridSearch, SearcherSpec
-from raysweep.space import grid_size, space_to_json, validate_space
+from raysweep.space import crossed_cells, from_ray, grid_size, space_problems, space_to_json
 from raysweep.sweep import _checks, _options
 from raysweep.sweep._trainer import TrainerFacts, describe_trainer, loop_reads
 from raysweep.warm_start import WarmStart
@@ -31,8 +31,13 @@ class Sweep:
     A sweep module under ``sweeps/`` defines exactly one ``SWEEP = Sweep(...)``. Construction validates
     every field and raises :class:`raysweep.ConfigError` listing all problems at once.
 
-    ``num_samples`` is the number of trials for random and TPE search (required for them), and the number
-    of passes over the grid for grid search (default 1).
+    ``num_samples`` is the number of trials for random, TPE and Optuna search (required for them), and
+    the number of passes over the grid for grid search (default 1). As in Ray Tune, ``space.grid``
+    dimensions (Ray's ``grid_search``) cross every sample: random, TPE and Optuna search run
+    ``num_samples`` trials for each of their cells.
+
+    ``space`` may hold Ray Tune's own domains (``tune.uniform``, ``tune.choice``,
+    ``tune.grid_search``...): they become raysweep's dimensions when the Sweep is built.
 
     ``resources`` is what one trial reserves: ``{"cpu": 1}`` by default. When ``trainable`` is a Ray
     Train trainer (``TorchTrainer(...)``), the trainer's ``ScalingConfig`` adds its workers to that,
@@ -93,12 +98,8 @@ class Sweep:
                 object.__setattr__(self, "checkpoint", _checkpoints.from_value(self.checkpoint))
             except ConfigError as exc:
                 errors.append(str(exc))
-        try:
-            validate_space(self.space)
-        except ConfigError as exc:
-            errors.append(str(exc))
-        else:
-            errors += self._check_points()
+        space_errors = self._convert_space()
+        errors += space_errors if space_errors else self._check_points()
         errors += [
             _checks.name(self.name),
             _checks.trainable(self.trainable),
@@ -112,7 +113,7 @@ class Sweep:
             _checks.positive_int(self.seed, "seed", minimum=0),
             _checks.description(self.description),
             _checks.tags(self.tags),
-            _checks.warm_start(self.warm_start, self.searcher),
+            _checks.warm_start(self.warm_start, self.searcher, self.space),
             *_options.callbacks_problems(self.callbacks),
             *(_options.checkpoint_problems(self.checkpoint, self.metric, self._trainable_kind)
               if isinstance(self.checkpoint, Keep) else ()),
@@ -140,6 +141,15 @@ class Sweep:
         if self.trainer is not None:
             return "trainer"
         return "class" if inspect.isclass(self.trainable) else "function"
+
+    def _convert_space(self) -> list[str]:
+        """Ray Tune's domains in ``space`` become raysweep's (everything downstream sees raysweep's
+        only); every problem of the space, conversion and validation alike."""
+        if not isinstance(self.space, Mapping):
+            return space_problems(self.space)
+        converted, problems = from_ray(self.space)
+        object.__setattr__(self, "space", converted)
+        return problems + space_problems(converted)
 
     def _check_num_samples(self) -> str | None:
         if self.num_samples is None and isinstance(self.searcher, GridSearch):
@@ -177,10 +187,18 @@ class Sweep:
 
     @property
     def n_trials(self) -> int:
-        """How many trials the sweep launches at most (the time budget may end it sooner)."""
+        """How many trials the sweep launches at most (the time budget may end it sooner): grid cells
+        times ``num_samples`` for grid search; for the others ``num_samples`` times the cells of the
+        ``space.grid`` dimensions (Ray's rule for ``grid_search``)."""
         if isinstance(self.searcher, GridSearch):
             return grid_size(self.space, self.searcher.grid_points) * (self.num_samples or 1)
-        return int(self.num_samples or 0)
+        return int(self.num_samples or 0) * self.crossed_cells
+
+    @property
+    def crossed_cells(self) -> int:
+        """Cells of the ``space.grid`` dimensions, each crossed with ``num_samples`` samples by random,
+        TPE and Optuna search (1 without any)."""
+        return len(crossed_cells(self.space))
 
     @property
     def concurrency_cap(self) -> int | None:
@@ -192,7 +210,10 @@ class Sweep:
     @property
     def startup_trials(self) -> int | None:
         """Random start-up trials of a model-based searcher for this budget (None for grid/random)."""
-        return self.searcher_spec.startup_trials(self.n_trials)
+        if isinstance(self.searcher, GridSearch):
+            return None
+        # Each cell of the space.grid dimensions has a searcher of its own, num_samples trials long.
+        return self.searcher_spec.startup_trials(int(self.num_samples or 0))
 
     @property
     def trainer(self) -> TrainerFacts | None:

@@ -99,7 +99,7 @@ def extend_run(
                       "num_samples": stored_int(row.get("num_samples")) + num_samples,
                       "trial_index_offset": offset}
             return Launch(loaded, run_id, root, live, console, prior=prior, record=record,
-                          seeds=seeds, total_trials=len(prior) + num_samples)
+                          seeds=seeds, total_trials=len(prior) + loaded.sweep.n_trials)
 
         return continue_run(root, row, RayTarget(address, num_cpus, num_gpus), launch)
 

@@ -55,7 +55,7 @@ from raysweep.execution.tune._guard import NonFiniteGuard, guard_trainable
 from raysweep.execution.tune._trainer import releasing_workers, trainer_trial, trial_reservation
 from raysweep.results import RunStatus, RunWriter, load_trials
 from raysweep.results import error_groups as group_stored_errors
-from raysweep.searchers import GridSearch
+from raysweep.searchers import GridSearch, RandomSearch
 from raysweep.sweep import LoadedSweep, Sweep, describe_trainer
 
 __all__ = ["fit", "start"]
@@ -381,12 +381,17 @@ def _open_store(writer: RunWriter, launch: Launch,
         asha_max_t=sweep.asha.max_t if sweep.asha else None,
         time_attr=sweep.asha.time_attr if sweep.asha else "training_iteration",
         prior=launch.prior, index_offset=int(launch.record.get("trial_index_offset") or 0),
+        space=sweep.space,
     )
 
 
 def _num_samples(sweep: Sweep) -> int:
-    """Ray's ``num_samples``: grid passes for grid search, trials otherwise."""
+    """Ray's ``num_samples``: grid passes for grid search; for random search samples per cell of the
+    ``space.grid`` dimensions (Ray's ``grid_search``, crossed by Ray); every trial for TPE and Optuna
+    (raysweep crosses the cells, _crossed.py)."""
     if isinstance(sweep.searcher, GridSearch):
         return sweep.num_samples or 1
-    return int(sweep.num_samples or 0)  # validated: set for every other searcher
+    if isinstance(sweep.searcher, RandomSearch):
+        return int(sweep.num_samples or 0)  # validated: set for every other searcher
+    return sweep.n_trials
 

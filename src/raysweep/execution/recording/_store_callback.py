@@ -15,6 +15,7 @@ Status rule (documented in docs/results.md):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +28,7 @@ from raysweep.execution.recording._tally import RunTally
 from raysweep.execution.recording._trial_info import attempt, error_info, stored_results
 from raysweep.execution.tune._driver_bound import DriverBound
 from raysweep.results import Objective, RunWriter, TrialStatus
+from raysweep.space import branch_columns
 
 __all__ = ["ParquetResultsCallback"]
 
@@ -64,6 +66,7 @@ class ParquetResultsCallback(DriverBound):
             keep their index, id and count their attempts on.
         index_offset: Added to the index Ray gives a new trial (an extended run's new trials
             number on after the earlier ones).
+        space: The sweep's space: a conditional dimension's branch is recorded per trial.
     """
 
     def __init__(
@@ -78,8 +81,10 @@ class ParquetResultsCallback(DriverBound):
         time_attr: str = "training_iteration",
         prior: dict[str, dict[str, Any]] | None = None,
         index_offset: int = 0,
+        space: Mapping[str, Any] | None = None,
     ):
         self.writer = writer
+        self.space = dict(space or {})
         self.sweep = sweep
         self.run_id = run_id
         self.metric = metric
@@ -118,12 +123,17 @@ class ParquetResultsCallback(DriverBound):
         """raysweep's stable ``trial_id`` of a Ray trial (the key of every row of the trial)."""
         return self.trials.state(trial).trial_id
 
+    def _trial_row(self, state: Any, status: str, metric: str, **extra: Any) -> dict[str, Any]:
+        """:func:`trial_row` with, for a conditional space, the ``branch.<path>`` column of each
+        conditional dimension: the index of the branch the trial's config took."""
+        return {**trial_row(state, status, metric, **extra), **branch_columns(self.space, state.config)}
+
     def _end(self, trial: Any, status: TrialStatus, **extra: Any) -> None:
         state = self.trials.state(trial)
         # No flush here (it wrote two Parquet files per trial): the writer writes iterations before
         # trial rows in every flush, so a stored end row has its iterations stored; a driver killed
         # before the end row is stored leaves an end the resume repairs from Tune's files.
-        self.gate.hold(trial_row(state, status, self.metric, ended_at=datetime.now(UTC), **extra),
+        self.gate.hold(self._trial_row(state, status, self.metric, ended_at=datetime.now(UTC), **extra),
                        end_of=trial)
         self.tally.add(str(status), state.metric_best, state.trial_id, state.config)
         self.trials.end(trial)
@@ -144,7 +154,7 @@ class ParquetResultsCallback(DriverBound):
         state = self.trials.state(trial)
         state.set_attempt(trial)
         state.node_id, state.node_ip = self._nodes.locate(trial)
-        self.gate.hold(trial_row(state, TrialStatus.RUNNING, self.metric))
+        self.gate.hold(self._trial_row(state, TrialStatus.RUNNING, self.metric))
 
     def on_trial_result(
         self, iteration: int, trials: list, trial: Any, result: dict, **info: Any
@@ -189,7 +199,7 @@ class ParquetResultsCallback(DriverBound):
     def on_trial_recover(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         state = self.trials.state(trial)
         state.stopped_by_scheduler = False
-        self.gate.hold(trial_row(state, TrialStatus.RUNNING, self.metric, **error_info(trial)))
+        self.gate.hold(self._trial_row(state, TrialStatus.RUNNING, self.metric, **error_info(trial)))
 
     def on_step_end(self, iteration: int, trials: list, **info: Any) -> None:
         self._trials_seen = trials
@@ -241,7 +251,7 @@ class ParquetResultsCallback(DriverBound):
             self._end(trial, TrialStatus.CANCELLED, error_message=note)
         for ray_trial_id in list(self.trials.live):
             state = self.trials.live.pop(ray_trial_id)
-            self.writer.add_trial(trial_row(state, TrialStatus.CANCELLED, self.metric,
+            self.writer.add_trial(self._trial_row(state, TrialStatus.CANCELLED, self.metric,
                                             ended_at=datetime.now(UTC), error_message=note))
             self.tally.add(TrialStatus.CANCELLED, None)
         self.gate.release_held()  # fit() is over: no snapshot to wait for

@@ -6,15 +6,12 @@ builds the Ray object. Adding a searcher means a spec in ``raysweep.searchers`` 
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import optuna
 import ray
-from hyperopt import hp
-from hyperopt.pyll import scope
 from ray import tune
 from ray.tune.schedulers import FIFOScheduler, TrialScheduler
 from ray.tune.search import ConcurrencyLimiter, SearchAlgorithm, Searcher
@@ -22,10 +19,12 @@ from ray.tune.search.basic_variant import BasicVariantGenerator
 
 from raysweep.execution.cluster._resources import cluster_nodes
 from raysweep.execution.tune._asha import RecordingASHA, recording_scheduler
+from raysweep.execution.tune._crossed import GridCrossed, cell_seeds, cell_space
 from raysweep.execution.tune._searchers import HyperOptSeeded, OptunaCodec, OptunaSeeded
+from raysweep.execution.tune._spaces import hyperopt_domain, map_space, optuna_distribution, tune_domain
 from raysweep.schedulers import ASHA, FIFO, SchedulerSpec
 from raysweep.searchers import GridSearch, OptunaSearch, RandomSearch, SearcherSpec, TPESearch
-from raysweep.space import Categorical, Domain, Float, Integer, flatten, grid_values, unflatten
+from raysweep.space import Domain, crossed_cells, flatten, grid_values, unflatten
 from raysweep.sweep import Sweep, pack_trials
 from raysweep.warm_start import Seeds, collect
 
@@ -87,8 +86,10 @@ def link_early_stops(search_alg: SearchAlgorithm | Searcher, scheduler: TrialSch
     """Give an Optuna searcher that tells early-stopped trials apart the set ASHA keeps of them."""
     searcher = getattr(search_alg, "searcher", search_alg)  # inside its ConcurrencyLimiter
     asha = recording_scheduler(scheduler)
-    if isinstance(searcher, OptunaSeeded) and searcher.stopped_as_pruned and asha is not None:
-        searcher.link_early_stops(asha.stopped_early)
+    cells = searcher.searchers if isinstance(searcher, GridCrossed) else [searcher]
+    for cell in cells:
+        if isinstance(cell, OptunaSeeded) and cell.stopped_as_pruned and asha is not None:
+            cell.link_early_stops(asha.stopped_early)
 
 
 def make_scheduler(sweep: Sweep) -> TrialScheduler:
@@ -104,59 +105,83 @@ def make_scheduler(sweep: Sweep) -> TrialScheduler:
 
 @_searcher(GridSearch)
 def _grid(sweep: Sweep, spec: GridSearch, seeds: Seeds | None) -> Search:
-    space = _map_space(sweep.space, lambda d: tune.grid_search(grid_values(d, spec.grid_points)))
+    space = map_space(sweep.space, lambda d: tune.grid_search(grid_values(d, spec.grid_points)))
     return space, BasicVariantGenerator(max_concurrent=concurrency(sweep) or 0)
 
 
 @_searcher(RandomSearch)
 def _random(sweep: Sweep, spec: RandomSearch, seeds: Seeds | None) -> Search:
-    space = _map_space(sweep.space, _tune_domain)
+    # space.grid dimensions become tune.grid_search: Ray crosses them with num_samples itself
+    space = map_space(sweep.space, tune_domain)
     points = [_full_config(sweep.space, p) for p in sweep.points_to_evaluate or ()]
     return space, BasicVariantGenerator(max_concurrent=concurrency(sweep) or 0,
                                         random_state=sweep.searcher_seed,
                                         points_to_evaluate=points or None)
 
 
+_MakeCell = Callable[[dict[str, Any], int, Seeds | None], Searcher]
+
+
+def _crossed(sweep: Sweep, seeds: Seeds | None, make: _MakeCell) -> Searcher:
+    """One searcher over the space, or with ``space.grid`` dimensions one per grid cell (each over
+    the space with the cell's values as constants, seeded ``seed + cell``), crossed by GridCrossed."""
+    cells = crossed_cells(sweep.space)
+    if len(cells) == 1:
+        return make(dict(sweep.space), sweep.searcher_seed, seeds)
+    searchers = [make(cell_space(sweep.space, cell), sweep.searcher_seed + i, cell_seeds(seeds, cell))
+                 for i, cell in enumerate(cells)]
+    return GridCrossed(searchers, int(sweep.num_samples or 0), sweep.metric, sweep.mode)
+
+
 @_searcher(TPESearch)
 def _tpe(sweep: Sweep, spec: TPESearch, seeds: Seeds | None) -> Search:
-    searcher = HyperOptSeeded(
-        space=_map_space(sweep.space, _hyperopt_domain, labelled=True),
-        metric=sweep.metric, mode=sweep.mode, n_initial_points=spec.startup_trials(sweep.n_trials),
-        random_state_seed=sweep.searcher_seed, gamma=spec.gamma,
-    )
-    if sweep.points_to_evaluate:  # before the seeds: the points are the first trials suggested
-        searcher.add_points([_point(sweep.space, p) for p in sweep.points_to_evaluate], sweep.space)
-    if seeds is not None and seeds.n:
-        searcher.add_seeds(seeds, sweep.space)
-    return {}, ConcurrencyLimiter(searcher, max_concurrent=concurrency(sweep) or 1)
+    def make(space: dict[str, Any], seed: int, seeds: Seeds | None) -> Searcher:
+        searcher = HyperOptSeeded(
+            space=map_space(space, hyperopt_domain, labelled=True),
+            metric=sweep.metric, mode=sweep.mode,
+            n_initial_points=spec.startup_trials(int(sweep.num_samples or 0)),  # per grid cell
+            random_state_seed=seed, gamma=spec.gamma,
+        )
+        # Points come first (the Sweep allows them only over one grid cell and no conditional branch).
+        if sweep.points_to_evaluate:
+            searcher.add_points([_point(space, p) for p in sweep.points_to_evaluate], space)
+        if seeds is not None and seeds.n:
+            searcher.add_seeds(seeds, space)
+        return searcher
+
+    return {}, ConcurrencyLimiter(_crossed(sweep, seeds, make), max_concurrent=concurrency(sweep) or 1)
 
 
 @_searcher(OptunaSearch)
 def _optuna(sweep: Sweep, spec: OptunaSearch, seeds: Seeds | None) -> Search:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    codec = OptunaCodec(sweep.space, {path: _optuna_distribution(d)
-                                      for path, d in flatten(sweep.space).items()
-                                      if isinstance(d, Domain)})
-    with warnings.catch_warnings():  # multivariate / constant_liar are "experimental" in Optuna
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        sampler = optuna.samplers.TPESampler(
-            seed=sweep.searcher_seed, n_startup_trials=spec.n_startup_trials,
-            multivariate=spec.multivariate, constant_liar=spec.constant_liar,
+
+    def make(space: dict[str, Any], seed: int, seeds: Seeds | None) -> Searcher:
+        codec = OptunaCodec(space, optuna_distribution)
+        with warnings.catch_warnings():  # multivariate / constant_liar are "experimental" in Optuna
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            sampler = optuna.samplers.TPESampler(
+                seed=seed, n_startup_trials=spec.n_startup_trials,
+                multivariate=spec.multivariate, constant_liar=spec.constant_liar,
+            )
+        # The points are enqueued (Optuna asks them first); the warm-start seeds are told as finished
+        # trials (Ray's evaluated_rewards would take the points for seeds: one list or the other).
+        points = [codec.encode(_point(space, p)) for p in sweep.points_to_evaluate or ()]
+        searcher = OptunaSeeded(
+            codec, stopped_as_pruned=spec.stopped_as_pruned, metric=sweep.metric, mode=sweep.mode,
+            # a conditional space is define-by-run: a branch's parameters exist only when chosen
+            space=codec.define_by_run() if codec.conditional else codec.distributions,
+            sampler=sampler, points_to_evaluate=points or None,
         )
-    # The points are enqueued (Optuna asks them first); the warm-start seeds are told as finished
-    # trials (Ray's evaluated_rewards would take the points for seeds: one list or the other).
-    points = [codec.encode(_point(sweep.space, p)) for p in sweep.points_to_evaluate or ()]
-    searcher = OptunaSeeded(
-        codec, stopped_as_pruned=spec.stopped_as_pruned, space=codec.distributions, metric=sweep.metric,
-        mode=sweep.mode, sampler=sampler, points_to_evaluate=points or None,
-    )
-    if seeds is not None and seeds.n:
-        for point, value in zip(seeds.points, seeds.values, strict=True):
-            searcher.add_evaluated_point(codec.encode(point), value)
+        if seeds is not None and seeds.n:  # never with a conditional space (Sweep refuses it)
+            for point, value in zip(seeds.points, seeds.values, strict=True):
+                searcher.add_evaluated_point(codec.encode(point), value)
+        return searcher
+
     # No cap of its own: as many trials as fit run at once (Tune keeps a searcher without a limiter to one
     # trial at a time, so the limiter is set to what the cluster holds when the sweep starts).
     cap = concurrency(sweep) or _trials_that_fit(sweep)
-    return {}, ConcurrencyLimiter(searcher, max_concurrent=cap)
+    return {}, ConcurrencyLimiter(_crossed(sweep, seeds, make), max_concurrent=cap)
 
 
 def concurrency(sweep: Sweep) -> int | None:
@@ -199,7 +224,7 @@ def _fifo(spec: FIFO) -> TrialScheduler:
     return FIFOScheduler()
 
 
-# Spaces.
+# Points to evaluate.
 
 def _point(space: Mapping[str, Any], config: Mapping[str, Any]) -> dict[tuple[str, ...], Any]:
     """A ``points_to_evaluate`` config's dimension values by path (validated by the Sweep: every
@@ -219,73 +244,3 @@ def _full_config(space: Mapping[str, Any], config: Mapping[str, Any]) -> dict[st
     flat = {path: leaf for path, leaf in flatten(space).items() if not isinstance(leaf, Domain)}
     flat.update(_point(space, config))
     return unflatten(flat)
-
-
-def _map_space(space: Mapping[str, Any], convert: Callable[..., Any],
-               labelled: bool = False) -> dict[str, Any]:
-    flat = {}
-    for path, value in flatten(space).items():
-        if isinstance(value, Domain):
-            flat[path] = convert(value, "/".join(path)) if labelled else convert(value)
-        else:
-            flat[path] = value
-    return unflatten(flat)
-
-
-def _tune_domain(d: Domain) -> Any:
-    if isinstance(d, Categorical):
-        return tune.choice(list(d.values))
-    if isinstance(d, Float):
-        if d.q is None:
-            return tune.loguniform(d.lower, d.upper) if d.log else tune.uniform(d.lower, d.upper)
-        if d.log:
-            return tune.qloguniform(d.lower, d.upper, d.q)
-        return tune.quniform(d.lower, d.upper, d.q)
-    if isinstance(d, Integer):
-        if d.log:
-            return tune.lograndint(d.low, d.high + 1)
-        if d.q is not None:
-            return tune.qrandint(d.low, d.high, d.q)
-        return tune.randint(d.low, d.high + 1)
-    raise TypeError(f"unknown dimension {d!r}")
-
-
-def _hyperopt_domain(d: Domain, label: str) -> Any:
-    """hyperopt expressions; built here because Ray's converter has no qrandint or lograndint."""
-    if isinstance(d, Categorical):
-        return hp.choice(label, list(d.values))
-    if isinstance(d, Float):
-        if d.log:
-            lo, hi = math.log(d.lower), math.log(d.upper)
-            return hp.loguniform(label, lo, hi) if d.q is None else hp.qloguniform(label, lo, hi, d.q)
-        return hp.uniform(label, d.lower, d.upper) if d.q is None else hp.quniform(
-            label, d.lower, d.upper, d.q)
-    if isinstance(d, Integer):
-        if d.log:
-            return scope.int(hp.qloguniform(label, math.log(d.low), math.log(d.high + 0.499), 1))
-        if d.q is not None:
-            return scope.int(hp.quniform(label, d.low, d.high, d.q))
-        return scope.int(hp.quniform(label, d.low - 0.499, d.high + 0.499, 1))
-    raise TypeError(f"unknown dimension {d!r}")
-
-
-def _optuna_distribution(d: Domain) -> optuna.distributions.BaseDistribution:
-    """Optuna distributions; built here because Ray's converter has no log-quantised floats. Categories
-    are indices (Optuna's choices must be plain scalars); quantised log floats are sampled log-uniform and
-    rounded by :class:`OptunaCodec` (Optuna forbids a step on a log scale)."""
-    dist = optuna.distributions
-    if isinstance(d, Categorical):
-        return dist.CategoricalDistribution(list(range(len(d.values))))
-    if isinstance(d, Float):
-        step = None if d.log else d.q
-        return dist.FloatDistribution(d.lower, d.upper, log=d.log, step=step)
-    if isinstance(d, Integer):
-        if d.log:
-            return dist.IntDistribution(d.low, d.high, log=True)
-        if d.q is not None:
-            if d.low % d.q == 0 and (d.high - d.low) % d.q == 0:
-                return dist.IntDistribution(d.low, d.high, step=d.q)
-            return dist.CategoricalDistribution(
-                [v for v in range(d.low, d.high + 1) if v % d.q == 0])
-        return dist.IntDistribution(d.low, d.high)
-    raise TypeError(f"unknown dimension {d!r}")

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import hyperopt
+import optuna
+from optuna.distributions import BaseDistribution
 from ray.tune.result import TRAINING_ITERATION
 from ray.tune.search.hyperopt import HyperOptSearch
 from ray.tune.search.optuna import OptunaSearch
 
 from raysweep.execution._internals import hyperopt_preset_points, hyperopt_trials, optuna_trials
-from raysweep.space import Categorical, Domain, Float, Integer, flatten, unflatten
+from raysweep.space import Categorical, Conditional, Domain, Float, Integer, flatten, unflatten
 from raysweep.warm_start import Seeds, category_index
 
 __all__ = ["HyperOptSeeded", "OptunaCodec", "OptunaSeeded"]
@@ -74,15 +76,23 @@ def _lists(value: Any) -> Any:
 
 
 class OptunaCodec:
-    """Between a raysweep space and Optuna's flat parameters (keys ``a/b``; categories as indices)."""
+    """Between a raysweep space and Optuna's flat parameters (keys ``a/b``; categories as indices).
 
-    def __init__(self, space: Mapping[str, Any], distributions: Mapping[Path, Any]) -> None:
+    A conditional dimension labelled ``L`` is a categorical parameter ``L`` (the branch index); the
+    parameters of its branch ``i`` are labelled ``L.i/<path>``, and exist only when branch ``i`` is
+    chosen: such a space is searched define-by-run (:meth:`define_by_run`).
+    """
+
+    def __init__(self, space: Mapping[str, Any],
+                 distribution: Callable[[Domain], BaseDistribution]) -> None:
         self.space = dict(space)
         self.domains = {p: d for p, d in flatten(space).items() if isinstance(d, Domain)}
-        self.distributions = {_label(p): dist for p, dist in distributions.items()}
+        self.distribution = distribution
+        self.distributions = {_label(p): distribution(d) for p, d in self.domains.items()}
+        self.conditional = any(isinstance(d, Conditional) for d in self.domains.values())
 
     def encode(self, point: Mapping[Path, Any]) -> dict[str, Any]:
-        """Optuna parameters of one earlier trial's dimension values."""
+        """Optuna parameters of one earlier trial's dimension values (a space without conditionals)."""
         out: dict[str, Any] = {}
         for path, domain in self.domains.items():
             value = point[path]
@@ -95,14 +105,28 @@ class OptunaCodec:
         return out
 
     def decode(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        """The full nested config (constants included) of Optuna's parameters."""
+        """The full nested config (constants included; a conditional's active branch only) of Optuna's
+        parameters."""
+        return self.walk(self.space, "", lambda label, _domain: params[label])
+
+    def define_by_run(self) -> OptunaDefineByRun:
+        """The define-by-run function for Ray's OptunaSearch (picklable, as Ray saves the searcher)."""
+        return OptunaDefineByRun(self)
+
+    def walk(self, space: Mapping[str, Any], prefix: str,
+             value_of: Callable[[str, Domain], Any]) -> dict[str, Any]:
+        """The nested config of ``space``, each dimension's raw Optuna value given by ``value_of(label,
+        domain)`` (a conditional's: its branch index, whose sub-space is walked next)."""
         flat: dict[Path, Any] = {}
-        for path, leaf in flatten(self.space).items():
+        for path, leaf in flatten(space).items():
             if not isinstance(leaf, Domain):
                 flat[path] = leaf
                 continue
-            value = params[_label(path)]
-            if isinstance(leaf, Categorical):
+            label = prefix + _label(path)
+            value = value_of(label, leaf)
+            if isinstance(leaf, Conditional):
+                value = self.walk(leaf.branches[value], f"{label}.{value}/", value_of)
+            elif isinstance(leaf, Categorical):
                 value = leaf.values[value]
                 value = list(value) if isinstance(value, tuple) else value
             elif isinstance(leaf, Integer):
@@ -111,6 +135,28 @@ class OptunaCodec:
                 value = min(max(round(value / leaf.q) * leaf.q, leaf.lower), leaf.upper)
             flat[path] = value
         return unflatten(flat)
+
+
+class OptunaDefineByRun:
+    """Suggests a (conditional) space's parameters on an Optuna trial: a chosen branch's only."""
+
+    def __init__(self, codec: OptunaCodec) -> None:
+        self.codec = codec
+
+    def __call__(self, trial: Any) -> None:
+        self.codec.walk(self.codec.space, "",
+                         lambda label, d: _suggest(trial, label, self.codec.distribution(d)))
+
+
+def _suggest(trial: Any, label: str, dist: BaseDistribution) -> Any:
+    """One parameter through Optuna's public ``suggest_*`` API (Ray captures those calls)."""
+    if isinstance(dist, optuna.distributions.FloatDistribution):
+        return trial.suggest_float(label, dist.low, dist.high, log=dist.log, step=dist.step)
+    if isinstance(dist, optuna.distributions.IntDistribution):
+        return trial.suggest_int(label, dist.low, dist.high, log=dist.log, step=dist.step)
+    if isinstance(dist, optuna.distributions.CategoricalDistribution):
+        return trial.suggest_categorical(label, list(dist.choices))
+    raise TypeError(f"unknown Optuna distribution {dist!r}")
 
 
 class OptunaSeeded(OptunaSearch):
