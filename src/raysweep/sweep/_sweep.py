@@ -265,8 +265,10 @@ class Sweep:
 #: Ray Tune's names for what a Sweep takes under another name, and Tune options a Sweep does not take
 #: yet, each with what to do instead.
 _TUNE_NAMES: dict[str, str] = {
-    "param_space": "Use space=... (raysweep.space dimensions, in search_spaces/).",
-    "config": "Use space=... (raysweep.space dimensions, in search_spaces/).",
+    "param_space": "Use space=... (raysweep.space dimensions, or Ray Tune's own tune.uniform, "
+                   "tune.choice, tune.grid_search ..., which raysweep converts).",
+    "config": "Use space=... (raysweep.space dimensions, or Ray Tune's own tune.uniform, "
+              "tune.choice, tune.grid_search ..., which raysweep converts).",
     "max_concurrent_trials": "Use max_concurrent=...",
     "resources_per_trial": "Use resources={'cpu': ..., 'gpu': ...}.",
     "search_alg": "Use searcher=... (raysweep.searchers: grid, random, tpe, optuna).",
