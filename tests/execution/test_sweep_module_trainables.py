@@ -92,7 +92,7 @@ def test_a_run_whose_trials_never_ran_is_failed_not_finished(ray_session, tmp_pa
     raysweep did before it checked) must never end in a run reported as finished."""
     from raysweep.execution.launch import _fit
 
-    monkeypatch.setattr(_fit, "_reuse_actors", lambda sweep: True)
+    monkeypatch.setattr(_fit, "_reuse_actors", lambda trainable: True)
     (tmp_path / "sweeps").mkdir()
     path = tmp_path / "sweeps" / "noreset.py"
     path.write_text(textwrap.dedent(NO_RESET))

@@ -226,7 +226,7 @@ def _tuner(launch: Launch, callbacks: list[tune.Callback]) -> tune.Tuner:
         tune_config=tune.TuneConfig(
             metric=sweep.metric, mode=sweep.mode, search_alg=search_alg, scheduler=scheduler,
             num_samples=len(launch.cells) if launch.cells is not None else _num_samples(sweep),
-            time_budget_s=sweep.time_budget_s, reuse_actors=_reuse_actors(sweep),
+            time_budget_s=sweep.time_budget_s, reuse_actors=_reuse_actors(sweep.trainable),
             trial_dirname_creator=_trial_dirname,
         ),
         run_config=tune.RunConfig(
@@ -275,13 +275,12 @@ def _is_class_trainable(trainable: Any) -> bool:
             and not issubclass(trainable, FunctionTrainable))
 
 
-def _reuse_actors(sweep: Sweep) -> bool:
+def _reuse_actors(trainable: Any) -> bool:
     """Reuse trial actors (a new worker process per trial costs ~1 s) wherever Tune can: function
     trainables always, a ``tune.Trainable`` subclass only when it implements ``reset_config``. Tune
     refuses to reuse one that does not (``Trainable runner reuse requires reset_config()``) and the
     trials it would have reused never ran. A Ray Train trainer's trial is never reused: it is still
     in ``fit`` while its workers shut down, and its actor is what releases them (``_trainer.py``)."""
-    trainable: Any = sweep.trainable
     if describe_trainer(trainable) is not None:
         return False
     if _is_class_trainable(trainable):
