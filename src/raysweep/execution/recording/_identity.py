@@ -63,6 +63,7 @@ class TrialStates:
         self.live: dict[str, TrialState] = {}
         self.ended: set[str] = set()
         self._next_index = 0
+        self._numbered: dict[str, int] = {}  # Ray id -> index of a trial numbered before first sight
         self._repeats: dict[str, int] = {}  # config JSON -> trials of this run with that config
         for ray_id, row in prior.items():
             self._next_index = max(self._next_index, int(row["trial_index"]) + 1)
@@ -71,17 +72,48 @@ class TrialStates:
             if row.get("status") in ENDED:
                 self.ended.add(ray_id)
 
+    def number(self, trials: list) -> None:
+        """Number the trials of Tune's list not seen yet, in the list's order (the order Tune created
+        them in, hence the order the searcher suggested them in): the index does not depend on
+        which trial's worker happened to start first. A trial first seen without this (it has no
+        number yet) is numbered on first sight.
+
+        Tune appends new trials to its list, so the unseen ones are its tail: the scan walks back
+        from the end to the first known trial, and a start costs the trials added since the last.
+        """
+        unseen = []
+        for trial in reversed(trials):
+            if self._known(trial.trial_id):
+                break
+            unseen.append(trial.trial_id)
+        for ray_id in reversed(unseen):
+            index = self._ray_index(ray_id)
+            self._numbered[ray_id] = index
+            self._next_index = max(self._next_index, index + 1)
+
+    def _known(self, ray_id: str) -> bool:
+        return (ray_id in self.live or ray_id in self.ended or ray_id in self.prior
+                or ray_id in self._numbered)
+
+    def _ray_index(self, ray_id: str) -> int:
+        """The index of a new trial: the counter in Ray's id where it has one (grid and random
+        search's ``<prefix>_00003``), else the next free one (a searcher's trials: random ids)."""
+        match = _INDEX.search(ray_id)
+        return int(match.group(1)) + self.index_offset if match else self._next_index
+
     def state(self, trial: Any) -> TrialState:
         """The state of ``trial``, made on first sight (a restarted trial continues its prior row)."""
         state = self.live.get(trial.trial_id)
         if state is None:
             config = dict(trial.config)
             prior = self.prior.get(trial.trial_id)
+            numbered = self._numbered.pop(trial.trial_id, None)
             if prior is not None:
                 index = int(prior["trial_index"])
+            elif numbered is not None:
+                index = numbered
             else:
-                match = _INDEX.search(trial.trial_id)
-                index = int(match.group(1)) + self.index_offset if match else self._next_index
+                index = self._ray_index(trial.trial_id)
             self._next_index = max(self._next_index, index + 1)
             state = TrialState(
                 trial_id=str(prior["trial_id"]) if prior is not None else self._new_id(config),

@@ -119,8 +119,14 @@ class ParquetResultsCallback(DriverBound):
         return self.gate.additions_spaced
 
     # ----------------------------------------------------------------- rows
-    def trial_key(self, trial: Any) -> str:
-        """raysweep's stable ``trial_id`` of a Ray trial (the key of every row of the trial)."""
+    def trial_key(self, trial: Any, trials: list | None = None) -> str:
+        """raysweep's stable ``trial_id`` of a Ray trial (the key of every row of the trial).
+
+        A hook that may see a trial first (a callback before this one in Tune's list) passes Tune's
+        ``trials``: they are numbered in creation order before the trial's state is made.
+        """
+        if trials is not None:
+            self.trials.number(trials)
         return self.trials.state(trial).trial_id
 
     def _trial_row(self, state: Any, status: str, metric: str, **extra: Any) -> dict[str, Any]:
@@ -151,6 +157,7 @@ class ParquetResultsCallback(DriverBound):
 
     def on_trial_start(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         self._trials_seen = trials
+        self.trials.number(trials)
         state = self.trials.state(trial)
         state.set_attempt(trial)
         state.node_id, state.node_ip = self._nodes.locate(trial)

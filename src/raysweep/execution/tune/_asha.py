@@ -197,7 +197,7 @@ class RungCallback(DriverBound):
         trial_key: Maps a Ray ``Trial`` to raysweep's stable trial id.
     """
 
-    def __init__(self, writer: RunWriter, trial_key: Callable[[Any], str]) -> None:
+    def __init__(self, writer: RunWriter, trial_key: Callable[[Any, list | None], str]) -> None:
         self.writer = writer
         self.trial_key = trial_key
         self.scheduler: RecordingASHA | None = None
@@ -209,10 +209,10 @@ class RungCallback(DriverBound):
         if controller is not None:
             self.scheduler = recording_scheduler(controller_scheduler(controller))
 
-    def _key(self, trial: Any) -> str:
+    def _key(self, trial: Any, trials: list | None = None) -> str:
         key = self._keys.get(trial.trial_id)
         if key is None:
-            key = self._keys[trial.trial_id] = self.trial_key(trial)
+            key = self._keys[trial.trial_id] = self.trial_key(trial, trials)
         return key
 
     def _drain(self, trials: list) -> None:
@@ -231,7 +231,7 @@ class RungCallback(DriverBound):
                                   else self._keys[ray_id], **event})
 
     def on_trial_start(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
-        self._key(trial)
+        self._key(trial, trials)  # may be the trial's first sight: numbered with Tune's list
 
     def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict,
                         **info: Any) -> None:
