@@ -21,6 +21,8 @@ SPACE = {
     "layers": space.grid([[8], [8, 8]]),
     "iters": 6,
 }
+#: The grid's cells: under random and TPE search, Ray's rule runs ``num_samples`` trials per cell.
+CELLS = 2
 
 
 def _sweep(searcher, name, **kw) -> Sweep:
@@ -46,8 +48,8 @@ def _check_configs(trials):
 
 @pytest.mark.parametrize(
     ("searcher", "expected_trials"),
-    [(searchers.grid(grid_points=2), 2 * 2 * 2 * 2 * 2 * 2), (searchers.random(seed=1), 8),
-     (searchers.tpe(seed=1, n_initial_points=4), 8)],
+    [(searchers.grid(grid_points=2), 2 * 2 * 2 * 2 * 2 * 2), (searchers.random(seed=1), 8 * CELLS),
+     (searchers.tpe(seed=1, n_initial_points=4), 8 * CELLS)],
     ids=["grid", "random", "tpe"],
 )
 def test_each_searcher_with_asha_end_to_end(ray_session, tmp_path, searcher, expected_trials):
@@ -63,6 +65,8 @@ def test_each_searcher_with_asha_end_to_end(ray_session, tmp_path, searcher, exp
     assert trials["iterations"].max() == 6
     assert summary.best_value == pytest.approx(trials["metric_best"].min())
     _check_configs(trials)
+    per_cell = trials["config_json"].map(lambda c: len(json.loads(c)["layers"])).value_counts()
+    assert sorted(per_cell) == [expected_trials // CELLS] * CELLS
     runs = results.list_runs(str(tmp_path), sweeps=sweep.name)
     assert runs.loc[0, "status"] == "finished"
     assert runs.loc[0, "searcher"] == searcher.name
@@ -77,7 +81,7 @@ def test_random_search_is_deterministic_for_a_seed(ray_session, tmp_path):
         trials = results.load_trials(str(tmp_path), sweeps=sweep.name).sort_values("trial_index")
         configs.append(list(trials["config_json"]))
     assert configs[0] == configs[1]
-    assert len(set(configs[0])) == 5
+    assert len(set(configs[0])) == 5 * CELLS
 
 
 def test_every_trial_erroring_fails_the_run(ray_session, tmp_path):
@@ -85,7 +89,7 @@ def test_every_trial_erroring_fails_the_run(ray_session, tmp_path):
                    scheduler="fifo")
     summary = run_sweep(sweep, results_root=str(tmp_path), progress=False)
     assert summary.status == "failed" and summary.exit_code == 1
-    assert summary.counts["errored"] == 3
+    assert summary.counts["errored"] == 3 * CELLS
     assert any("bad x=" in e for e in summary.errors)
     trials = results.load_trials(str(tmp_path), sweeps="all_errors")
     assert set(trials["status"]) == {"errored"}
@@ -128,6 +132,23 @@ def test_results_root_may_be_a_filesystem_uri(ray_session, tmp_path):
     sweep = _sweep(searchers.random(seed=0), "uri_root", num_samples=2, scheduler="fifo")
     summary = run_sweep(sweep, results_root=root, progress=False)
     assert summary.status == "finished" and summary.results_root == root
-    assert len(results.load_trials(root, sweeps="uri_root")) == 2
-    assert len(results.load_trials(str(tmp_path / "store"), sweeps="uri_root")) == 2
+    assert len(results.load_trials(root, sweeps="uri_root")) == 2 * CELLS
+    assert len(results.load_trials(str(tmp_path / "store"), sweeps="uri_root")) == 2 * CELLS
     assert (tmp_path / "store" / "_ray" / "uri_root").is_dir()
+
+
+def test_a_run_says_the_warnings_validate_and_plan_say(ray_session, tmp_path):
+    """TPE's start-up trials are the whole budget: the run prints it before it starts, and runs."""
+    import io
+
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    sweep = _sweep(searchers.tpe(seed=0, n_initial_points=4), "all_startup", num_samples=2,
+                   scheduler="fifo")
+    summary = run_sweep(sweep, results_root=str(tmp_path), progress=False,
+                        console=Console(file=buffer, width=300))
+    assert summary.status == "finished"
+    (warning,) = sweep.definition_warnings()
+    assert "every trial is random" in warning
+    assert "warning: " + warning.split(":")[0] in buffer.getvalue()
