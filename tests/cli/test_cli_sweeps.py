@@ -76,6 +76,17 @@ def test_validate_accepts_a_good_sweep(project, invoke):
     assert "OK: sweep 'toy'" in out.stdout and "6 trials" in out.stdout
 
 
+def test_validate_and_plan_say_the_same_start_up_warning(project, invoke):
+    """Six trials, all of them TPE's start-up trials: validate says so as plan does."""
+    (project / "sweeps" / "allrandom.py").write_text(GOOD.replace("n_initial_points=3",
+                                                                  "n_initial_points=6"))
+    validate = invoke("validate", "allrandom", cwd=project)
+    plan = invoke("plan", "allrandom", cwd=project)
+    assert validate.returncode == 0 and plan.returncode == 0, validate.stderr + plan.stderr
+    for out in (validate, plan):
+        assert "starts with 6 random trials but the sweep runs only 6" in out.stderr
+
+
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_validate_rejects_bad_spaces_naming_the_field(project, invoke, case):
     expr, expected = BAD[case]

@@ -37,6 +37,7 @@ def stderr_chatter(config):
             print(f"chatter line x={config['x']:.3f}", file=sys.stderr, flush=True)
             time.sleep(0.01)
 
+    print(f"chatter print x={config['x']:.3f}", flush=True)  # stdout: the log, not the terminal
     chatter(1.0)
     tune.report({"loss": config["x"]})
     chatter(2.0)

@@ -28,7 +28,7 @@ SWEEP = Sweep(name="noisy", trainable={trainable}, space={"x": space.uniform(0.0
 
 
 def _run(tmp_path: Path, metric: str, trainable: str = "noisy_errors",
-         address: str | None = None) -> subprocess.CompletedProcess:
+         address: str | None = None, args: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
     """With ``address`` the driver joins the session's Ray: what its workers print reaches it the
     same way (Ray forwards a job's worker output to that job's driver). Without, an embedded Ray."""
     (tmp_path / "sweeps").mkdir(exist_ok=True)
@@ -39,12 +39,14 @@ def _run(tmp_path: Path, metric: str, trainable: str = "noisy_errors",
     env.pop("RAY_ADDRESS", None)
     return subprocess.run(
         [sys.executable, "-m", "raysweep.cli", "run", "noisy", "--results", str(tmp_path / "res"),
-         *(["--address", address] if address else ["--num-cpus", "2"])],
+         *(["--address", address] if address else ["--num-cpus", "2"]), *args],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
 
 
 def test_errored_trials_print_no_traceback_and_one_line_per_distinct_error(ray_address, tmp_path):
-    proc = _run(tmp_path, "loss", address=ray_address)
+    """With --verbose: the trainables' prints show, unprefixed; without, they go to the log only
+    (test_worker_stderr_that_arrives_while_ray_shuts_down_stays_out_of_the_terminal)."""
+    proc = _run(tmp_path, "loss", address=ray_address, args=("--verbose",))
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
     trials = results.load_trials(str(tmp_path / "res"), sweeps="noisy")
@@ -53,8 +55,10 @@ def test_errored_trials_print_no_traceback_and_one_line_per_distinct_error(ray_a
     # Nothing of Ray's tracebacks or the workers' stderr reaches the terminal ...
     assert "Traceback" not in out and "stderr line" not in out
     assert "Trial task failed" not in out
-    # ... the user's own print does (worker stdout), and the summary names the error once.
-    assert "healthy print" in proc.stdout
+    # ... the user's own print does with --verbose, without Ray's "(train pid=...)" prefix, and
+    # the summary names the error once.
+    prints = [line for line in proc.stderr.splitlines() if "healthy print" in line]
+    assert prints and all(line.startswith("healthy print") for line in prints)
     line = re.search(r"errors\s+(\d+) trials: ValueError: x above one half", proc.stdout)
     assert line and int(line.group(1)) == len(errored)
     assert re.search(r"trials\s+6\s+\(\d+ completed\s+\d+ errored\)", proc.stdout)
@@ -63,6 +67,7 @@ def test_errored_trials_print_no_traceback_and_one_line_per_distinct_error(ray_a
     log = Path(re.search(r"ray log\s+(\S+)", proc.stdout).group(1))
     text = log.read_text()
     assert text.count("Trial task failed") == len(errored) and "stderr line" in text
+    assert text.count("healthy print") == len(prints)  # the log has every print too, prefixed
 
 
 def test_a_metric_never_reported_names_the_reported_ones(ray_address, tmp_path):
@@ -85,3 +90,4 @@ def test_worker_stderr_that_arrives_while_ray_shuts_down_stays_out_of_the_termin
     assert "chatter line" not in out and "Traceback" not in out
     log = next((tmp_path / "res" / "_ray" / "noisy").glob("*/raysweep.log"))
     assert "chatter line" in log.read_text()
+    assert "chatter print" not in out and "chatter print" in log.read_text()  # prints: log only

@@ -154,3 +154,25 @@ def test_runs_marks_crashed_runs_and_hints_resume(tmp_path):
 def test_runs_on_empty_root(tmp_path):
     out = CliRunner().invoke(runs_cmd, ["--results", str(tmp_path / "none")])
     assert out.exit_code == 0 and "No runs under" in out.output
+
+
+def test_error_groups_ignore_what_names_one_trial(tmp_path):
+    """Ray's copies of one failure differ in trial names, actor ids and pids: one group."""
+    writer = R.RunWriter(str(tmp_path), sweep="e", run_id="re", flush_interval_s=60)
+    writer.write_run({**run_record("e", "re"), "status": "failed"})
+    for k in range(3):
+        message = (f"The actor died unexpectedly: actor_id={k:02x}b350da9a0dcb5f29c3760201000000, pid={4000 + k}, "
+                   f"ip=127.0.0.1, trial train_ab12c_{k:05d} (raysweep id t{k}xxxxx)")
+        writer.add_trial({"trial_id": f"t{k}xxxxx", "trial_index": k, "status": "errored",
+                          "error_type": "ActorDiedError", "error_message": message,
+                          "config_json": "{}"})
+    writer.add_trial({"trial_id": "t9", "trial_index": 9, "status": "errored",
+                      "error_type": "ValueError", "error_message": "bad lr 0.6369616873214543",
+                      "config_json": "{}"})
+    writer.close()
+    groups = R.error_groups(R.load_trials(str(tmp_path)))
+    assert groups["n_trials"].tolist() == [3, 1]
+    assert groups.loc[0, "error_message"] == ("The actor died unexpectedly: actor_id=<id>, pid=<pid>, "
+                                              "ip=<ip>, trial <trial> (raysweep id <trial>)")
+    assert groups.loc[0, "trial_ids"] == ["t0xxxxx", "t1xxxxx", "t2xxxxx"]
+    assert groups.loc[1, "error_message"] == "bad lr 0.6369616873214543"  # numbers are kept

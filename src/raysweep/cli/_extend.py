@@ -30,11 +30,12 @@ their rows and ids. Grid sweeps cannot be extended: widen the grid and use
 @results_option
 @launch_options("Extend")
 def extend_cmd(run: str, num_samples: int, results: str | None, address: str | None,
-               num_cpus: int | None, num_gpus: int | None, no_progress: bool, force: bool) -> None:
+               num_cpus: int | None, num_gpus: int | None, no_progress: bool, verbose: bool,
+               force: bool) -> None:
     """Run N more trials in the ended run RUN, under the same run id."""
     from raysweep.execution import extend_run
 
     exit_with_summary(extend_run(run, num_samples=num_samples, results_root=results, address=address,
                                  num_cpus=num_cpus, num_gpus=num_gpus,
                                  progress=False if no_progress else None, force=force,
-                                 console=Console(stderr=True)))
+                                 verbose=verbose, console=Console(stderr=True)))

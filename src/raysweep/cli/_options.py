@@ -36,8 +36,9 @@ def stdout_console() -> Console:
 
 
 def launch_options(verb: str) -> Callable[[_F], _F]:
-    """``--address``, ``--num-cpus``, ``--num-gpus``, ``--no-progress`` and ``--force``: the options
-    of a later launch of a stored run (``resume``, ``extend``; ``verb`` names it in ``--force``'s help)."""
+    """``--address``, ``--num-cpus``, ``--num-gpus``, ``--no-progress``, ``--verbose`` and
+    ``--force``: the options of a later launch of a stored run (``resume``, ``extend``; ``verb``
+    names it in ``--force``'s help)."""
     def decorate(command: _F) -> _F:
         for option in reversed((
             click.option("--address", default=None, metavar="ADDR",
@@ -47,6 +48,8 @@ def launch_options(verb: str) -> Callable[[_F], _F]:
             click.option("--num-gpus", type=click.IntRange(min=0), default=None,
                          help="GPUs of the embedded Ray (default: detected)."),
             click.option("--no-progress", is_flag=True, help="No live progress bar."),
+            click.option("-v", "--verbose", is_flag=True,
+                         help="Show what the trainables print (it always goes to the run's log)."),
             click.option("--force", is_flag=True,
                          help=f"{verb} even though the sweep module changed since the run started."),
         )):

@@ -52,7 +52,8 @@ def summary_panel(summary: RunSummary) -> Panel:
     if groups:
         lines.append(f"            tracebacks: raysweep show {summary.run_id} --errors")
     if summary.log_path:
-        lines.append(f"ray log     {summary.log_path}  (Ray's tracebacks, workers' stderr)")
+        lines.append(f"ray log     {summary.log_path}  "
+                     "(the trainables' prints, Ray's tracebacks, workers' stderr)")
     return Panel("\n".join(lines), title=f"sweep {summary.sweep}", expand=False)
 
 

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from raysweep.cli._options import RUN_STATUS_STYLE, results_option, stdout_console
+from raysweep.cli._tracebacks import UserTraceback, user_traceback
 from raysweep.results import (
     RunStatus,
     best_config,
@@ -84,7 +85,7 @@ def runs_cmd(sweeps: tuple[str, ...], results: str | None) -> None:
                            f"`raysweep resume {row['run']}`"))
 
 
-def _print_errors(root: str, target: str) -> None:
+def _print_errors(root: str, target: str, full: bool = False) -> None:
     run = resolve_run(root, target)
     trials = load_trials(root=root, sweeps=run["sweep"], runs=run["run"])
     # A failed run's cancelled trials are the ones Ray Tune gave up on: errors too.
@@ -111,8 +112,11 @@ def _print_errors(root: str, target: str) -> None:
             text = None if text is None or (isinstance(text, float) and math.isnan(text)) else str(text)
             if text and text not in seen:
                 seen.append(text)
-                console.print(Text(f"--- traceback of trial {trial_id}"))
-                console.print(Text(text.rstrip()), soft_wrap=True)
+                shown = UserTraceback(text.rstrip(), 0) if full else user_traceback(text)
+                hidden = (f" ({shown.hidden} frame(s) of Ray and raysweep before the trainable "
+                          "hidden: --full-traceback shows them)") if shown.hidden else ""
+                console.print(Text(f"--- traceback of trial {trial_id}{hidden}"))
+                console.print(Text(shown.text), soft_wrap=True)
         if not seen:
             console.print(Text("(no traceback stored)"))
 
@@ -153,7 +157,10 @@ def _print_rungs(root: str, target: str) -> None:
 @click.option("-k", "--top", "k", default=10, show_default=True, type=click.IntRange(min=1),
               help="How many trials to show.")
 @click.option("--errors", is_flag=True,
-              help="Print every errored trial's full traceback, grouped by distinct error.")
+              help="Print every errored trial's traceback from the trainable's first frame, "
+                   "grouped by distinct error.")
+@click.option("--full-traceback", is_flag=True,
+              help="With --errors: the tracebacks as Ray recorded them, wrapper frames included.")
 @click.option("--rungs", is_flag=True,
               help="Print ASHA's decision for each trial at each rung: its value, the cutoff it "
                    "was compared against, promoted / stopped / completed.")
@@ -161,8 +168,8 @@ def _print_rungs(root: str, target: str) -> None:
               help="Rank the trials of every run of the sweep SWEEP as one (after run --only-new "
                    "or extend).")
 @results_option
-def show_cmd(target: str, k: int, errors: bool, rungs: bool, all_runs: bool,
-             results: str | None) -> None:
+def show_cmd(target: str, k: int, errors: bool, full_traceback: bool, rungs: bool,
+             all_runs: bool, results: str | None) -> None:
     """Show the top-k trials of a run (or of a sweep's latest run, or with --all-runs of every
     run of a sweep) with their configs.
 
@@ -178,7 +185,7 @@ def show_cmd(target: str, k: int, errors: bool, rungs: bool, all_runs: bool,
 
         return show_all_runs(root, target, k)
     if errors:
-        _print_errors(root, target)
+        _print_errors(root, target, full=full_traceback)
         return
     trials, run = top_trials(root, target, k=k)
     console = stdout_console()

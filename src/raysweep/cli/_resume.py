@@ -15,10 +15,10 @@ __all__ = ["resume_cmd"]
 @results_option
 @launch_options("Resume")
 def resume_cmd(run: str, results: str | None, address: str | None, num_cpus: int | None,
-               num_gpus: int | None, no_progress: bool, force: bool) -> None:
+               num_gpus: int | None, no_progress: bool, verbose: bool, force: bool) -> None:
     """Continue RUN after its driver died or was interrupted: ended trials never run again."""
     from raysweep.execution import resume_run
 
     exit_with_summary(resume_run(run, results_root=results, address=address, num_cpus=num_cpus,
                                  num_gpus=num_gpus, progress=False if no_progress else None,
-                                 force=force, console=Console(stderr=True)))
+                                 force=force, verbose=verbose, console=Console(stderr=True)))

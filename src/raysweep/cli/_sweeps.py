@@ -28,6 +28,9 @@ _SWEEP_HELP = "SWEEP is a name under ./sweeps (see 'raysweep list') or a path to
 @click.option("--num-gpus", type=click.IntRange(min=0), default=None,
               help="GPUs of the embedded Ray (default: detected).")
 @click.option("--no-progress", is_flag=True, help="No live progress bar.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Show what the trainables print (without Ray's prefixes). It always goes to "
+                   "the run's log, named in the summary.")
 @click.option("--warm-start", "warm_start", multiple=True, metavar="SWEEP_OR_RUN",
               help="Seed the searcher (tpe or optuna) with the in-space trials of an earlier sweep "
                    "(all its runs) or run, read from the results store. Repeatable.")
@@ -37,8 +40,8 @@ _SWEEP_HELP = "SWEEP is a name under ./sweeps (see 'raysweep list') or a path to
                    "'raysweep plan SWEEP' says how many would run.")
 @sweeps_dir_option
 def run_cmd(sweep: str, results: str | None, address: str | None, num_cpus: int | None,
-            num_gpus: int | None, no_progress: bool, warm_start: tuple[str, ...], only_new: bool,
-            sweeps_dir: str) -> None:
+            num_gpus: int | None, no_progress: bool, verbose: bool, warm_start: tuple[str, ...],
+            only_new: bool, sweeps_dir: str) -> None:
     """Validate SWEEP, run it on Ray, and stream every result to Parquet."""
     from raysweep.execution import run_sweep
 
@@ -50,7 +53,7 @@ def run_cmd(sweep: str, results: str | None, address: str | None, num_cpus: int 
     console = Console(stderr=True)
     summary = run_sweep(loaded, results_root=results, address=address, num_cpus=num_cpus,
                         num_gpus=num_gpus, progress=False if no_progress else None, console=console,
-                        only_new=only_new)
+                        only_new=only_new, verbose=verbose)
     name = loaded.sweep.name
     if only_new and not summary.run_id:
         stdout_console().print(f"Every cell of {name!r} was completed by an earlier run; nothing "

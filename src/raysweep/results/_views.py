@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -168,12 +169,40 @@ def best_config(
     return json.loads(row["config_json"]), row
 
 
+#: What makes one trial's copy of an error differ from another's: Ray's trial names
+#: (``train_3f2a1_00004``), actor/task/node ids (long hex), process ids and addresses.
+_VARYING = (
+    (re.compile(r"\b\w+_[0-9a-f]{5}_\d{5}\b"), "<trial>"),
+    (re.compile(r"\b(?=[0-9]*[a-f])[0-9a-f]{16,}\b"), "<id>"),  # a number is no id
+    (re.compile(r"\bpid=\d+"), "pid=<pid>"),
+    (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"), "<ip>"),
+)
+
+
+def group_message(message: str | None, *trial_ids: Any) -> str | None:
+    """``message`` with what names one trial or process replaced by a placeholder: the trial's own
+    ids (``trial_ids``), Ray's trial names, actor ids, pids and IP addresses. Trials that failed the
+    same way then share one group (``error_groups``)."""
+    if message is None:
+        return None
+    for trial_id in trial_ids:
+        if isinstance(trial_id, str) and len(trial_id) >= 6:
+            message = message.replace(trial_id, "<trial>")
+    for pattern, placeholder in _VARYING:
+        message = pattern.sub(placeholder, message)
+    return message
+
+
 def error_groups(trials: pd.DataFrame, *, cancelled: bool = False) -> pd.DataFrame:
     """Errored trials grouped by distinct ``(error_type, error_message)``, most frequent first.
 
     With ``cancelled=True`` the trials that never ran to their end (``cancelled``) are grouped too,
     under the error type ``cancelled``: what a failed run's errors are, since such a run's cancelled
     trials were given up by Ray Tune, not by a user or a budget.
+
+    Messages are compared without what names one trial (:func:`group_message`): the grouped
+    ``error_message`` shows ``<trial>``, ``<id>``, ``<pid>`` where the trials' copies differed; each
+    trial's own message stays in its row.
 
     Columns: ``error_type``, ``error_message``, ``n_trials``, ``trial_ids`` (a list, in trial
     order). The run summary and ``raysweep show RUN --errors`` both use this.
@@ -195,6 +224,7 @@ def error_groups(trials: pd.DataFrame, *, cancelled: bool = False) -> pd.DataFra
     for _, row in errored.iterrows():
         etype, message = (None if pd.isna(row[c]) else str(row[c])
                           for c in ("error_type", "error_message"))
+        message = group_message(message, row.get("trial_id"), row.get("ray_trial_id"))
         groups.setdefault((etype, message), []).append(str(row["trial_id"]))
     rows = [
         {"error_type": t, "error_message": m, "n_trials": len(ids), "trial_ids": ids}

@@ -150,9 +150,8 @@ def warm_start(value: Any, searcher: Any, space: Any = None) -> str | None:
     return None
 
 
-def plan_warnings(sweep: Any) -> tuple[str, ...]:
-    """What ``raysweep plan`` warns about the search: a start-up phase covering the whole budget, and how
-    many earlier trials a warm start would seed (read from the default results store)."""
+def startup_warnings(sweep: Any) -> tuple[str, ...]:
+    """A searcher's start-up phase that covers the whole budget (every trial would be random)."""
     out = []
     startup, n, cells = sweep.startup_trials, sweep.n_trials, sweep.crossed_cells
     if startup is not None and cells > 1 and startup >= n // cells:
@@ -166,6 +165,13 @@ def plan_warnings(sweep: Any) -> tuple[str, ...]:
             f"The {sweep.searcher_spec.name!r} searcher starts with {startup} random trials but the "
             f"sweep runs only {n}: every trial is random. Lower its start-up count or raise num_samples."
         )
+    return tuple(out)
+
+
+def plan_warnings(sweep: Any) -> tuple[str, ...]:
+    """What ``raysweep plan`` adds to a sweep's definition warnings: how many earlier trials a warm
+    start would seed (read from the default results store)."""
+    out = []
     if sweep.warm_start is not None:
         from raysweep.warm_start import collect
 

@@ -239,7 +239,11 @@ class Sweep:
         return total
 
     def definition_warnings(self) -> tuple[str, ...]:
-        """What looks wrong but may be meant: a space key a trainer's loop never reads."""
+        """What looks wrong but may be meant, as ``validate``, ``plan`` and ``run`` print it: a
+        searcher whose start-up trials are the whole budget, a space key a trainer's loop never reads."""
+        return _checks.startup_warnings(self) + self._unread_keys_warnings()
+
+    def _unread_keys_warnings(self) -> tuple[str, ...]:
         trainer = self.trainer
         if trainer is None:
             return ()

@@ -59,6 +59,7 @@ def extend_run(
     force: bool = False,
     console: Console | None = None,
     sweep: Sweep | LoadedSweep | None = None,
+    verbose: bool = False,
 ) -> RunSummary:
     """Run ``num_samples`` more trials in ``run`` (a run id, or a sweep name for its latest run).
 
@@ -99,7 +100,8 @@ def extend_run(
                       "num_samples": stored_int(row.get("num_samples")) + num_samples,
                       "trial_index_offset": offset}
             return Launch(loaded, run_id, root, live, console, prior=prior, record=record,
-                          seeds=seeds, total_trials=len(prior) + loaded.sweep.n_trials)
+                          seeds=seeds, total_trials=len(prior) + loaded.sweep.n_trials,
+                          verbose=verbose)
 
         return continue_run(root, row, RayTarget(address, num_cpus, num_gpus), launch)
 

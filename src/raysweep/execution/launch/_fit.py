@@ -73,7 +73,7 @@ def start(launch: Launch, writer: RunWriter | None, target: RayTarget) -> RunSum
     if launch.live:  # ray.init takes seconds: say so rather than leave the terminal blank
         launch.console.print("[dim]Starting Ray...[/]" if target.address is None
                              else f"[dim]Joining the Ray cluster at {target.address}...[/]")
-    with (route_ray_logs(launch.ray_dir, launch.console) as logs,
+    with (route_ray_logs(launch.ray_dir, launch.console, show_prints=launch.verbose) as logs,
           ray_runtime(target.address, target.num_cpus, target.num_gpus,
                       pythonpath=project_paths(launch.loaded))):
         cluster = check_fits(sweep)

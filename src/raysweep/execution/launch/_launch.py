@@ -48,6 +48,7 @@ class Launch:
     total_trials: int | None = None  # the progress bar's total when not the sweep's (extend)
     cells: list[dict[str, Any]] | None = None  # grid --only-new: the cells to run, nothing else
     estimate: bool = False  # a fresh run: price it before it starts (run record, final summary)
+    verbose: bool = False  # the trainables' prints on the terminal too (they always go to the log)
 
     @property
     def ray_storage(self) -> str:

@@ -41,6 +41,7 @@ def resume_run(
     progress: bool | None = None,
     force: bool = False,
     console: Console | None = None,
+    verbose: bool = False,
 ) -> RunSummary:
     """Continue ``run`` (a run id, or a sweep name for its latest run) to its end.
 
@@ -62,7 +63,8 @@ def resume_run(
         record = {**carried_columns(row, extended=stored_int(row.get("extensions")) > 0),
                   "resumes": stored_int(row.get("resumes")) + 1}
         return continue_run(root, row, RayTarget(address, num_cpus, num_gpus), lambda prior: Launch(
-            loaded, run_id, root, live, console, restore_path=ray_dir, prior=prior, record=record))
+            loaded, run_id, root, live, console, restore_path=ray_dir, prior=prior, record=record,
+            verbose=verbose))
 
 
 def refuse_unless_resumable(row: pd.Series) -> None:

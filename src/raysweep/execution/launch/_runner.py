@@ -7,6 +7,7 @@ import secrets
 from datetime import UTC, datetime
 
 from rich.console import Console
+from rich.markup import escape
 
 from raysweep.execution.launch._fit import start
 from raysweep.execution.launch._launch import (
@@ -43,6 +44,7 @@ def run_sweep(
     run_id: str | None = None,
     console: Console | None = None,
     only_new: bool = False,
+    verbose: bool = False,
 ) -> RunSummary:
     """Run ``sweep`` to its end and return its summary.
 
@@ -51,6 +53,9 @@ def run_sweep(
     trial's results stream to Parquet under ``results_root`` unless ``write_results=False``. Ray's own files
     go to ``<results_root>/_ray/<sweep>/<run_id>``. The process's ``sys.path`` and environment are
     the same after the call as before it, so sweeps can run one after another in a notebook.
+
+    What the trainables print goes to the run's log (``<ray dir>/raysweep.log``); ``verbose`` shows
+    it on the console too, without Ray's prefixes.
 
     ``only_new`` (grid sweeps): run only the cells no earlier run of the sweep completed; when
     none is left, nothing runs and the summary counts 0 trials (``run_id`` empty).
@@ -65,11 +70,14 @@ def run_sweep(
         # The results root is checked (its partitions created) before Ray starts: a bad root fails
         # in milliseconds, not after Ray's start-up.
         check_sweep(sweep)  # with_parameters data, resource requests, callbacks' packages
+        for warning in sweep.definition_warnings():  # as `raysweep validate` and `plan` say them
+            console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
         seeds = load_seeds(sweep, root)  # warm start: a bad source fails before Ray starts
         cells = new_cells(sweep, root) if only_new else None
         if cells is not None and cells.n_new == 0:
             return _nothing_new(sweep, root)
-        launch = Launch(loaded, run_id, root, live, console, seeds=seeds, estimate=True, record={
+        launch = Launch(loaded, run_id, root, live, console, seeds=seeds, estimate=True,
+                        verbose=verbose, record={
             "n_warm_start": seeds.n if seeds else 0,
             "warm_start_runs": json.dumps(list(seeds.runs) if seeds else []),
             **({"n_skipped_cells": cells.n_done} if cells else {})})

@@ -7,9 +7,11 @@ directory):
   with its traceback. Errors that are not about a trial failing still show on the terminal as one line
   pointing at the log;
 * every line the workers write to stderr (tracebacks, ``logging``, warnings) and the raylet's error
-  messages (e.g. a worker killed), which Ray otherwise forwards to the driver's terminal.
-
-What workers write to stdout (a user's ``print``) still shows, prefixed by Ray with the worker's pid.
+  messages (e.g. a worker killed), which Ray otherwise forwards to the driver's terminal;
+* every line the workers write to stdout (a trainable's ``print``). With ``show_prints`` (``raysweep
+  run --verbose``) those lines are also printed on the terminal as the trainable wrote them, without
+  Ray's ``(pid=...)`` prefix and colours; the log has them with the prefix, so a line can be traced
+  to its worker.
 Every trial's full traceback is kept in the store (``error_traceback``) whatever the terminal shows.
 """
 
@@ -27,6 +29,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
 from raysweep.execution._internals import WorkerLogPrinter, replace_worker_log_printer
 from raysweep.results import local_path
@@ -47,6 +50,7 @@ class LogRoute:
     destination: str
     records: int = 0
     worker_lines: int = 0
+    printed_lines: int = 0  #: lines the workers wrote to stdout
     written: bool = False  #: whether the log file exists (it is made at the first line)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -99,8 +103,9 @@ def log_destination(ray_dir: str) -> tuple[str, str]:
 
 
 @contextmanager
-def route_ray_logs(ray_dir: str, console: Console) -> Iterator[LogRoute]:
-    """Route Ray's driver log records and the workers' stderr to ``<ray_dir>/raysweep.log``."""
+def route_ray_logs(ray_dir: str, console: Console, show_prints: bool = False) -> Iterator[LogRoute]:
+    """Route Ray's driver log records and the workers' output to ``<ray_dir>/raysweep.log``; with
+    ``show_prints``, the workers' stdout also to ``console``, unprefixed."""
     local, destination = log_destination(ray_dir)
     route = LogRoute(local, destination)  # the file is made at its first line
     handlers = (_FileHandler(route), _TerminalHandler(console, route))
@@ -112,7 +117,7 @@ def route_ray_logs(ray_dir: str, console: Console) -> Iterator[LogRoute]:
         logger.propagate = False
         for handler in handlers:
             logger.addHandler(handler)
-    restore_workers = _route_worker_stderr(route)
+    restore_workers = _route_worker_output(route, console if show_prints else None)
     try:
         yield route
     finally:
@@ -126,8 +131,8 @@ def route_ray_logs(ray_dir: str, console: Console) -> Iterator[LogRoute]:
             _publish(local, destination)
 
 
-def _route_worker_stderr(route: LogRoute) -> Callable[[], None]:
-    """Worker stderr and raylet messages to the log; stdout (users' prints) untouched.
+def _route_worker_output(route: LogRoute, console: Console | None) -> Callable[[], None]:
+    """Worker output and raylet messages to the log; stdout (users' prints) also to ``console``.
 
     Ray prints forwarded worker output through a private function its log thread and error listener
     look up at each call; raysweep's adapter replaces it for the run
@@ -137,14 +142,20 @@ def _route_worker_stderr(route: LogRoute) -> Callable[[], None]:
     def make(original: WorkerLogPrinter) -> WorkerLogPrinter:
         def routed(data: dict[str, Any], print_file: Any, ignore_prefix: bool = False) -> None:
             pid = data.get("pid")
+            if pid == "autoscaler":  # Ray's printer shows its event summaries only (a node added)
+                original(data, print_file, ignore_prefix)
+                return
+            who = data.get("actor_name") or data.get("task_name")
+            prefix = "(raylet) " if pid == "raylet" else f"({who} pid={pid}) " if who else f"(pid={pid}) "
+            lines = [str(line) for line in data.get("lines", [])]
+            route.write("".join(f"{prefix}{line}\n" for line in lines))
             if data.get("is_err") or pid == "raylet":
-                who = data.get("actor_name") or data.get("task_name") or ""
-                prefix = f"({who} pid={pid}) " if pid != "raylet" else "(raylet) "
-                lines = [str(line) for line in data.get("lines", [])]
-                route.write("".join(f"{prefix}{line}\n" for line in lines))
                 route.worker_lines += len(lines)
                 return
-            original(data, print_file, ignore_prefix)
+            route.printed_lines += len(lines)
+            if console is not None:
+                for line in lines:
+                    console.print(Text.from_ansi(line), soft_wrap=True, highlight=False)
 
         return routed
 

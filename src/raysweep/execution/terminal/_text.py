@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from raysweep.execution.recording._rows import RAY_RESULT_KEYS
-from raysweep.results import strip_ansi
+from raysweep.results import group_message, strip_ansi
 
 __all__ = ["clean_error", "error_groups", "error_of", "explain_fit_error", "explain_os_error"]
 
@@ -42,8 +42,9 @@ def error_of(error: BaseException) -> tuple[str, str]:
 
 
 def error_groups(errors: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
-    """Distinct ``(type, message)`` pairs with how many trials had each, most frequent first."""
-    counts = Counter(errors)
+    """Distinct ``(type, message)`` pairs with how many trials had each, most frequent first
+    (messages compared without what names one trial: :func:`raysweep.results.group_message`)."""
+    counts = Counter((t, group_message(m)) for t, m in errors)
     return [{"error_type": t, "error_message": m, "n_trials": n} for (t, m), n in counts.most_common()]
 
 
