@@ -50,7 +50,8 @@ EXPECTED = {
     "raysweep.results": [
         "HEARTBEAT_TIMEOUT_S", "MODES", "RESERVED_COLUMNS", "RUNG_DECISIONS", "RUN_STATUSES",
         "SCHEMA_VERSION", "TRIAL_STATUSES", "IterationRow", "Objective", "ResultsWarning", "RunRow",
-        "RunStatus", "RunWriter", "RungDecision", "RungRow", "TrialRow", "TrialStatus", "best_config",
+        "RunStatus", "RunWriter", "RungDecision", "RungRow", "TrialRow", "TrialStatus", "best_checkpoint",
+        "best_config",
         "best_trial", "config_columns", "driver_alive", "error_groups", "filter_trials",
         "group_message", "latest_run", "list_runs", "load_iterations", "load_rungs", "load_trials",
         "local_path",

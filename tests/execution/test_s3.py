@@ -208,3 +208,49 @@ def test_extend_on_an_s3_root_keeps_its_lock_and_ray_files_off_the_local_disk(s3
     assert len(truth) == 5 * 3  # every trial ran once, three reports each
     keys = _keys(client, "extend/results/_ray/s3e/")
     assert keys and not [k for k in keys if k.endswith(".raysweep-resume.lock")]
+
+
+CHECKPOINTING_SWEEP = """
+import json, os, tempfile
+from ray import tune
+from raysweep import Sweep, space
+
+
+def train(config):
+    for i, base in enumerate([0.5, 0.1, 0.4], start=1):
+        loss = base * (1 + config["x"])
+        with tempfile.TemporaryDirectory() as directory:
+            with open(os.path.join(directory, "state.json"), "w") as f:
+                json.dump({{"x": config["x"], "step": i}}, f)
+            tune.report({{"loss": loss}}, checkpoint=tune.Checkpoint.from_directory(directory))
+
+
+SWEEP = Sweep(name="{name}", trainable=train, space={{"x": space.grid([0.6, 0.2])}}, metric="loss",
+              mode="min", searcher="grid", checkpoint={{"num_to_keep": 1, "score": "loss"}},
+              resources={{"cpu": 1}})
+"""
+
+
+@pytest.mark.slow
+def test_best_checkpoint_on_an_s3_root_is_an_s3_uri_that_loads(s3, tmp_path, monkeypatch):
+    env, client = s3
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    root = f"s3://{BUCKET}/ckpt/results"
+    (tmp_path / "sweeps").mkdir()
+    (tmp_path / "sweeps" / "s3c.py").write_text(CHECKPOINTING_SWEEP.format(name="s3c"))
+    out = _cli(["run", "s3c", "--results", root, "--num-cpus", "1", "--no-progress"], tmp_path, env)
+    assert out.returncode == 0, out.stderr[-3000:]
+
+    best = _cli(["best", "s3c", "--checkpoint", "--results", root], tmp_path, env, timeout=60)
+    assert best.returncode == 0, best.stderr[-3000:]
+    uri = best.stdout.strip()
+    assert uri.startswith(f"{root}/_ray/s3c/") and uri.rsplit("/", 1)[1].startswith("checkpoint_")
+    assert _keys(client, uri.removeprefix(f"s3://{BUCKET}/") + "/")  # Ray kept it on S3
+
+    from ray import tune
+
+    with tune.Checkpoint(uri).as_directory() as directory:  # pyarrow's S3, the same endpoint
+        with open(f"{directory}/state.json") as f:
+            state = json.load(f)
+    assert state == {"x": 0.2, "step": 2}  # the best trial's best report

@@ -36,15 +36,21 @@ def show_all_runs(root: str, sweep: str, k: int) -> None:
     table = Table(title=f"{sweep}: top {k} of {len(trials)} trials over {len(mine)} runs, "
                         f"by {mode} {metric}")
     config_cols = [c for c in top.columns if c.startswith("config.") and top[c].astype(str).nunique() > 1]
-    for name in ("#", "run", "trial_id", "status", "best", "iters", *config_cols):
+    for name in ("#", "run", "trial_id", "status", "best", "iters", "ckpt", *config_cols):
         table.add_column(name.removeprefix("config."))
     for rank, (_, row) in enumerate(top.iterrows(), start=1):
         table.add_row(str(rank), str(row["run"]), str(row["trial_id"]), str(row["status"]),
-                      _fmt(row["metric_best"]), _fmt(row["iterations"]),
+                      _fmt(row["metric_best"]), _fmt(row["iterations"]), checkpoint_mark(row),
                       *(_fmt(row[c]) for c in config_cols))
     console.print(table)
     counts = trials["status"].value_counts().to_dict() if len(trials) else {}
     console.print(", ".join(f"{v} {k}" for k, v in counts.items()) or "no trial stored")
+
+
+def checkpoint_mark(row: pd.Series) -> str:
+    """``show``'s ``ckpt`` column: ``yes`` when the trial row names a checkpoint, else ``-``."""
+    value = row.get("checkpoint_path")
+    return "yes" if isinstance(value, str) and value else "-"
 
 
 def _fmt(value: Any) -> str:

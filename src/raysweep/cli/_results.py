@@ -11,10 +11,12 @@ import pandas as pd
 from rich.table import Table
 from rich.text import Text
 
+from raysweep.cli._all_runs import checkpoint_mark
 from raysweep.cli._options import RUN_STATUS_STYLE, results_option, stdout_console
 from raysweep.cli._tracebacks import UserTraceback, user_traceback
 from raysweep.results import (
     RunStatus,
+    best_checkpoint,
     best_config,
     error_groups,
     load_rungs,
@@ -194,12 +196,13 @@ def show_cmd(target: str, k: int, errors: bool, full_traceback: bool, rungs: boo
     # Parameters the sweep varied; constants (data sizes, seeds) would only crowd the table.
     config_cols = [c for c in trials.columns if c.startswith("config.")
                    and trials[c].astype(str).nunique() > 1]
-    for name in ("#", "trial_id", "status", "best", "last", "iters", *config_cols):
+    for name in ("#", "trial_id", "status", "best", "last", "iters", "ckpt", *config_cols):
         table.add_column(name.removeprefix("config."))
     for rank, (_, row) in enumerate(trials.iterrows(), start=1):
         table.add_row(
             str(rank), str(row["trial_id"]), str(row["status"]), _fmt(row["metric_best"]),
-            _fmt(row["metric_last"]), _fmt(row["iterations"]), *(_fmt(row[c]) for c in config_cols),
+            _fmt(row["metric_last"]), _fmt(row["iterations"]), checkpoint_mark(row),
+            *(_fmt(row[c]) for c in config_cols),
         )
     console.print(table)
     if trials.empty:
@@ -227,16 +230,35 @@ def show_cmd(target: str, k: int, errors: bool, full_traceback: bool, rungs: boo
                    "last.M) or a stored column such as trial_seconds.")
 @click.option("--mode", "mode", default=None, type=click.Choice(["min", "max"]),
               help="Direction of --metric (default: the sweep's mode for the sweep metric).")
+@click.option("--checkpoint", is_flag=True,
+              help="Print the path (or s3:// URI) of the best trial's best kept checkpoint instead "
+                   "of its config.")
+@click.option("--json", "as_json", is_flag=True,
+              help="With --checkpoint: one JSON object with the checkpoint, the trial, its run and "
+                   "its config. (The config alone is JSON already.)")
 @results_option
 def best_cmd(sweep: str, run: str | None, all_runs: bool, where: str | None, metric: str | None,
-             mode: str | None, results: str | None) -> None:
+             mode: str | None, checkpoint: bool, as_json: bool, results: str | None) -> None:
     """Print the best config of SWEEP (over all its runs) as JSON, ready to paste.
 
     With --where, the best among the trials satisfying a constraint, for example
     `raysweep best mf_tpe --where "last.epoch_seconds < 2 and config.dim <= 32"`.
+    With --checkpoint, where that trial's best checkpoint is (a local path or an s3:// URI), to
+    load with `ray.tune.Checkpoint(path)`.
     """
     if all_runs and run is not None:
         raise click.UsageError("--all-runs and --run exclude each other.")
-    config, _trial = best_config(sweep, root=resolve_root(results), run=run, where=where,
-                                 metric=metric, mode=mode)
-    click.echo(json.dumps(config, indent=2, sort_keys=True))
+    root = resolve_root(results)
+    if not checkpoint:
+        config, _trial = best_config(sweep, root=root, run=run, where=where, metric=metric,
+                                     mode=mode)
+        click.echo(json.dumps(config, indent=2, sort_keys=True))
+        return
+    location, trial = best_checkpoint(sweep, root=root, run=run, where=where, metric=metric,
+                                      mode=mode)
+    if not as_json:
+        click.echo(location)
+        return
+    click.echo(json.dumps({"checkpoint": location, "trial_id": str(trial["trial_id"]),
+                           "run": str(trial["run"]), "config": json.loads(trial["config_json"])},
+                          indent=2, sort_keys=True))

@@ -27,6 +27,7 @@ from raysweep.results._schema import (
     to_json,
 )
 from raysweep.results._views import (
+    best_checkpoint,
     best_config,
     best_trial,
     error_groups,
@@ -56,6 +57,7 @@ __all__ = [
     "RungRow",
     "TrialRow",
     "TrialStatus",
+    "best_checkpoint",
     "best_config",
     "best_trial",
     "config_columns",

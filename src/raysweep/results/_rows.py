@@ -100,6 +100,10 @@ class TrialRow(TypedDict, total=False):
     ended_at: datetime
     trial_seconds: float
     updated_at: datetime
+    # issue 22 (nullable, schema v2 unchanged): the trial's best checkpoint that Ray keeps, relative
+    # to the results root when under it (``_ray/<sweep>/<run>/<trial dir>/checkpoint_000003``), else
+    # an absolute path or URI; null when the trial has none (and in files written before it).
+    checkpoint_path: str
 
 
 class IterationRow(TypedDict, total=False):

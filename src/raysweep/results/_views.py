@@ -17,6 +17,7 @@ import pandas as pd
 
 from raysweep._errors import ConfigError, StorageError, invalid_parameter
 from raysweep.results._objective import Objective
+from raysweep.results._fs import resolve_root
 from raysweep.results._reader import list_runs, load_trials, unknown_target
 from raysweep.results._schema import RunStatus, TrialStatus
 from raysweep.results._select import rank_by, ranking
@@ -25,7 +26,7 @@ from raysweep.results._where import filter_trials
 _COUNTS = tuple(s.value for s in TrialStatus)
 #: The only trial columns the overview and ``best`` read (a million-row store stays fast).
 _OVERVIEW_COLUMNS = ["status", "metric_best", "trial_index"]
-_BEST_COLUMNS = ["metric_best", "trial_index", "config_json", "status"]
+_BEST_COLUMNS = ["metric_best", "trial_index", "config_json", "status", "checkpoint_path"]
 #: Statuses of a run that has ended (``crashed`` included): nothing more will be reported.
 ENDED = frozenset({RunStatus.FINISHED, RunStatus.FAILED, RunStatus.INTERRUPTED, RunStatus.CRASHED})
 
@@ -191,6 +192,43 @@ def group_message(message: str | None, *trial_ids: Any) -> str | None:
     for pattern, placeholder in _VARYING:
         message = pattern.sub(placeholder, message)
     return message
+
+
+def checkpoint_location(root: str | None, stored: Any) -> str | None:
+    """The path or URI of a stored ``checkpoint_path``: a relative one (what the execution layer
+    writes for a checkpoint under the results root) joined to ``root``; None for a null value."""
+    if stored is None or (isinstance(stored, float) and math.isnan(stored)) or stored is pd.NA:
+        return None
+    text = str(stored)
+    if not text or text.startswith("/") or "://" in text:
+        return text or None
+    return f"{resolve_root(root).rstrip('/')}/{text}"
+
+
+def best_checkpoint(
+    sweep: str, root: str | None = None, run: str | None = None, *, where: str | None = None,
+    metric: str | None = None, mode: str | None = None,
+) -> tuple[str, pd.Series]:
+    """The path (local root) or URI (``s3://...`` root) of the best checkpoint of ``sweep``'s best
+    trial, and that trial; the trial is :func:`best_config`'s (same arguments).
+
+    The checkpoint is the trial's best by the sweep's checkpoint score (``checkpoints.keep(score=)``,
+    else the sweep metric) among those Ray keeps on storage, recorded by the execution layer in the
+    trial's ``checkpoint_path`` column. Raises ``StorageError`` when that trial has none.
+    """
+    _config, row = best_config(sweep, root=root, run=run, where=where, metric=metric, mode=mode)
+    location = checkpoint_location(root, row.get("checkpoint_path"))
+    if location is None:
+        raise StorageError(
+            f"The best trial of sweep {sweep!r} ({row.get('trial_id')}, run {row.get('run')}) has "
+            "no checkpoint: its trainable reported none, or the run was recorded before raysweep "
+            "stored checkpoints. Report one each epoch from the trainable with tune.report(metrics, "
+            "checkpoint=tune.Checkpoint.from_directory(directory)) (a tune.Trainable class: "
+            "implement save_checkpoint and pass Sweep(checkpoint=checkpoints.keep(frequency=N))); "
+            "Sweep(checkpoint=checkpoints.keep(num_to_keep=..., score=...)) chooses which ones are "
+            "kept."
+        )
+    return location, row
 
 
 def error_groups(trials: pd.DataFrame, *, cancelled: bool = False) -> pd.DataFrame:

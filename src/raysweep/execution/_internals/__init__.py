@@ -53,6 +53,7 @@ from raysweep.execution._internals._searchers import (
     optuna_trials,
 )
 from raysweep.execution._internals._trials import (
+    kept_checkpoints,
     run_metadata_results,
     set_run_metadata_results,
     trial_failures,
@@ -96,6 +97,7 @@ __all__ = [
     "hyperopt_preset_points",
     "hyperopt_trials",
     "keep_with_parameters_data",
+    "kept_checkpoints",
     "mark_for_snapshot",
     "name_function_trainable",
     "optuna_trials",

@@ -380,7 +380,8 @@ def _open_store(writer: RunWriter, launch: Launch,
         asha_max_t=sweep.asha.max_t if sweep.asha else None,
         time_attr=sweep.asha.time_attr if sweep.asha else "training_iteration",
         prior=launch.prior, index_offset=int(launch.record.get("trial_index_offset") or 0),
-        space=sweep.space,
+        space=sweep.space, checkpoint_score=sweep.checkpoint_spec.score,
+        checkpoint_order=sweep.checkpoint_spec.score_order(sweep.mode),
     )
 
 

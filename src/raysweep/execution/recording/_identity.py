@@ -36,6 +36,7 @@ class TrialState:
     node_id: str | None = None
     node_ip: str | None = None
     hostname: str | None = None
+    checkpoint_path: str | None = None  # the best kept checkpoint, as the store names it
 
     def set_attempt(self, trial: Any, failed: bool = False) -> None:
         """The attempt Tune is on (a failure Tune counted before the callback: ``failed``)."""

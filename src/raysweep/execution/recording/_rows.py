@@ -93,6 +93,7 @@ def trial_row(state: TrialState, status: str, metric: str, **extra: Any) -> dict
         "started_at": state.started_at,
         "ended_at": ended_at,
         "trial_seconds": seconds,
+        "checkpoint_path": state.checkpoint_path,
         **extra,
     }
 

@@ -22,6 +22,7 @@ from typing import Any
 from raysweep.execution._internals import find_controller
 from raysweep.execution.cluster._resources import ActorNodes
 from raysweep.execution.durability._gate import SnapshotGate
+from raysweep.execution.recording._checkpoint import CheckpointPointer
 from raysweep.execution.recording._identity import TrialStates
 from raysweep.execution.recording._rows import iteration_row, metric_columns, trial_row
 from raysweep.execution.recording._tally import RunTally
@@ -67,6 +68,10 @@ class ParquetResultsCallback(DriverBound):
         index_offset: Added to the index Ray gives a new trial (an extended run's new trials
             number on after the earlier ones).
         space: The sweep's space: a conditional dimension's branch is recorded per trial.
+        checkpoint_score: The metric that ranks a trial's checkpoints (``checkpoints.keep(score=)``);
+            None: ``metric``. Each trial row names the best checkpoint Ray keeps by it
+            (``checkpoint_path``, see ``_checkpoint.py``).
+        checkpoint_order: ``"min"`` or ``"max"`` for ``checkpoint_score``; None: ``mode``.
     """
 
     def __init__(
@@ -82,6 +87,8 @@ class ParquetResultsCallback(DriverBound):
         prior: dict[str, dict[str, Any]] | None = None,
         index_offset: int = 0,
         space: Mapping[str, Any] | None = None,
+        checkpoint_score: str | None = None,
+        checkpoint_order: str | None = None,
     ):
         self.writer = writer
         self.space = dict(space or {})
@@ -96,6 +103,8 @@ class ParquetResultsCallback(DriverBound):
         self.tally = RunTally(self.objective, self._prior)
         self.gate = SnapshotGate(writer, _SNAPSHOT_SHARE, _SNAPSHOT_SPACING)
         self._nodes = ActorNodes()  # node id (hex) of each trial's actor
+        self.checkpoints = CheckpointPointer(getattr(writer, "root", None),
+                                             checkpoint_score or metric, checkpoint_order or mode)
         self._trials_seen: list[Any] = []
         self._repaired = False
 
@@ -134,8 +143,15 @@ class ParquetResultsCallback(DriverBound):
         conditional dimension: the index of the branch the trial's config took."""
         return {**trial_row(state, status, metric, **extra), **branch_columns(self.space, state.config)}
 
+    def _note_checkpoint(self, trial: Any, state: Any) -> None:
+        """The trial's best kept checkpoint, as of the checkpoints Ray has registered so far."""
+        state.checkpoint_path = self.checkpoints.best(trial)
+
     def _end(self, trial: Any, status: TrialStatus, **extra: Any) -> None:
         state = self.trials.state(trial)
+        # Ray registers a checkpoint after its report's result and before acting on the trial's
+        # end: every checkpoint of an ended trial is registered (and the dropped ones deleted) here.
+        self._note_checkpoint(trial, state)
         # No flush here (it wrote two Parquet files per trial): the writer writes iterations before
         # trial rows in every flush, so a stored end row has its iterations stored; a driver killed
         # before the end row is stored leaves an end the resume repairs from Tune's files.
@@ -161,6 +177,7 @@ class ParquetResultsCallback(DriverBound):
         state = self.trials.state(trial)
         state.set_attempt(trial)
         state.node_id, state.node_ip = self._nodes.locate(trial)
+        self._note_checkpoint(trial, state)  # a retried or resumed trial has its earlier ones
         self.gate.hold(self._trial_row(state, TrialStatus.RUNNING, self.metric))
 
     def on_trial_result(
@@ -206,6 +223,7 @@ class ParquetResultsCallback(DriverBound):
     def on_trial_recover(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         state = self.trials.state(trial)
         state.stopped_by_scheduler = False
+        self._note_checkpoint(trial, state)
         self.gate.hold(self._trial_row(state, TrialStatus.RUNNING, self.metric, **error_info(trial)))
 
     def on_step_end(self, iteration: int, trials: list, **info: Any) -> None:
