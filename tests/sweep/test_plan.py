@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from raysweep import Sweep, schedulers, searchers, space
@@ -191,3 +193,17 @@ def test_trials_on_node_uses_ray_names():
     assert trials_on_node({"cpu": 0.5, "gpu": 0}, {"CPU": 2.0}) == 4
     assert trials_on_node({"cpu": 1, "accel": 1}, {"CPU": 8.0, "accel": 2.0}) == 2
     assert trials_on_node({"cpu": 0.1}, {"CPU": 0.3}) == 3
+
+
+def test_the_plan_shows_the_tune_options_the_sweep_set():
+    from raysweep import callbacks, checkpoints
+
+    sweep = Sweep(name="opts", trainable=train, space={"x": space.uniform(0, 1)}, metric="m",
+                  mode="min", searcher="random", num_samples=4, stop={"training_iteration": 3},
+                  callbacks=[callbacks.tensorboard()], checkpoint=checkpoints.keep(num_to_keep=2),
+                  points_to_evaluate=[{"x": 0.5}, {"x": 0.25}])
+    options = make_plan(sweep).options
+    assert options["stop"] == '{"training_iteration": 3}'
+    assert options["callbacks"] == "tensorboard"
+    assert json.loads(options["checkpoint"])["num_to_keep"] == 2
+    assert options["points to evaluate"] == "2 configs, run first"

@@ -75,6 +75,7 @@ def plan_table(plan: Plan) -> Table:
         ("concurrency cap", "none" if plan.concurrency_cap is None else str(plan.concurrency_cap)),
         ("trials at once", fit),
         *([("trials per GPU", str(plan.trials_per_gpu))] if plan.trials_per_gpu else []),
+        *plan.options.items(),
     ):
         table.add_row(f"[bold]{key}[/]", value)
     space = Table(title="space")

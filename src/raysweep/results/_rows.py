@@ -72,6 +72,11 @@ class RunRow(TypedDict, total=False):
     extensions: int
     trial_index_offset: int
     n_skipped_cells: int
+    # issue 22 (nullable, schema v2 unchanged): Ray Tune's run options the sweep set, as JSON
+    stop: str
+    callbacks: str
+    checkpoint_policy: str
+    points_to_evaluate: str
 
 
 class TrialRow(TypedDict, total=False):

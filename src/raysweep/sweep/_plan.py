@@ -59,6 +59,9 @@ class Plan:
     trials_per_gpu: int | None = None
     #: A Ray Train trainer's workers per trial, e.g. ``"TorchTrainer: 2 workers x {'cpu': 1.0}"``.
     trainer: str | None = None
+    #: Ray Tune's run options the sweep set, as lines to show (``stop``, ``callbacks``,
+    #: ``checkpoint``, ``points to evaluate``): name -> text.
+    options: dict[str, str] = field(default_factory=dict)
 
 
 def make_plan(sweep: Sweep, cluster_cpus: float | None = None,
@@ -116,7 +119,23 @@ def make_plan(sweep: Sweep, cluster_cpus: float | None = None,
         nodes=node_plans,
         trials_per_gpu=_per_gpu(sweep),
         trainer=_trainer_line(sweep),
+        options=_options(sweep),
     )
+
+
+def _options(sweep: Sweep) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if sweep.stop:
+        out["stop"] = json.dumps(dict(sweep.stop), sort_keys=True)
+    if sweep.callbacks:
+        out["callbacks"] = ", ".join(getattr(c, "name", None) or type(c).__qualname__
+                                     for c in sweep.callbacks)
+    keep = sweep.checkpoint_spec.params()
+    out["checkpoint"] = json.dumps({k: v for k, v in keep.items() if v is not None}, sort_keys=True)
+    if sweep.points_to_evaluate:
+        n = len(sweep.points_to_evaluate)
+        out["points to evaluate"] = f"{n} config{'s' * (n > 1)}, run first"
+    return out
 
 
 def pack_trials(bundles: Sequence[Mapping[str, float]], nodes: Sequence[Mapping[str, float]],

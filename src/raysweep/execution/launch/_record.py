@@ -13,8 +13,9 @@ from typing import Any
 
 import ray
 
+from raysweep.callbacks import CallbackSpec
 from raysweep.results import SCHEMA_VERSION, RunStatus
-from raysweep.sweep import LoadedSweep, trainable_name
+from raysweep.sweep import LoadedSweep, Sweep, trainable_name
 
 __all__ = ["build_run_record", "git_state"]
 
@@ -83,7 +84,28 @@ def build_run_record(loaded: LoadedSweep, run_id: str, started_at: datetime,
         "submitted_from": os.environ.get("RAYSWEEP_SUBMITTED_FROM"),
         # What trains: `raysweep plan` estimates cost from runs of other sweeps with the same one.
         "trainable": trainable_name(sweep),
+        **_tune_options(sweep),
     }
+
+
+def _tune_options(sweep: Sweep) -> dict[str, Any]:
+    """Ray Tune's run options the sweep set, as JSON (null when not set): what ran is in the run row."""
+    points = sweep.points_to_evaluate
+    return {
+        "stop": json.dumps(dict(sweep.stop), sort_keys=True) if sweep.stop else None,
+        "callbacks": json.dumps([_callback(c) for c in sweep.callbacks]) if sweep.callbacks else None,
+        "checkpoint_policy": json.dumps(sweep.checkpoint_spec.params(), sort_keys=True),
+        "points_to_evaluate": json.dumps([dict(p) for p in points], sort_keys=True, default=str)
+        if points else None,
+    }
+
+
+def _callback(callback: Any) -> dict[str, Any]:
+    """A callback spec's name and parameters; a user's own ``tune.Callback`` by its class."""
+    if isinstance(callback, CallbackSpec):
+        return {"callback": callback.name, **callback.params()}
+    kind = type(callback)
+    return {"callback": f"{kind.__module__}.{kind.__qualname__}"}
 
 
 def _searcher_params(loaded: LoadedSweep) -> dict[str, Any]:
