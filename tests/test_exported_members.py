@@ -33,13 +33,17 @@ EXPECTED = {
         "space_to_json", "unflatten", "uniform", "validate_space",
     ],
     "raysweep.searchers": [
-        "TPE_DEFAULT_MAX_CONCURRENT", "GridSearch", "OptunaSearch", "RandomSearch", "SearcherSpec",
-        "TPESearch", "from_name", "grid", "optuna", "random", "tpe", "tpe_startup_rule",
+        "TPE_DEFAULT_MAX_CONCURRENT", "BOHBSearch", "GridSearch", "OptunaSearch", "RandomSearch",
+        "SearcherSpec", "TPESearch", "bohb", "from_name", "grid", "optuna", "random", "tpe",
+        "tpe_startup_rule",
     ],
     "raysweep.warm_start": [
         "Seeds", "WarmStart", "category_index", "collect", "from_runs", "in_domain", "inside",
     ],
-    "raysweep.schedulers": ["ASHA", "FIFO", "SchedulerSpec", "asha", "fifo", "from_name"],
+    "raysweep.schedulers": [
+        "ASHA", "FIFO", "HyperBand", "HyperBandBracket", "HyperBandForBOHB", "SchedulerSpec", "asha",
+        "fifo", "from_name", "hyperband", "hyperband_for_bohb",
+    ],
     "raysweep.sweep": [
         "Dimension", "Estimate", "LoadedSweep", "NewCells", "NodePlan", "Plan", "Sweep", "TrainerFacts",
         "asha_expected_iterations", "describe_trainer", "estimate_cost", "estimate_vs_actual",

@@ -47,6 +47,9 @@ DICT_KEY_METHODS = {"get", "pop", "setdefault", "__getitem__", "__contains__"}
 
 #: Classes whose base is computed at run time -> the library class every such base subclasses.
 DYNAMIC_BASES = {
+    # bohb_searcher imports TuneBOHB when a BOHB sweep is built (it imports hpbandster, an extra).
+    "raysweep.execution.tune._searchers:bohb_searcher.<locals>.BOHBCoded":
+        "ray.tune.search.bohb.bohb_search.TuneBOHB",
     # guard_trainable's base is the user's Trainable class or Tune's wrap_function(fn): an
     # ImplicitFunc, whose private names are FunctionTrainable's (a class trainable's own private
     # names are the user's business).

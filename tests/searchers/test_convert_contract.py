@@ -3,6 +3,8 @@ chains), and the Optuna preset searches better than random on Branin through tha
 
 from __future__ import annotations
 
+import dataclasses
+import importlib.util
 import math
 import statistics
 
@@ -11,7 +13,7 @@ import pytest
 
 from raysweep import Sweep, searchers, space
 from raysweep.execution.tune import _convert
-from raysweep.schedulers import SchedulerSpec
+from raysweep.schedulers import HyperBandForBOHB, SchedulerSpec
 from raysweep.searchers import SearcherSpec
 
 
@@ -35,11 +37,27 @@ def _sweep(**kw):
                     "mode": "min", "num_samples": 4, **kw})
 
 
+#: BOHB's two halves go together, over the dimensions ConfigSpace 1.x takes (no quantisation).
+BOHB_SPACE = {"x": space.uniform(-5.0, 10.0), "k": space.lograndint(1, 50), "n": space.randint(0, 8),
+              "c": space.choice([[1], "a", 2.5]), "lr": space.loguniform(1e-4, 1.0), "const": 3}
+_BOHB = pytest.mark.skipif(not all(importlib.util.find_spec(m) for m in ("hpbandster", "ConfigSpace")),
+                           reason="BOHB needs hpbandster and ConfigSpace (pip install 'raysweep[bohb]')")
+
+
+def _paired(**kw):
+    """A sweep for ``searcher=`` / ``scheduler=``: BOHB's searcher and scheduler come as a pair."""
+    if kw.get("searcher") == searchers.BOHBSearch() or kw.get("scheduler") == HyperBandForBOHB():
+        if not all(importlib.util.find_spec(m) for m in ("hpbandster", "ConfigSpace")):
+            pytest.skip("BOHB needs hpbandster and ConfigSpace")
+        kw = {"searcher": searchers.bohb(), "scheduler": HyperBandForBOHB(), "space": BOHB_SPACE}
+    return _sweep(**kw)
+
+
 def test_every_searcher_spec_has_a_conversion():
     specs = _subclasses(SearcherSpec)
     assert set(specs) == set(_convert.searcher_types())
     for spec_type in specs:
-        param_space, search = _convert.make_search(_sweep(searcher=spec_type()))
+        param_space, search = _convert.make_search(_paired(searcher=spec_type()))
         assert isinstance(param_space, dict)
         assert hasattr(search, "suggest") or hasattr(search, "next_trial")
 
@@ -48,7 +66,7 @@ def test_every_scheduler_spec_has_a_conversion():
     specs = _subclasses(SchedulerSpec)
     assert set(specs) == set(_convert.scheduler_types())
     for spec_type in specs:
-        scheduler = _convert.make_scheduler(_sweep(scheduler=spec_type()))
+        scheduler = _convert.make_scheduler(_paired(scheduler=spec_type()))
         assert hasattr(scheduler, "on_trial_result")
 
 
@@ -106,3 +124,20 @@ def test_optuna_preset_beats_random_on_branin_at_60_trials():
     wins = sum(o < r for o, r in zip(optuna_regrets, random_regrets, strict=True))
     assert wins >= 8, (optuna_regrets, random_regrets)
     assert statistics.median(optuna_regrets) * 3 < statistics.median(random_regrets)
+
+
+@_BOHB
+def test_bohb_suggestions_lie_in_the_space_keep_constants_and_repeat_for_a_seed():
+    sweep = dataclasses.replace(_paired(searcher=searchers.bohb()), max_concurrent=6)
+    suggested = []
+    for _ in range(2):
+        _, searcher = _convert.make_search(sweep)
+        state = np.random.get_state()
+        configs = [searcher.suggest(f"t{i}") for i in range(6)]
+        assert np.array_equal(np.random.get_state()[1], state[1])  # the global generator untouched
+        suggested.append(configs)
+    assert suggested[0] == suggested[1] and len({repr(c) for c in suggested[0]}) == 6
+    for c in suggested[0]:
+        assert -5.0 <= c["x"] <= 10.0 and 1e-4 <= c["lr"] <= 1.0 and c["const"] == 3
+        assert type(c["k"]) is int and 1 <= c["k"] <= 50 and type(c["n"]) is int and 0 <= c["n"] <= 8
+        assert c["c"] in ([1], "a", 2.5)

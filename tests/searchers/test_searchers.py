@@ -147,7 +147,7 @@ def test_from_name_passes_specs_through():
     assert searchers.from_name(spec) is spec
 
 
-@pytest.mark.parametrize("bad", ["TPE", "hyperopt", "", None, 3, GridSearch])
+@pytest.mark.parametrize("bad", ["TPE", "hyperopt_tpe", "", None, 3, GridSearch])
 def test_from_name_rejects_anything_else(bad):
     with pytest.raises(ConfigError) as info:
         searchers.from_name(bad)
@@ -219,3 +219,42 @@ def test_startup_trials_and_default_concurrency_of_every_searcher():
     assert searchers.tpe().default_max_concurrent() == searchers.TPE_DEFAULT_MAX_CONCURRENT
     assert [s.warm_startable for s in (searchers.grid(), searchers.random(), searchers.tpe(),
                                        searchers.optuna())] == [False, False, True, True]
+
+
+def test_bohb_spec_and_name():
+    spec = searchers.bohb(seed=3)
+    assert isinstance(spec, searchers.BOHBSearch) and spec.name == "bohb"
+    assert spec.params() == {"seed": 3} and not spec.warm_startable
+    assert searchers.from_name("bohb") == searchers.BOHBSearch(seed=None)
+    with pytest.raises(ConfigError, match=r"'seed' parameter of searchers\.bohb must be an integer >= 0"):
+        searchers.bohb(seed=-1)
+    with pytest.raises(ConfigError, match=r"'gamma' is not a parameter of searchers\.bohb"):
+        searchers.bohb(gamma=0.2)
+
+
+@pytest.mark.parametrize(("name", "words"), [
+    ("nevergrad", "Nevergrad is not supported yet"),
+    ("ax", "Ax is not supported yet"),
+    ("bayesopt", "BayesianOptimization is not supported yet"),
+    ("hebo", "HEBO is not supported yet"),
+    ("zoopt", "ZOOpt is not supported yet"),
+    ("hyperopt", "raysweep calls Ray's HyperOptSearch 'tpe'"),
+    ("variant_generator", "raysweep calls Ray's variant generator 'random'"),
+])
+def test_unsupported_ray_searcher_names_are_refused_by_name(name, words):
+    with pytest.raises(ConfigError) as info:
+        searchers.from_name(name)
+    message = str(info.value)
+    assert message.startswith("The 'searcher' parameter of Sweep must be one of 'grid', 'random', "
+                              "'tpe', 'optuna', 'bohb' or a spec from raysweep.searchers. "
+                              f"Got {name!r} instead. searcher={name!r}: ")
+    assert (words in message and "searcher=searchers." in message.split(words)[1]) \
+        or "searcher='" in message.split(words)[1]
+
+
+def test_a_ray_searcher_object_is_refused_with_the_spec_to_use():
+    from ray.tune.search.optuna import OptunaSearch as RayOptuna
+
+    with pytest.raises(ConfigError, match=r"A Ray search algorithm object \(OptunaSearch\) is not "
+                                          r"accepted.*searchers\.optuna\("):
+        searchers.from_name(RayOptuna())

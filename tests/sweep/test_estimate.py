@@ -143,3 +143,21 @@ def test_plan_without_history_says_so(tmp_path, repo):
                                       str(tmp_path / "nothing"), "--num-cpus", "2"])
     assert result.exit_code == 0, result.output
     assert "history" in result.output and "none: no results store" in result.output
+
+
+def test_hyperband_estimate_comes_from_its_brackets(tmp_path):
+    band = schedulers.hyperband(max_t=4, reduction_factor=2)
+    # history: FIFO trials of 6 iterations (1 s each, 2 s the first), longer than max_t
+    _write(tmp_path, "est", "r1", times=[(2.0, 1.0, 1.0, 1.0, 1.0, 1.0)] * 2)
+    est = estimate_cost(_sweep(scheduler=band, n=6), str(tmp_path))
+    # brackets: 3 trials to 4; 3 to 2 of which 2 go on to 4  ->  (3*4 + 2*4 + 2) / 6
+    assert est.iterations_per_trial == pytest.approx(band.expected_iterations(6)) \
+        == pytest.approx(22 / 6)
+    assert est.compute_s == pytest.approx(6 * (2.0 + (22 / 6 - 1) * 1.0))
+    assert "HyperBand brackets (max_t=4, reduction_factor=2)" in est.iterations_rule
+    assert f"up to {band.expected_iterations(6, resumed=False):.2f} when they report none" \
+        in est.iterations_rule
+    # a trainable ending by itself at 3 caps every milestone
+    _write(tmp_path, "est", "r2", times=[(2.0, 1.0, 1.0)] * 2, offset=1)
+    capped = estimate_cost(_sweep(scheduler=band, n=6), str(tmp_path), runs=["r2"])
+    assert capped.iterations_per_trial == pytest.approx(band.expected_iterations(6, cap=3))

@@ -171,9 +171,9 @@ def test_unknown_searcher_name():
 
 
 def test_unknown_scheduler_name():
-    message = rejected(minimal, scheduler="hyperband")
+    message = rejected(minimal, scheduler="hyperbnd")
     assert "'scheduler' parameter of Sweep" in message
-    assert "Got 'hyperband' instead" in message
+    assert "Got 'hyperbnd' instead" in message
 
 
 @pytest.mark.parametrize(
@@ -379,3 +379,80 @@ def test_concurrency_cap_comes_from_the_searcher_spec():
     assert minimal(searcher="optuna", max_concurrent=3).concurrency_cap == 3
     assert minimal(searcher="tpe", num_samples=24).startup_trials == 5
     assert minimal(searcher="random").startup_trials is None
+
+
+# HyperBand and BOHB.
+
+_BOHB_SPACE = {"lr": space.loguniform(1e-4, 1e-1), "dim": space.choice([16, 32]),
+               "layers": space.randint(1, 4), "fixed": 3}
+
+
+def test_hyperband_is_the_sweeps_early_stopping_scheduler():
+    sweep = full_example(scheduler=schedulers.hyperband(max_t=27))
+    assert sweep.early_stopping == schedulers.hyperband(max_t=27) and sweep.asha is None
+    assert full_example(scheduler="hyperband").early_stopping == schedulers.hyperband()
+    assert full_example().early_stopping == full_example().asha
+    assert full_example(scheduler="fifo").early_stopping is None
+
+
+def test_bohb_needs_hyperband_for_bohb():
+    with pytest.raises(ConfigError) as info:
+        full_example(searcher=searchers.bohb(), space=_BOHB_SPACE, scheduler=schedulers.hyperband())
+    message = str(info.value)
+    assert "The 'scheduler' parameter of Sweep must be schedulers.hyperband_for_bohb(...) with the " \
+           "'bohb' searcher. Got HyperBand(" in message
+    assert "use scheduler=schedulers.hyperband_for_bohb(max_t=...)" in message
+
+
+@pytest.mark.parametrize("searcher", ["tpe", "optuna", "random", "grid"])
+def test_hyperband_for_bohb_needs_bohb(searcher):
+    with pytest.raises(ConfigError) as info:
+        full_example(searcher=searcher, scheduler="hyperband_for_bohb")
+    message = str(info.value)
+    assert (f"The 'scheduler' parameter of Sweep must be not hyperband_for_bohb with the {searcher!r} "
+            "searcher.") in message
+    assert "use it with searcher=searchers.bohb()" in message and "schedulers.hyperband(" in message
+
+
+def test_bohb_refuses_quantised_grid_conditional_dimensions_and_points():
+    with pytest.raises(ConfigError) as info:
+        full_example(searcher=searchers.bohb(), scheduler=schedulers.hyperband_for_bohb(max_t=20),
+                     space={**_BOHB_SPACE, "batch": space.qrandint(16, 512, 16),
+                            "kind": space.grid(["a", "b"])})
+    message = str(info.value)
+    assert "'batch' is qrandint(16, 512, q=16): ConfigSpace 1.x has no quantisation" in message
+    assert "space.grid dimension 'kind' is not supported with BOHB" in message
+    with pytest.raises(ConfigError, match=r"Conditional dimensions .* are not supported with BOHB yet"):
+        full_example(searcher="bohb", scheduler="hyperband_for_bohb",
+                     space={"model": space.choice([{"a": space.uniform(0, 1)}, {"b": 1}])})
+    with pytest.raises(ConfigError, match=r"'points_to_evaluate' parameter of Sweep must be None with "
+                                          r"the 'bohb' searcher"):
+        full_example(searcher="bohb", scheduler="hyperband_for_bohb", space=_BOHB_SPACE,
+                     points_to_evaluate=[{"lr": 0.01, "dim": 16, "layers": 2}])
+
+
+def test_bohb_without_its_packages_names_them(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "hpbandster" else real(name, *a))
+    with pytest.raises(ConfigError) as info:
+        full_example(searcher="bohb", scheduler="hyperband_for_bohb", space=_BOHB_SPACE)
+    message = str(info.value)
+    assert "a searcher whose packages are installed (hpbandster missing)" in message
+    assert "pip install 'raysweep[bohb]'" in message and "searchers.optuna(" in message
+
+
+def test_bohb_sweep_is_accepted_when_installed():
+    pytest.importorskip("hpbandster")
+    pytest.importorskip("ConfigSpace")
+    sweep = full_example(searcher=searchers.bohb(seed=1), space=_BOHB_SPACE,
+                         scheduler=schedulers.hyperband_for_bohb(max_t=27))
+    assert sweep.searcher_seed == 1 and sweep.early_stopping == schedulers.hyperband_for_bohb(max_t=27)
+
+
+def test_unsupported_scheduler_name_is_reported_by_the_sweep():
+    with pytest.raises(ConfigError, match=r"scheduler='pbt': population-based training is not "
+                                          r"supported yet; use scheduler=schedulers\.asha"):
+        full_example(scheduler="pbt")

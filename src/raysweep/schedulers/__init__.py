@@ -1,8 +1,11 @@
-"""Trial schedulers: ASHA early stopping or FIFO, as typed specs that know nothing of Ray.
+"""Trial schedulers: ASHA, synchronous HyperBand (and its BOHB variant) or FIFO, as typed specs that
+know nothing of Ray.
 
 >>> from raysweep import schedulers
 >>> schedulers.asha(max_t=20, grace_period=2, reduction_factor=3)
 ASHA(max_t=20, grace_period=2, reduction_factor=3, brackets=1, time_attr='training_iteration')
+>>> schedulers.hyperband(max_t=27)
+HyperBand(max_t=27, reduction_factor=3, time_attr='training_iteration', stop_last_trials=True)
 """
 
 from __future__ import annotations
@@ -10,11 +13,50 @@ from __future__ import annotations
 from typing import Any
 
 from raysweep._errors import ConfigError, invalid_parameter, reject_unknown
-from raysweep.schedulers._specs import ASHA, FIFO, SchedulerSpec
+from raysweep.schedulers._specs import (
+    ASHA,
+    FIFO,
+    HyperBand,
+    HyperBandBracket,
+    HyperBandForBOHB,
+    SchedulerSpec,
+)
 
-__all__ = ["ASHA", "FIFO", "SchedulerSpec", "asha", "fifo", "from_name"]
+__all__ = [
+    "ASHA",
+    "FIFO",
+    "HyperBand",
+    "HyperBandBracket",
+    "HyperBandForBOHB",
+    "SchedulerSpec",
+    "asha",
+    "fifo",
+    "from_name",
+    "hyperband",
+    "hyperband_for_bohb",
+]
 
-_BY_NAME: dict[str, type[SchedulerSpec]] = {"asha": ASHA, "fifo": FIFO}
+_BY_NAME: dict[str, type[SchedulerSpec]] = {
+    "asha": ASHA, "fifo": FIFO, "hyperband": HyperBand, "hyperband_for_bohb": HyperBandForBOHB,
+}
+
+_EARLY_STOP = "use scheduler=schedulers.asha(max_t=...) or schedulers.hyperband(max_t=...)"
+#: Ray Tune's scheduler names (``ray.tune.schedulers.SCHEDULER_IMPORT``) raysweep does not take, and why.
+_UNSUPPORTED: dict[str, str] = {
+    "pbt": f"population-based training is not supported yet; {_EARLY_STOP} instead.",
+    "pbt_replay": f"replaying a population-based training run is not supported; {_EARLY_STOP}.",
+    "pb2": f"PB2 (population-based bandits) is not supported yet; {_EARLY_STOP} instead.",
+    "median_stopping_rule": f"the median stopping rule is not supported yet; {_EARLY_STOP} instead.",
+    "medianstopping": f"the median stopping rule is not supported yet; {_EARLY_STOP} instead.",
+    "resource_changing": "changing a trial's resources while it runs is not supported; set "
+                         "Sweep(resources=...) and " + _EARLY_STOP + ".",
+    "async_hyperband": "raysweep calls Ray's AsyncHyperBandScheduler 'asha': use scheduler='asha' "
+                       "or schedulers.asha(max_t=...).",
+    "asynchyperband": "raysweep calls Ray's AsyncHyperBandScheduler 'asha': use scheduler='asha' "
+                      "or schedulers.asha(max_t=...).",
+    "hb_bohb": "raysweep calls Ray's HyperBandForBOHB 'hyperband_for_bohb': use "
+               "scheduler=schedulers.hyperband_for_bohb(max_t=...) with searcher=searchers.bohb().",
+}
 
 
 def asha(
@@ -36,6 +78,49 @@ def asha(
                 brackets=brackets, time_attr=time_attr)
 
 
+def hyperband(
+    *,
+    max_t: int = 81,
+    reduction_factor: float = 3,
+    time_attr: str = "training_iteration",
+    stop_last_trials: bool = True,
+    **unknown: Any,
+) -> HyperBand:
+    """Synchronous HyperBand (Li et al., 2018) over Ray's ``HyperBandScheduler``.
+
+    Trials fill brackets of successive halving (:meth:`HyperBand.brackets`): in a bracket every trial
+    runs to the bracket's milestone (in ``time_attr`` units), the best ``1/reduction_factor`` go on to
+    the next one and the others stop; none runs past ``max_t`` unless ``stop_last_trials=False``.
+
+    Synchronous: a trial that reaches a milestone is PAUSED (its actor stopped, its resources freed)
+    until the rest of its bracket gets there, then resumed from its latest checkpoint. A trainable that
+    reports checkpoints (``tune.report(..., checkpoint=...)``, restored with ``tune.get_checkpoint()``;
+    a ``tune.Trainable`` class is saved by Tune) continues where it stopped; one that reports none
+    restarts from iteration 1 at each promotion: the decisions and the stored results are the same
+    (the last report of each iteration is kept), the compute is higher (``raysweep plan`` shows both).
+    ASHA (:func:`asha`) never pauses: prefer it unless you need HyperBand's synchronous brackets.
+    """
+    reject_unknown("schedulers.hyperband", unknown, HyperBand.parameter_names())
+    return HyperBand(max_t=max_t, reduction_factor=reduction_factor, time_attr=time_attr,
+                     stop_last_trials=stop_last_trials)
+
+
+def hyperband_for_bohb(
+    *,
+    max_t: int = 81,
+    reduction_factor: float = 3,
+    time_attr: str = "training_iteration",
+    stop_last_trials: bool = True,
+    **unknown: Any,
+) -> HyperBandForBOHB:
+    """Ray's ``HyperBandForBOHB``, the scheduler half of BOHB: use it with ``searcher=searchers.bohb()``
+    (and only with it: the Sweep refuses one without the other). As :func:`hyperband`, it pauses trials
+    at milestones and resumes them from their latest checkpoint; it fills the largest bracket first."""
+    reject_unknown("schedulers.hyperband_for_bohb", unknown, HyperBandForBOHB.parameter_names())
+    return HyperBandForBOHB(max_t=max_t, reduction_factor=reduction_factor, time_attr=time_attr,
+                            stop_last_trials=stop_last_trials)
+
+
 def fifo(**unknown: Any) -> FIFO:
     """Run every trial to its end, first in, first out."""
     reject_unknown("schedulers.fifo", unknown, FIFO.parameter_names())
@@ -43,15 +128,26 @@ def fifo(**unknown: Any) -> FIFO:
 
 
 def from_name(value: Any, owner: str = "Sweep") -> SchedulerSpec:
-    """Accept a spec, or one of the names 'asha', 'fifo' (defaults)."""
+    """Accept a spec, or one of the names 'asha', 'fifo', 'hyperband', 'hyperband_for_bohb' (defaults).
+
+    Ray Tune's other scheduler names ('pbt', 'pb2', 'median_stopping_rule', ...) are refused by name,
+    with what to use instead; so is a Ray scheduler object."""
     if isinstance(value, SchedulerSpec):
         return value
     if value is None:
         return FIFO()
     if isinstance(value, str) and value in _BY_NAME:
         return _BY_NAME[value]()
+    expected = f"one of {', '.join(map(repr, _BY_NAME))} or a spec from raysweep.schedulers"
+    if isinstance(value, str) and value.lower() in _UNSUPPORTED:
+        raise ConfigError(invalid_parameter("scheduler", owner, expected, value,
+                                            f"scheduler={value!r}: {_UNSUPPORTED[value.lower()]}"))
+    if type(value).__module__.startswith("ray."):
+        raise ConfigError(invalid_parameter(
+            "scheduler", owner, expected, value,
+            f"A Ray scheduler object ({type(value).__name__}) is not accepted: raysweep builds Ray's "
+            "scheduler from its spec, e.g. scheduler=schedulers.asha(max_t=20, grace_period=2)."))
     raise ConfigError(
-        invalid_parameter("scheduler", owner, "one of 'asha', 'fifo' or a spec from "
-                          "raysweep.schedulers", value,
+        invalid_parameter("scheduler", owner, expected, value,
                           "For example scheduler=schedulers.asha(max_t=20, grace_period=2).")
     )

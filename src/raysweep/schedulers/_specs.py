@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from raysweep._errors import ConfigError, int_problem, invalid_parameter, require
 from raysweep._spec import Spec
 
-__all__ = ["ASHA", "FIFO", "SchedulerSpec"]
+__all__ = ["ASHA", "FIFO", "HyperBand", "HyperBandBracket", "HyperBandForBOHB", "SchedulerSpec"]
 
 
 @dataclass(frozen=True)
@@ -69,3 +70,120 @@ class ASHA(SchedulerSpec):
             rungs.append(int(t))
             t *= self.reduction_factor
         return rungs
+
+
+def _hyperband_problems(spec: HyperBand, owner: str) -> None:
+    require(int_problem(spec.max_t, "max_t", owner))
+    rf = spec.reduction_factor
+    if isinstance(rf, bool) or not isinstance(rf, int | float) or rf < 2:
+        raise ConfigError(
+            invalid_parameter("reduction_factor", owner, "a number >= 2", rf,
+                              "3 (Ray's default) or 4 are the usual choices.")
+        )
+    if not isinstance(spec.time_attr, str) or not spec.time_attr:
+        raise ConfigError(invalid_parameter("time_attr", owner, "a non-empty metric name", spec.time_attr))
+    if not isinstance(spec.stop_last_trials, bool):
+        raise ConfigError(invalid_parameter("stop_last_trials", owner, "True or False",
+                                            spec.stop_last_trials))
+
+
+@dataclass(frozen=True)
+class HyperBandBracket:
+    """One HyperBand bracket as Ray's ``HyperBandScheduler`` builds it: ``size`` trials start, and at
+    each milestone of ``milestones`` all but the best ``keep[k]`` of them stop (the last milestone
+    ends every trial left when ``stop_last_trials``)."""
+
+    s: int
+    size: int
+    milestones: tuple[int, ...]
+    keep: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class HyperBand(SchedulerSpec):
+    """Synchronous HyperBand (Li et al., 2018); see :func:`raysweep.schedulers.hyperband`."""
+
+    name: ClassVar[str] = "hyperband"
+    #: Ray fills a band's brackets from the fewest rungs up (False) or, for BOHB, the most (True).
+    largest_first: ClassVar[bool] = False
+    max_t: int = 81
+    reduction_factor: float = 3
+    time_attr: str = "training_iteration"
+    stop_last_trials: bool = True
+
+    def __post_init__(self) -> None:
+        _hyperband_problems(self, f"schedulers.{self.name}")
+
+    def brackets(self) -> list[HyperBandBracket]:
+        """The brackets of one band, in the order Ray fills them (Ray's ``_get_n0``, ``_get_r0``,
+        ``_Bracket.successive_halving``; a bracket whose first milestone rounds to 0 is skipped)."""
+        eta, max_t = float(self.reduction_factor), self.max_t
+        s_max_1 = round(math.log(max_t) / math.log(eta)) + 1
+        order = range(s_max_1 - 1, -1, -1) if self.largest_first else range(s_max_1)
+        out = []
+        for s in order:
+            r = int(max_t * eta ** (-s))
+            if r == 0:
+                continue
+            size = n = math.ceil(s_max_1 / (s + 1) * eta**s)
+            milestones, keep = [r], []
+            for _ in range(s):
+                n = math.ceil(n / eta)
+                r = int(min(r * eta, max_t))
+                milestones.append(r)
+                keep.append(n)
+            out.append(HyperBandBracket(s, size, tuple(milestones), tuple(keep)))
+        return out
+
+    def trial_iterations(self, n_trials: int) -> list[list[int]]:
+        """The milestones each of ``n_trials`` trials reaches, trial by trial in the order Tune adds
+        them (the best-ranked of a bracket first within it), when every trial runs at least ``max_t``
+        and brackets fill in trial order. A trial's stored iterations are its last milestone; one
+        whose trainable reports no checkpoint re-runs from iteration 1 at each promotion, so it
+        computes up to the sum of its milestones (the trial whose result completes a bracket's
+        milestone is never paused and runs straight on)."""
+        out: list[list[int]] = []
+        brackets = self.brackets()
+        while len(out) < n_trials and brackets:
+            for bracket in brackets:
+                m = min(bracket.size, n_trials - len(out))
+                if m <= 0:
+                    break
+                reached = [[bracket.milestones[0]] for _ in range(m)]
+                live = m
+                for milestone, keep in zip(bracket.milestones[1:], bracket.keep, strict=True):
+                    live = min(live, keep)  # a bracket short of trials keeps them all
+                    for trial in reached[:live]:
+                        trial.append(milestone)
+                out.extend(reached)
+        return out
+
+    def expected_iterations(self, n_trials: int, cap: int | None = None,
+                            resumed: bool = True) -> float:
+        """Mean iterations per trial: stored (``resumed``: each promoted trial continues from its
+        checkpoint) or, at most, computed by trainables that report none (``resumed=False``).
+        ``cap``: the trainable ends by itself there."""
+        if n_trials <= 0:
+            return 0.0
+        top = min(self.max_t, cap) if cap else self.max_t
+        total = 0
+        for reached in self.trial_iterations(n_trials):
+            steps: list[int] = []
+            for milestone in reached:  # a trainable ending at cap ends there, whatever comes next
+                steps.append(min(milestone, top))
+                if milestone >= top:
+                    break
+            if not self.stop_last_trials and cap and cap > self.max_t and reached[-1] >= self.max_t:
+                steps[-1] = cap  # past max_t the survivor runs to its own end
+            total += steps[-1] if resumed else sum(steps)
+        return total / n_trials
+
+
+@dataclass(frozen=True)
+class HyperBandForBOHB(HyperBand):
+    """Ray's ``HyperBandForBOHB``: HyperBand that fills the largest bracket first and pauses trials
+    without waiting for a bracket to fill, for :func:`raysweep.searchers.bohb` only; see
+    :func:`raysweep.schedulers.hyperband_for_bohb`."""
+
+    name: ClassVar[str] = "hyperband_for_bohb"
+    largest_first: ClassVar[bool] = True

@@ -1,4 +1,4 @@
-"""Searchers: grid, random, TPE (hyperopt) and Optuna's TPE, as typed specs that know nothing of Ray.
+"""Searchers: grid, random, TPE (hyperopt), Optuna's TPE and BOHB, as typed specs that know nothing of Ray.
 
 >>> from raysweep import searchers
 >>> searchers.tpe(seed=0, n_initial_points=10)
@@ -14,6 +14,7 @@ from typing import Any
 from raysweep._errors import ConfigError, invalid_parameter, reject_unknown
 from raysweep.searchers._specs import (
     TPE_DEFAULT_MAX_CONCURRENT,
+    BOHBSearch,
     GridSearch,
     OptunaSearch,
     RandomSearch,
@@ -24,11 +25,13 @@ from raysweep.searchers._specs import (
 
 __all__ = [
     "TPE_DEFAULT_MAX_CONCURRENT",
+    "BOHBSearch",
     "GridSearch",
     "OptunaSearch",
     "RandomSearch",
     "SearcherSpec",
     "TPESearch",
+    "bohb",
     "from_name",
     "grid",
     "optuna",
@@ -39,6 +42,20 @@ __all__ = [
 
 _BY_NAME: dict[str, type[SearcherSpec]] = {
     "grid": GridSearch, "random": RandomSearch, "tpe": TPESearch, "optuna": OptunaSearch,
+    "bohb": BOHBSearch,
+}
+
+_MODEL = "use searcher=searchers.optuna(...) or searchers.tpe(...)"
+#: Ray Tune's searcher names (``ray.tune.search.SEARCH_ALG_IMPORT``) raysweep does not take, and why.
+_UNSUPPORTED: dict[str, str] = {
+    "nevergrad": f"Nevergrad is not supported yet; {_MODEL} instead.",
+    "ax": f"Ax is not supported yet; {_MODEL} instead.",
+    "bayesopt": f"BayesianOptimization is not supported yet; {_MODEL} (model-based) instead.",
+    "hebo": f"HEBO is not supported yet; {_MODEL} instead.",
+    "zoopt": f"ZOOpt is not supported yet; {_MODEL} instead.",
+    "hyperopt": "raysweep calls Ray's HyperOptSearch 'tpe': use searcher='tpe' or searchers.tpe(...).",
+    "variant_generator": "raysweep calls Ray's variant generator 'random' (or 'grid' for a grid): "
+                         "use searcher='random' or searchers.grid(...).",
 }
 
 
@@ -80,13 +97,36 @@ def optuna(
                         constant_liar=constant_liar, stopped_as_pruned=stopped_as_pruned)
 
 
+def bohb(*, seed: int | None = None, **unknown: Any) -> BOHBSearch:
+    """BOHB's model (HpBandSter through Ray's ``TuneBOHB``); ``seed=None`` takes the sweep's seed.
+
+    Use it with ``scheduler=schedulers.hyperband_for_bohb(max_t=...)``, and install ``hpbandster`` and
+    ``ConfigSpace`` (``pip install 'raysweep[bohb]'``). Over float, integer and categorical dimensions
+    (no ``q``-quantised, conditional or ``space.grid`` ones), without points_to_evaluate or warm start.
+    """
+    reject_unknown("searchers.bohb", unknown, BOHBSearch.parameter_names())
+    return BOHBSearch(seed=seed)
+
+
 def from_name(value: Any, owner: str = "Sweep") -> SearcherSpec:
-    """Accept a spec, or one of the names 'grid', 'random', 'tpe', 'optuna' (defaults)."""
+    """Accept a spec, or one of the names 'grid', 'random', 'tpe', 'optuna', 'bohb' (defaults).
+
+    Ray Tune's other searcher names ('nevergrad', 'ax', 'bayesopt', ...) are refused by name, with
+    what to use instead; so is a Ray searcher object."""
     if isinstance(value, SearcherSpec):
         return value
     if isinstance(value, str) and value in _BY_NAME:
         return _BY_NAME[value]()
+    expected = f"one of {', '.join(map(repr, _BY_NAME))} or a spec from raysweep.searchers"
+    if isinstance(value, str) and value.lower() in _UNSUPPORTED:
+        raise ConfigError(invalid_parameter("searcher", owner, expected, value,
+                                            f"searcher={value!r}: {_UNSUPPORTED[value.lower()]}"))
+    if type(value).__module__.startswith("ray."):
+        raise ConfigError(invalid_parameter(
+            "searcher", owner, expected, value,
+            f"A Ray search algorithm object ({type(value).__name__}) is not accepted: raysweep builds "
+            "Ray's searcher from its spec, e.g. searcher=searchers.optuna(seed=0)."))
     raise ConfigError(
-        invalid_parameter("searcher", owner, "one of 'grid', 'random', 'tpe', 'optuna' or a spec from "
-                          "raysweep.searchers", value, "For example searcher=searchers.optuna(seed=0).")
+        invalid_parameter("searcher", owner, expected, value,
+                          "For example searcher=searchers.optuna(seed=0).")
     )

@@ -15,6 +15,7 @@ from raysweep._errors import ConfigError, int_problem, invalid_parameter, requir
 from raysweep._spec import Spec
 
 __all__ = [
+    "BOHBSearch",
     "GridSearch",
     "OptunaSearch",
     "RandomSearch",
@@ -153,3 +154,22 @@ class OptunaSearch(SearcherSpec):
 
     def startup_trials(self, num_samples: int) -> int:
         return self.n_startup_trials
+
+
+@dataclass(frozen=True)
+class BOHBSearch(SearcherSpec):
+    """BOHB (Falkner et al., 2018): HpBandSter's kernel-density model through Ray's ``TuneBOHB``.
+
+    Only with ``scheduler=schedulers.hyperband_for_bohb(...)``, the HyperBand half of BOHB (the Sweep
+    refuses either one alone). Needs ``hpbandster`` and ``ConfigSpace`` (``pip install
+    'raysweep[bohb]'``). ``seed=None`` takes the sweep's seed. The model of each budget (milestone)
+    starts after ``dimensions + 1`` results there; a third of the configurations stay random
+    (HpBandSter's ``random_fraction``). No concurrency cap by default: TuneBOHB counts running trials
+    only (paused ones wait for their bracket).
+    """
+
+    name: ClassVar[str] = "bohb"
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        _int_at_least(self.seed, 0, "seed", "searchers.bohb", allow_none=True)

@@ -186,3 +186,68 @@ def plan_warnings(sweep: Any) -> tuple[str, ...]:
                 "they count toward the searcher's start-up trials and are not run again."
             )
     return tuple(out)
+
+
+#: What BOHB needs installed (the ``bohb`` extra), by import name.
+BOHB_MODULES = ("hpbandster", "ConfigSpace")
+_BOHB_ALTERNATIVE = ("searcher=searchers.optuna(...) or searchers.tpe(...) with "
+                     "scheduler=schedulers.asha(...) or schedulers.hyperband(...)")
+
+
+def bohb(searcher: Any, scheduler: Any, space: Any, points: Any) -> list[str | None]:
+    """BOHB's two halves go together (Ray's TuneBOHB learns only from HyperBandForBOHB's budgets, and
+    HyperBandForBOHB calls the searcher's pause hooks only TuneBOHB has), need hpbandster and
+    ConfigSpace, and take float, integer and categorical dimensions only."""
+    import importlib.util
+
+    from raysweep.schedulers import HyperBandForBOHB
+    from raysweep.searchers import BOHBSearch
+    from raysweep.space import Float, Integer, conditional_paths, flatten
+
+    is_search, is_sched = isinstance(searcher, BOHBSearch), isinstance(scheduler, HyperBandForBOHB)
+    if is_sched and not is_search and hasattr(searcher, "name"):
+        return [invalid_parameter(
+            "scheduler", _OWNER, f"not hyperband_for_bohb with the {searcher.name!r} searcher",
+            scheduler, "HyperBandForBOHB is BOHB's scheduler: use it with searcher=searchers.bohb(), "
+            "or use scheduler=schedulers.hyperband(...) with this searcher.")]
+    if not is_search:
+        return []
+    if not is_sched and hasattr(scheduler, "name"):
+        return [invalid_parameter(
+            "scheduler", _OWNER, "schedulers.hyperband_for_bohb(...) with the 'bohb' searcher",
+            scheduler, "BOHB learns from HyperBandForBOHB's budgets only: use "
+            "scheduler=schedulers.hyperband_for_bohb(max_t=...).")]
+    problems: list[str | None] = []
+    missing = [m for m in BOHB_MODULES if importlib.util.find_spec(m) is None]
+    if missing:
+        problems.append(invalid_parameter(
+            "searcher", _OWNER, f"a searcher whose packages are installed ({', '.join(missing)} "
+            "missing)", searcher, f"Install them with pip install 'raysweep[bohb]', or use "
+            f"{_BOHB_ALTERNATIVE}."))
+    if not isinstance(space, Mapping):
+        return problems
+    conditional = conditional_paths(space)
+    if conditional:
+        problems.append(invalid_parameter(
+            "searcher", _OWNER, "not 'bohb' over a conditional space", searcher,
+            f"Conditional dimensions ({', '.join('.'.join(p) for p in conditional)}) are not "
+            f"supported with BOHB yet; use {_BOHB_ALTERNATIVE}."))
+        return problems
+    for path, leaf in flatten(space).items():
+        where = ".".join(path)
+        if getattr(leaf, "grid", False):
+            problems.append(invalid_parameter(
+                "searcher", _OWNER, "not 'bohb' over space.grid dimensions", searcher,
+                f"space.grid dimension {where!r} is not supported with BOHB: make it space.choice, "
+                f"or use {_BOHB_ALTERNATIVE}."))
+        elif (isinstance(leaf, Float) and leaf.q is not None) or (
+                isinstance(leaf, Integer) and leaf.q is not None and leaf.q > 1):
+            problems.append(invalid_parameter(
+                "searcher", _OWNER, "not 'bohb' over quantised dimensions", searcher,
+                f"{where!r} is {leaf.describe()}: ConfigSpace 1.x has no quantisation. Drop q, or "
+                f"use {_BOHB_ALTERNATIVE}."))
+    if points:
+        problems.append(invalid_parameter(
+            "points_to_evaluate", _OWNER, "None with the 'bohb' searcher", list(points),
+            f"Points to evaluate are not supported with BOHB yet; use {_BOHB_ALTERNATIVE}."))
+    return problems

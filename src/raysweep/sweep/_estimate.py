@@ -6,6 +6,9 @@ iterations it takes the seconds a trial spends in its first iteration (start-up 
 each later one; from the scheduler the iterations a trial is expected to run:
 
 * ASHA (``time_attr="training_iteration"``): :func:`asha_expected_iterations`, from the rungs;
+* HyperBand (``time_attr="training_iteration"``): its brackets (``HyperBand.expected_iterations``), for
+  trials that continue from a checkpoint when promoted (the rule also says what trainables without
+  checkpoints, which restart from iteration 1, compute);
 * otherwise: the mean iterations per trial of the history.
 
 compute = trials x (mean first-iteration seconds + (expected iterations - 1) x mean later-iteration
@@ -25,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from raysweep.schedulers import ASHA
+from raysweep.schedulers import ASHA, HyperBand
 from raysweep.sweep._sweep import Sweep
 
 __all__ = ["Estimate", "asha_expected_iterations", "estimate_cost", "estimate_vs_actual",
@@ -223,8 +226,19 @@ def _expected_iterations(sweep: Sweep, n: int, chosen: Any,
     asha = sweep.scheduler_spec if isinstance(sweep.scheduler_spec, ASHA) else None
     seen = [int(v) for v in per_trial.tolist()]
     longest = max(seen) if seen else None
+    band = sweep.scheduler_spec
+    if isinstance(band, HyperBand) and band.time_attr == "training_iteration":
+        stopping = chosen["scheduler"].isin(["asha", "hyperband", "hyperband_for_bohb"]).any()
+        cap = longest if longest is not None and not stopping else None
+        stored = band.expected_iterations(n, cap=cap)
+        restarted = band.expected_iterations(n, cap=cap, resumed=False)
+        return stored, (f"HyperBand brackets (max_t={band.max_t}, reduction_factor="
+                        f"{band.reduction_factor:g}): {stored:.2f} per trial when promoted trials "
+                        f"continue from a checkpoint, up to {restarted:.2f} when they report none and "
+                        "restart from iteration 1")
     if asha is None or asha.time_attr != "training_iteration":
-        if longest is not None and (chosen["scheduler"] == "asha").any():
+        if longest is not None and (chosen["scheduler"].isin(
+                ["asha", "hyperband", "hyperband_for_bohb"])).any():
             # early stopping cut the earlier trials short: unstopped, a trial runs to its own end
             return float(longest), "the longest trial of the history (it was not stopped early)"
         mean = statistics.fmean(seen) if seen else 1.0

@@ -14,7 +14,7 @@ from raysweep import schedulers as _schedulers
 from raysweep import searchers as _searchers
 from raysweep._errors import ConfigError, invalid_parameter, raise_all, unknown_parameters
 from raysweep.checkpoints import Keep
-from raysweep.schedulers import ASHA, SchedulerSpec
+from raysweep.schedulers import ASHA, HyperBand, SchedulerSpec
 from raysweep.searchers import GridSearch, SearcherSpec
 from raysweep.space import crossed_cells, from_ray, grid_size, space_problems, space_to_json
 from raysweep.sweep import _checks, _options
@@ -100,6 +100,8 @@ class Sweep:
                 errors.append(str(exc))
         space_errors = self._convert_space()
         errors += space_errors if space_errors else self._check_points()
+        errors += _checks.bohb(self.searcher, self.scheduler, None if space_errors else self.space,
+                               self.points_to_evaluate)
         errors += [
             _checks.name(self.name),
             _checks.trainable(self.trainable),
@@ -261,6 +263,12 @@ class Sweep:
     @property
     def asha(self) -> ASHA | None:
         return self.scheduler if isinstance(self.scheduler, ASHA) else None
+
+    @property
+    def early_stopping(self) -> ASHA | HyperBand | None:
+        """The scheduler when it stops trials early (ASHA, HyperBand): its ``max_t`` and ``time_attr``
+        say which ended trials it stopped short."""
+        return self.scheduler if isinstance(self.scheduler, ASHA | HyperBand) else None
 
     def space_json(self) -> str:
         return space_to_json(self.space)

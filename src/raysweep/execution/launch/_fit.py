@@ -125,7 +125,7 @@ def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback |
     sweep = loaded.sweep
     progress = ProgressCallback(launch.total_trials or sweep.n_trials, sweep.metric,
                                 str(sweep.mode), launch.console, live=launch.live,
-                                asha_max_t=sweep.asha.max_t if sweep.asha else None)
+                                asha_max_t=sweep.early_stopping.max_t if sweep.early_stopping else None)
     if store is not None:  # a resumed run starts with the trials that ended before
         so_far = store.summary()
         progress.done = int(so_far["n_completed"])
@@ -152,7 +152,8 @@ def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback |
         trim = os.environ.get(TRIM_ENV, "1") != "0"  # Tune's per-trial state, bounded (_trim.py)
         if trim:  # after the store: it trims what the snapshot the store forced already holds
             callbacks.append(TrimCallback(
-                sweep.metric, sweep.asha.time_attr if sweep.asha else "training_iteration",
+                sweep.metric,
+                sweep.early_stopping.time_attr if sweep.early_stopping else "training_iteration",
                 store.gate if store else None,
                 release=os.environ.get(RELEASE_ENV, "1") != "0"))
         tuner = _tuner(launch, callbacks)
@@ -377,8 +378,8 @@ def _open_store(writer: RunWriter, launch: Launch,
     writer.write_run(record)
     return ParquetResultsCallback(
         writer, sweep=sweep.name, run_id=launch.run_id, metric=sweep.metric, mode=str(sweep.mode),
-        asha_max_t=sweep.asha.max_t if sweep.asha else None,
-        time_attr=sweep.asha.time_attr if sweep.asha else "training_iteration",
+        asha_max_t=sweep.early_stopping.max_t if sweep.early_stopping else None,
+        time_attr=sweep.early_stopping.time_attr if sweep.early_stopping else "training_iteration",
         prior=launch.prior, index_offset=int(launch.record.get("trial_index_offset") or 0),
         space=sweep.space, checkpoint_score=sweep.checkpoint_spec.score,
         checkpoint_order=sweep.checkpoint_spec.score_order(sweep.mode),

@@ -5,8 +5,9 @@ Status rule (documented in docs/results.md):
 * ``errored``: Tune called ``on_trial_error`` (the error survived every allowed retry).
 * ``early_stopped``: the trial ended without error, a result reached the driver with ``done=True``
   set by Tune (only the scheduler or a stopper sets it on a non-final result; a trainable that returns
-  on its own ends with a duplicate result callbacks never see), and the trial had fewer iterations
-  than ``asha_max_t``. ASHA also sets ``done`` at ``max_t``; that trial is ``completed``.
+  on its own ends with a duplicate result callbacks never see) or HyperBand stopped it while paused
+  (``scheduler_stops``), and the trial had fewer iterations than ``asha_max_t`` (ASHA's or
+  HyperBand's ``max_t``). ASHA also sets ``done`` at ``max_t``; that trial is ``completed``.
 * ``completed``: every other trial that ended without error, including a trainable that returned
   early on its own.
 * ``cancelled``: still pending or running when the sweep ended (time budget, Ctrl-C, crash of the
@@ -19,7 +20,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from raysweep.execution._internals import find_controller
+from raysweep.execution._internals import controller_scheduler, find_controller
 from raysweep.execution.cluster._resources import ActorNodes
 from raysweep.execution.durability._gate import SnapshotGate
 from raysweep.execution.recording._checkpoint import CheckpointPointer
@@ -28,6 +29,7 @@ from raysweep.execution.recording._rows import iteration_row, metric_columns, tr
 from raysweep.execution.recording._tally import RunTally
 from raysweep.execution.recording._trial_info import attempt, error_info, stored_results
 from raysweep.execution.tune._driver_bound import DriverBound
+from raysweep.execution.tune._hyperband import scheduler_stops
 from raysweep.results import Objective, RunWriter, TrialStatus
 from raysweep.space import branch_columns
 
@@ -60,7 +62,7 @@ class ParquetResultsCallback(DriverBound):
         run_id: Run id (for messages; the writer knows its partition).
         metric: The sweep metric name (``metric_last``/``metric_best``).
         mode: ``"min"`` or ``"max"``.
-        asha_max_t: ASHA's ``max_t`` when ASHA schedules the sweep, else None.
+        asha_max_t: ASHA's (or HyperBand's) ``max_t`` when it schedules the sweep, else None.
         time_attr: ASHA's time attribute (``training_iteration``).
         prior: For a resumed run, the trial rows already in the store keyed by Ray's trial id:
             ended trials count toward the summary and are never marked cancelled; restarted trials
@@ -107,6 +109,7 @@ class ParquetResultsCallback(DriverBound):
                                              checkpoint_score or metric, checkpoint_order or mode)
         self._trials_seen: list[Any] = []
         self._repaired = False
+        self._scheduler_stops: set[str] = set()
 
 
     # ----------------------------------------------------------------- counters of the gate
@@ -164,7 +167,10 @@ class ParquetResultsCallback(DriverBound):
     def setup(self, *args: Any, **info: Any) -> None:
         # Without the controller no snapshot could be forced: the store could then know of trial
         # events Tune's snapshot lacks, and a resume would re-run them (an ExecutionError instead).
-        self.gate.start(find_controller("the store's forced snapshots (exact resume)", required=True))
+        controller = find_controller("the store's forced snapshots (exact resume)", required=True)
+        self.gate.start(controller)
+        # HyperBand stops paused trials with no result saying so: it notes them (_hyperband.py)
+        self._scheduler_stops = scheduler_stops(controller_scheduler(controller))
 
     def on_step_begin(self, iteration: int, trials: list, **info: Any) -> None:
         if not self._repaired:
@@ -209,7 +215,7 @@ class ParquetResultsCallback(DriverBound):
     def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         state = self.trials.state(trial)
         early = (
-            state.stopped_by_scheduler
+            (state.stopped_by_scheduler or trial.trial_id in self._scheduler_stops)
             and self.asha_max_t is not None
             and state.iterations < self.asha_max_t
         )

@@ -20,10 +20,11 @@ from ray.tune.search.basic_variant import BasicVariantGenerator
 from raysweep.execution.cluster._resources import cluster_nodes
 from raysweep.execution.tune._asha import RecordingASHA, recording_scheduler
 from raysweep.execution.tune._crossed import GridCrossed, cell_seeds, cell_space
-from raysweep.execution.tune._searchers import HyperOptSeeded, OptunaCodec, OptunaSeeded
+from raysweep.execution.tune._hyperband import RecordingHyperBand, RecordingHyperBandForBOHB
+from raysweep.execution.tune._searchers import HyperOptSeeded, OptunaCodec, OptunaSeeded, bohb_searcher
 from raysweep.execution.tune._spaces import hyperopt_domain, map_space, optuna_distribution, tune_domain
-from raysweep.schedulers import ASHA, FIFO, SchedulerSpec
-from raysweep.searchers import GridSearch, OptunaSearch, RandomSearch, SearcherSpec, TPESearch
+from raysweep.schedulers import ASHA, FIFO, HyperBand, HyperBandForBOHB, SchedulerSpec
+from raysweep.searchers import BOHBSearch, GridSearch, OptunaSearch, RandomSearch, SearcherSpec, TPESearch
 from raysweep.space import Domain, crossed_cells, flatten, grid_values, unflatten
 from raysweep.sweep import Sweep, pack_trials
 from raysweep.warm_start import Seeds, collect
@@ -184,6 +185,15 @@ def _optuna(sweep: Sweep, spec: OptunaSearch, seeds: Seeds | None) -> Search:
     return {}, ConcurrencyLimiter(_crossed(sweep, seeds, make), max_concurrent=cap)
 
 
+@_searcher(BOHBSearch)
+def _bohb(sweep: Sweep, spec: BOHBSearch, seeds: Seeds | None) -> Search:
+    # TuneBOHB caps its running trials itself (paused ones wait for their bracket and do not count);
+    # Ray's ConcurrencyLimiter would count them. The Sweep refused conditional, space.grid and
+    # quantised dimensions, points and warm starts, and checked hpbandster and ConfigSpace are there.
+    cap = concurrency(sweep) or _trials_that_fit(sweep)
+    return {}, bohb_searcher(sweep.space, sweep.searcher_seed, sweep.metric, sweep.mode, cap)
+
+
 def concurrency(sweep: Sweep) -> int | None:
     """The cap on trials in flight: the sweep's own (``max_concurrent`` or its searcher's), and for
     a Ray Train trainer at most the trials whose workers the cluster holds at once.
@@ -217,6 +227,21 @@ def _asha(spec: ASHA) -> TrialScheduler:
         time_attr=spec.time_attr, max_t=spec.max_t, grace_period=spec.grace_period,
         reduction_factor=spec.reduction_factor, brackets=spec.brackets,
     )
+
+
+@_scheduler(HyperBand)
+def _hyperband(spec: HyperBand) -> TrialScheduler:
+    # Ray's synchronous HyperBand, noting the paused trials it stops (_hyperband.py).
+    return RecordingHyperBand(time_attr=spec.time_attr, max_t=spec.max_t,
+                              reduction_factor=spec.reduction_factor,
+                              stop_last_trials=spec.stop_last_trials)
+
+
+@_scheduler(HyperBandForBOHB)
+def _hyperband_for_bohb(spec: HyperBandForBOHB) -> TrialScheduler:
+    return RecordingHyperBandForBOHB(time_attr=spec.time_attr, max_t=spec.max_t,
+                                     reduction_factor=spec.reduction_factor,
+                                     stop_last_trials=spec.stop_last_trials)
 
 
 @_scheduler(FIFO)

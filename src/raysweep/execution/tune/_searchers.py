@@ -1,12 +1,14 @@
-"""Ray searchers raysweep subclasses (never forks): seeded HyperOpt and Optuna over raysweep spaces."""
+"""Ray searchers raysweep subclasses (never forks): seeded HyperOpt, Optuna and BOHB over raysweep spaces."""
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import hyperopt
+import numpy as np
 import optuna
 from optuna.distributions import BaseDistribution
 from ray.tune.result import TRAINING_ITERATION
@@ -17,7 +19,7 @@ from raysweep.execution._internals import hyperopt_preset_points, hyperopt_trial
 from raysweep.space import Categorical, Conditional, Domain, Float, Integer, flatten, unflatten
 from raysweep.warm_start import Seeds, category_index
 
-__all__ = ["HyperOptSeeded", "OptunaCodec", "OptunaSeeded"]
+__all__ = ["HyperOptSeeded", "OptunaCodec", "OptunaSeeded", "bohb_searcher"]
 
 Path = tuple[str, ...]
 
@@ -204,3 +206,89 @@ class OptunaSeeded(OptunaSearch):
                 live[trial_id].report(value, step)
             result = None
         super().on_trial_complete(trial_id, result, error)
+
+
+def _bohb_base() -> Any:
+    from ray.tune.search.bohb import TuneBOHB
+
+    return TuneBOHB
+
+
+def bohb_searcher(space: Mapping[str, Any], seed: int, metric: str, mode: str | None,
+                  max_concurrent: int) -> Any:
+    """Ray's ``TuneBOHB`` over a raysweep space (float, integer and categorical dimensions: the Sweep
+    refuses the rest), built when hpbandster and ConfigSpace are installed."""
+    base = _bohb_base()
+
+    class BOHBCoded(base):  # type: ignore[valid-type, misc]
+        """TuneBOHB over a ConfigSpace built from the raysweep space: one hyperparameter per dimension
+        (``p0``, ``p1``, ... : a path may hold any character), categories by index (ConfigSpace's
+        choices must be plain scalars), constants filled in when a config is suggested.
+
+        HpBandSter draws from numpy's global generator: each call into it runs on a generator of its
+        own, seeded with ``seed``, so a sweep's suggestions repeat for the same results (and the
+        driver's global numpy state is left as it was)."""
+
+        def __init__(self, codec: _BOHBCodec, seed: int, **kwargs: Any) -> None:
+            self.codec = codec
+            self._rng = np.random.RandomState(seed).get_state()
+            self._own_rng(lambda: base.__init__(self, space=codec.config_space(), seed=seed, **kwargs))
+
+        def _own_rng(self, call: Callable[[], Any]) -> Any:
+            outer = np.random.get_state()
+            np.random.set_state(self._rng)
+            try:
+                with warnings.catch_warnings():  # HpBandSter calls ConfigSpace 1.x's deprecated names
+                    warnings.filterwarnings("ignore", category=DeprecationWarning, module="hpbandster")
+                    return call()
+            finally:
+                self._rng = np.random.get_state()
+                np.random.set_state(outer)
+
+        def suggest(self, trial_id: str) -> dict | None:
+            config = self._own_rng(lambda: base.suggest(self, trial_id))
+            return None if config is None else self.codec.decode(config)
+
+        def on_trial_result(self, trial_id: str, result: dict) -> None:
+            self._own_rng(lambda: base.on_trial_result(self, trial_id, result))
+
+    BOHBCoded.__qualname__ = BOHBCoded.__name__ = "BOHBCoded"
+    return BOHBCoded(_BOHBCodec(space), seed, metric=metric, mode=mode, max_concurrent=max_concurrent)
+
+
+class _BOHBCodec:
+    """A raysweep space as ConfigSpace hyperparameters ``p<i>``, and a ConfigSpace config back."""
+
+    def __init__(self, space: Mapping[str, Any]) -> None:
+        leaves = flatten(space)
+        self.domains: dict[Path, Domain] = {p: d for p, d in leaves.items() if isinstance(d, Domain)}
+        self.constants = {p: v for p, v in leaves.items() if not isinstance(v, Domain)}
+        self.names = {path: f"p{i}" for i, path in enumerate(self.domains)}
+
+    def config_space(self) -> Any:
+        import ConfigSpace as CS
+
+        cs = CS.ConfigurationSpace()
+        for path, d in self.domains.items():
+            name = self.names[path]
+            if isinstance(d, Categorical):
+                cs.add(CS.CategoricalHyperparameter(name, choices=list(range(len(d.values)))))
+            elif isinstance(d, Float):
+                cs.add(CS.UniformFloatHyperparameter(name, lower=d.lower, upper=d.upper, log=d.log))
+            elif isinstance(d, Integer):
+                cs.add(CS.UniformIntegerHyperparameter(name, lower=d.low, upper=d.high, log=d.log))
+            else:  # refused by the Sweep (conditional)
+                raise TypeError(f"BOHB takes no {type(d).__name__} dimension ({'.'.join(path)})")
+        return cs
+
+    def decode(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        flat: dict[Path, Any] = dict(self.constants)
+        for path, d in self.domains.items():
+            value = config[self.names[path]]
+            if isinstance(d, Categorical):
+                flat[path] = d.values[int(value)]
+            elif isinstance(d, Integer):
+                flat[path] = int(value)
+            else:
+                flat[path] = float(value)
+        return unflatten(flat)
