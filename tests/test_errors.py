@@ -90,12 +90,22 @@ def test_reject_unknown_accepts_no_unknowns():
     assert reject_unknown("searchers.tpe", {}, ["seed"]) is None
 
 
-def test_reject_unknown_names_the_first_unknown_and_the_valid_ones():
+def test_reject_unknown_names_every_unknown_with_a_did_you_mean_and_the_valid_ones():
     with pytest.raises(ConfigError) as info:
-        reject_unknown("searchers.tpe", {"foo": 1, "bar": 2}, ["seed", "gamma"])
+        reject_unknown("searchers.tpe", {"foo": 1, "gama": 2}, ["seed", "gamma"])
     assert str(info.value) == (
-        "'foo' is not a parameter of searchers.tpe. Got foo=1. Valid parameters: seed, gamma."
+        "2 problems in searchers.tpe:\n"
+        "  - 'foo' is not a parameter of searchers.tpe. Got foo=1. Valid parameters: seed, gamma.\n"
+        "  - 'gama' is not a parameter of searchers.tpe. Got gama=2. Did you mean 'gamma'? "
+        "Valid parameters: seed, gamma."
     )
+
+
+def test_reject_unknown_with_one_unknown_is_one_line():
+    with pytest.raises(ConfigError) as info:
+        reject_unknown("schedulers.asha", {"max_tt": 5}, ["max_t", "grace_period"])
+    assert str(info.value) == ("'max_tt' is not a parameter of schedulers.asha. Got max_tt=5. "
+                               "Did you mean 'max_t'? Valid parameters: max_t, grace_period.")
 
 
 def test_reject_unknown_shortens_long_values():

@@ -73,11 +73,9 @@ def unknown_parameter(owner: str, name: str, value: Any, hint: str) -> str:
 
 
 def reject_unknown(owner: str, unknown: dict[str, Any], valid: list[str]) -> None:
-    """Raise ConfigError naming the first parameter of ``unknown``, if any, and the valid ones."""
-    if unknown:
-        name = next(iter(unknown))
-        accepted = f"Valid parameters: {', '.join(valid)}." if valid else f"{owner} takes no parameters."
-        raise ConfigError(unknown_parameter(owner, name, unknown[name], accepted))
+    """Raise ConfigError naming every parameter of ``unknown``, if any, each with a did-you-mean
+    where a valid name is close, and the valid ones (:func:`unknown_parameters`)."""
+    raise_all(list(unknown_parameters(owner, unknown, valid)), owner)
 
 
 def unknown_parameters(owner: str, unknown: Mapping[str, Any], valid: Sequence[str],
