@@ -41,8 +41,8 @@ EXPECTED = {
         "Seeds", "WarmStart", "category_index", "collect", "from_runs", "in_domain", "inside",
     ],
     "raysweep.schedulers": [
-        "ASHA", "FIFO", "HyperBand", "HyperBandBracket", "HyperBandForBOHB", "SchedulerSpec", "asha",
-        "fifo", "from_name", "hyperband", "hyperband_for_bohb",
+        "ASHA", "FIFO", "HyperBand", "HyperBandBracket", "HyperBandForBOHB", "PB2", "PBT",
+        "SchedulerSpec", "asha", "fifo", "from_name", "hyperband", "hyperband_for_bohb", "pb2", "pbt",
     ],
     "raysweep.sweep": [
         "Dimension", "Estimate", "LoadedSweep", "NewCells", "NodePlan", "Plan", "Sweep", "TrainerFacts",
@@ -53,11 +53,13 @@ EXPECTED = {
     # Layers above the core (storage, comparison, execution, workloads).
     "raysweep.results": [
         "HEARTBEAT_TIMEOUT_S", "MODES", "RESERVED_COLUMNS", "RUNG_DECISIONS", "RUN_STATUSES",
-        "SCHEMA_VERSION", "TRIAL_STATUSES", "IterationRow", "Objective", "ResultsWarning", "RunRow",
+        "SCHEMA_VERSION", "TRIAL_STATUSES", "IterationRow", "Objective", "PerturbationRow",
+        "ResultsWarning", "RunRow",
         "RunStatus", "RunWriter", "RungDecision", "RungRow", "TrialRow", "TrialStatus", "best_checkpoint",
         "best_config",
         "best_trial", "config_columns", "driver_alive", "error_groups", "filter_trials",
-        "group_message", "latest_run", "list_runs", "load_iterations", "load_rungs", "load_trials",
+        "group_message", "latest_run", "list_runs", "load_iterations", "load_perturbations", "load_rungs",
+        "load_trials",
         "local_path",
         "resolve_root", "resolve_run", "runs_overview", "stable_trial_id", "strip_ansi", "to_json",
         "top_trials", "where_columns",

@@ -241,8 +241,8 @@ def test_hyperband_trial_iterations_follow_successive_halving():
 
 
 @pytest.mark.parametrize(("name", "words"), [
-    ("pbt", "population-based training is not supported yet"),
-    ("pb2", "PB2 (population-based bandits) is not supported yet"),
+    ("pbt", "population-based training needs its perturbation interval and mutations"),
+    ("pb2", "PB2 needs its perturbation interval and bounds"),
     ("median_stopping_rule", "the median stopping rule is not supported yet"),
     ("medianstopping", "the median stopping rule is not supported yet"),
     ("pbt_replay", "is not supported"),

@@ -11,7 +11,7 @@ import statistics
 import numpy as np
 import pytest
 
-from raysweep import Sweep, searchers, space
+from raysweep import Sweep, schedulers, searchers, space
 from raysweep.execution.tune import _convert
 from raysweep.schedulers import HyperBandForBOHB, SchedulerSpec
 from raysweep.searchers import SearcherSpec
@@ -62,11 +62,17 @@ def test_every_searcher_spec_has_a_conversion():
         assert hasattr(search, "suggest") or hasattr(search, "next_trial")
 
 
+#: Specs whose parameters have no defaults, with an example.
+_EXAMPLES = {schedulers.PBT: lambda: schedulers.pbt(2, {"x": space.uniform(-5.0, 10.0)}),
+             schedulers.PB2: lambda: schedulers.pb2(2, {"x": space.uniform(-5.0, 10.0)})}
+
+
 def test_every_scheduler_spec_has_a_conversion():
     specs = _subclasses(SchedulerSpec)
     assert set(specs) == set(_convert.scheduler_types())
     for spec_type in specs:
-        scheduler = _convert.make_scheduler(_paired(scheduler=spec_type()))
+        spec = _EXAMPLES.get(spec_type, spec_type)()
+        scheduler = _convert.make_scheduler(_paired(scheduler=spec))
         assert hasattr(scheduler, "on_trial_result")
 
 

@@ -453,6 +453,7 @@ def test_bohb_sweep_is_accepted_when_installed():
 
 
 def test_unsupported_scheduler_name_is_reported_by_the_sweep():
-    with pytest.raises(ConfigError, match=r"scheduler='pbt': population-based training is not "
-                                          r"supported yet; use scheduler=schedulers\.asha"):
+    with pytest.raises(ConfigError, match=r"scheduler='pbt': population-based training needs its "
+                                          r"perturbation interval and mutations: use "
+                                          r"scheduler=schedulers\.pbt\("):
         full_example(scheduler="pbt")

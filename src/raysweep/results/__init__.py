@@ -1,10 +1,11 @@
-"""The Parquet results store: four hive-partitioned datasets under one root.
+"""The Parquet results store: five hive-partitioned datasets under one root.
 
-``runs/``, ``trials/``, ``iterations/`` and ``rungs/`` (ASHA decisions), each partitioned as
+``runs/``, ``trials/``, ``iterations/``, ``rungs/`` (ASHA decisions) and ``perturbations/`` (PBT
+exploits), each partitioned as
 ``sweep=<name>/run=<run_id>/``.
 Written while a sweep runs by :class:`RunWriter` (fed by the execution layer's Tune callback);
 read with :func:`list_runs`, :func:`load_trials`, :func:`load_iterations` and
-:func:`load_rungs` without Ray. See
+:func:`load_rungs` and :func:`load_perturbations` without Ray. See
 ``docs/results.md`` for the schema.
 """
 
@@ -13,7 +14,8 @@ from raysweep.results._liveness import HEARTBEAT_TIMEOUT_S, driver_alive
 from raysweep.results._objective import MODES, Objective
 from raysweep.results._reader import latest_run, list_runs, load_iterations, load_trials
 from raysweep.results._records import config_columns, stable_trial_id, strip_ansi
-from raysweep.results._rows import IterationRow, RungRow, RunRow, TrialRow
+from raysweep.results._perturbations import load_perturbations
+from raysweep.results._rows import IterationRow, PerturbationRow, RungRow, RunRow, TrialRow
 from raysweep.results._rungs import load_rungs
 from raysweep.results._schema import (
     RESERVED_COLUMNS,
@@ -49,6 +51,7 @@ __all__ = [
     "TRIAL_STATUSES",
     "IterationRow",
     "Objective",
+    "PerturbationRow",
     "ResultsWarning",
     "RunRow",
     "RunStatus",
@@ -68,6 +71,7 @@ __all__ = [
     "latest_run",
     "list_runs",
     "load_iterations",
+    "load_perturbations",
     "load_rungs",
     "load_trials",
     "local_path",

@@ -150,3 +150,37 @@ class RungRow(TypedDict, total=False):
     rung_size: int
     decision: str
     timestamp: datetime
+
+
+class PerturbationRow(TypedDict, total=False):
+    """One PBT exploit (``perturbations`` dataset), keyed by ``(trial_id, time_value)``.
+
+    ``trial_id`` copied the checkpoint of ``source_trial_id`` (raysweep's trial ids) when its
+    result at ``time_attr = time_value`` (``training_iteration``: Ray's counter of that result)
+    ranked in the bottom quantile; ``source_training_iteration`` is the iteration of the copied
+    checkpoint, from which the copier's counter continues. ``value`` and ``source_value`` are the
+    metric values PBT ranked them by. ``config_before_json`` is the copier's config before the
+    exploit, ``source_config_json`` the source's, ``config_json`` the copier's after; ``resampled``
+    and ``perturbed`` are JSON lists of the dotted keys Ray resampled or perturbed, and
+    ``operations_json`` Ray's own word for each (``"resample"``, ``"* 1.2"``, ``"shift left"``,
+    ``"pb2"``).
+    """
+
+    sweep: str
+    run: str
+    trial_id: str
+    source_trial_id: str
+    time_attr: str
+    time_value: float
+    training_iteration: int
+    source_training_iteration: int
+    metric: str
+    value: float
+    source_value: float
+    config_before_json: str
+    source_config_json: str
+    config_json: str
+    resampled: str
+    perturbed: str
+    operations_json: str
+    timestamp: datetime

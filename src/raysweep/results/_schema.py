@@ -16,7 +16,7 @@ from typing import Any, get_type_hints
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from raysweep.results._rows import IterationRow, RungRow, RunRow, TrialRow
+from raysweep.results._rows import IterationRow, PerturbationRow, RungRow, RunRow, TrialRow
 
 SCHEMA_VERSION = 2
 PARTITION_KEYS = ("sweep", "run")
@@ -43,6 +43,7 @@ RUN_COLUMNS: dict[str, pa.DataType] = _columns(RunRow)
 TRIAL_COLUMNS: dict[str, pa.DataType] = _columns(TrialRow)
 ITERATION_COLUMNS: dict[str, pa.DataType] = _columns(IterationRow)
 RUNG_COLUMNS: dict[str, pa.DataType] = _columns(RungRow)
+PERTURBATION_COLUMNS: dict[str, pa.DataType] = _columns(PerturbationRow)
 #: Store column names a user metric may not shadow (a metric named so is stored as
 #: ``metric/<name>``): the partition keys and every fixed column of the iterations dataset.
 RESERVED_COLUMNS: frozenset[str] = frozenset({*PARTITION_KEYS, *ITERATION_COLUMNS})
@@ -87,6 +88,7 @@ DEDUP = {
     "trials": (("trial_id",), ("updated_at",)),
     "iterations": (("trial_id", "training_iteration"), ("attempt", "timestamp")),
     "rungs": (("trial_id", "milestone"), ("timestamp",)),
+    "perturbations": (("trial_id", "time_value"), ("timestamp",)),
 }
 # Every column the de-duplication of a dataset reads (a projected read must include them).
 DEDUP_COLUMNS = {
@@ -94,12 +96,13 @@ DEDUP_COLUMNS = {
     "trials": ("trial_id", "updated_at"),
     "iterations": ("trial_id", "training_iteration", "attempt", "timestamp", "writer_id"),
     "rungs": ("trial_id", "milestone", "timestamp"),
+    "perturbations": ("trial_id", "time_value", "timestamp"),
 }
 FIXED = {"runs": RUN_COLUMNS, "trials": TRIAL_COLUMNS, "iterations": ITERATION_COLUMNS,
-         "rungs": RUNG_COLUMNS}
+         "rungs": RUNG_COLUMNS, "perturbations": PERTURBATION_COLUMNS}
 # Free-form columns: the prefix decides the type (None: inferred from the values).
 _FREE_TYPES = {"trials": {"config.": None, "last.": _F}, "iterations": {"": _F}, "runs": {"": None},
-               "rungs": {}}
+               "rungs": {}, "perturbations": {}}
 
 
 def to_json(value: Any) -> str:
@@ -261,4 +264,5 @@ SORT = {
     "trials": ("trial_index", "trial_id"),
     "iterations": ("trial_id", "training_iteration"),
     "rungs": ("milestone", "bracket", "timestamp", "trial_id"),
+    "perturbations": ("time_value", "timestamp", "trial_id"),
 }

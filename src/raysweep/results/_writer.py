@@ -59,6 +59,7 @@ class RunWriter:
         self._trials: dict[str, dict[str, Any]] = {}
         self._iterations: dict[tuple[str, int], dict[str, Any]] = {}
         self._rungs: dict[tuple[str, float], dict[str, Any]] = {}
+        self._perturbations: dict[tuple[str, float], dict[str, Any]] = {}
         self._run_record: dict[str, Any] | None = None
         self._last_flush = time.monotonic()
         self._last_heartbeat = 0.0
@@ -67,6 +68,7 @@ class RunWriter:
         for dataset in ("runs", "trials", "iterations"):  # rungs/: at its first row (ASHA only)
             _fs.ensure_dir(self._root, self._dir(dataset))
         self._rungs_dir = False
+        self._perturbations_dir = False  # perturbations/: at its first row (PBT only)
 
     @property
     def root(self) -> str:
@@ -121,8 +123,20 @@ class RunWriter:
         self._rungs[(row["trial_id"], float(row["milestone"]))] = row
         self._maybe_flush_on_size()
 
+    def add_perturbation(self, row: Mapping[str, Any]) -> None:
+        """Buffer a PBT exploit row (:class:`PerturbationRow`) keyed by ``(trial_id, time_value)``;
+        the latest ``timestamp`` wins on read."""
+        self._check_open()
+        row = dict(row)
+        row.setdefault("timestamp", datetime.now(UTC))
+        self._perturbations[(row["trial_id"], float(row["time_value"]))] = row
+        self._maybe_flush_on_size()
+
+    def _buffered(self) -> int:
+        return len(self._trials) + len(self._iterations) + len(self._rungs) + len(self._perturbations)
+
     def _maybe_flush_on_size(self) -> None:
-        if len(self._trials) + len(self._iterations) + len(self._rungs) >= self._max_buffered_rows:
+        if self._buffered() >= self._max_buffered_rows:
             self.flush()
 
     def maybe_flush(self, min_interval_s: float | None = None) -> bool:
@@ -132,7 +146,7 @@ class RunWriter:
         that finished trials reach storage quickly without a file per trial on busy sweeps.
         """
         gap = self.flush_interval_s if min_interval_s is None else min_interval_s
-        if (self._trials or self._iterations or self._rungs) and time.monotonic() - self._last_flush >= gap:
+        if self._buffered() and time.monotonic() - self._last_flush >= gap:
             self.flush()
             return True
         return False
@@ -146,13 +160,16 @@ class RunWriter:
         self._last_flush = time.monotonic()
         wrote = False
         for dataset, buffer in (("iterations", self._iterations), ("rungs", self._rungs),
-                                ("trials", self._trials)):
+                                ("perturbations", self._perturbations), ("trials", self._trials)):
             if not buffer:
                 continue
             table = _schema.rows_to_table(dataset, list(buffer.values()))
             if dataset == "rungs" and not self._rungs_dir:
                 _fs.ensure_dir(self._root, self._dir(dataset))
                 self._rungs_dir = True
+            if dataset == "perturbations" and not self._perturbations_dir:
+                _fs.ensure_dir(self._root, self._dir(dataset))
+                self._perturbations_dir = True
             self._seq += 1
             name = f"part-{self._session}-{self._seq:06d}.parquet"
             _fs.atomic_write(self._root, table, self._dir(dataset), name)
@@ -182,7 +199,7 @@ class RunWriter:
         passes, so compaction holds one part file, then one range, in memory, never the run; a
         smaller one is read 64 part files at a time (``_compact.compact_one``).
         """
-        for dataset in ("trials", "iterations", "rungs"):
+        for dataset in ("trials", "iterations", "rungs", "perturbations"):
             found = _scan.discover(self._root, dataset, [self.sweep], [self.run_id])
             fragments = found.get((self.sweep, self.run_id), [])
             if not fragments or _scan.compacted(fragments):

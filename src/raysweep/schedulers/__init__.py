@@ -10,12 +10,15 @@ HyperBand(max_t=27, reduction_factor=3, time_attr='training_iteration', stop_las
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from raysweep._errors import ConfigError, invalid_parameter, reject_unknown
 from raysweep.schedulers._specs import (
     ASHA,
     FIFO,
+    PB2,
+    PBT,
     HyperBand,
     HyperBandBracket,
     HyperBandForBOHB,
@@ -25,6 +28,8 @@ from raysweep.schedulers._specs import (
 __all__ = [
     "ASHA",
     "FIFO",
+    "PB2",
+    "PBT",
     "HyperBand",
     "HyperBandBracket",
     "HyperBandForBOHB",
@@ -34,6 +39,8 @@ __all__ = [
     "from_name",
     "hyperband",
     "hyperband_for_bohb",
+    "pb2",
+    "pbt",
 ]
 
 _BY_NAME: dict[str, type[SchedulerSpec]] = {
@@ -43,9 +50,12 @@ _BY_NAME: dict[str, type[SchedulerSpec]] = {
 _EARLY_STOP = "use scheduler=schedulers.asha(max_t=...) or schedulers.hyperband(max_t=...)"
 #: Ray Tune's scheduler names (``ray.tune.schedulers.SCHEDULER_IMPORT``) raysweep does not take, and why.
 _UNSUPPORTED: dict[str, str] = {
-    "pbt": f"population-based training is not supported yet; {_EARLY_STOP} instead.",
-    "pbt_replay": f"replaying a population-based training run is not supported; {_EARLY_STOP}.",
-    "pb2": f"PB2 (population-based bandits) is not supported yet; {_EARLY_STOP} instead.",
+    "pbt": "population-based training needs its perturbation interval and mutations: use "
+           "scheduler=schedulers.pbt(perturbation_interval=..., mutations={...}).",
+    "pbt_replay": "replaying a population-based training run is not supported yet: run the best "
+                  "member's config with scheduler=schedulers.fifo(), or a new schedulers.pbt(...) run.",
+    "pb2": "PB2 needs its perturbation interval and bounds: use "
+           "scheduler=schedulers.pb2(perturbation_interval=..., bounds={...}).",
     "median_stopping_rule": f"the median stopping rule is not supported yet; {_EARLY_STOP} instead.",
     "medianstopping": f"the median stopping rule is not supported yet; {_EARLY_STOP} instead.",
     "resource_changing": "changing a trial's resources while it runs is not supported; set "
@@ -151,3 +161,53 @@ def from_name(value: Any, owner: str = "Sweep") -> SchedulerSpec:
         invalid_parameter("scheduler", owner, expected, value,
                           "For example scheduler=schedulers.asha(max_t=20, grace_period=2).")
     )
+
+
+def pbt(
+    perturbation_interval: float,
+    mutations: Mapping[str, Any],
+    *,
+    quantile_fraction: float = 0.25,
+    resample_probability: float = 0.25,
+    perturbation_factors: tuple[float, ...] = (1.2, 0.8),
+    time_attr: str = "training_iteration",
+    seed: int | None = None,
+    **unknown: Any,
+) -> PBT:
+    """Population-based training (Jaderberg et al., 2017) over Ray's ``PopulationBasedTraining``.
+
+    ``num_samples`` trials train at once (the population). Every ``perturbation_interval`` (in
+    ``time_attr`` units) a trial in the bottom ``quantile_fraction`` copies the checkpoint and config
+    of one in the top (exploit), then changes the ``mutations`` keys (explore): each is resampled from
+    its dimension with ``resample_probability``, else a number is multiplied by one of
+    ``perturbation_factors`` and a ``choice`` moves to a neighbouring value. ``mutations`` uses the
+    space DSL and nests like the space; each key must be a dimension of the sweep's space.
+
+    The trainable must report a checkpoint at every multiple of ``perturbation_interval`` and
+    restore from ``tune.get_checkpoint()``. Only random or grid search can start the population.
+    ``seed`` (default: the sweep's) seeds PBT's own draws.
+    """
+    reject_unknown("schedulers.pbt", unknown, PBT.parameter_names())
+    return PBT(perturbation_interval=perturbation_interval, mutations=mutations,
+               quantile_fraction=quantile_fraction, resample_probability=resample_probability,
+               perturbation_factors=perturbation_factors, time_attr=time_attr, seed=seed)
+
+
+def pb2(
+    perturbation_interval: float,
+    bounds: Mapping[str, Any],
+    *,
+    quantile_fraction: float = 0.25,
+    time_attr: str = "training_iteration",
+    seed: int | None = None,
+    **unknown: Any,
+) -> PB2:
+    """Population-based bandits (Parker-Holder et al., 2020) over Ray's ``PB2``: PBT whose explore step
+    picks the new values of the ``bounds`` keys with a time-varying Gaussian-process bandit instead of
+    random perturbations. ``bounds`` maps keys of the space to numeric dimensions (their ranges are
+    what PB2 searches, on a linear scale). Needs scikit-learn: ``pip install 'raysweep[pb2]'``.
+    Everything else is as :func:`pbt`.
+    """
+    reject_unknown("schedulers.pb2", unknown, PB2.parameter_names())
+    return PB2(perturbation_interval=perturbation_interval, bounds=bounds,
+               quantile_fraction=quantile_fraction, time_attr=time_attr, seed=seed)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from raysweep._errors import ConfigError, int_problem, invalid_parameter, require
+from raysweep._errors import ConfigError, int_problem, invalid_parameter, raise_all, require
 from raysweep._spec import Spec
+from raysweep.space import Conditional, Domain, Float, Integer, flatten, space_to_json
 
-__all__ = ["ASHA", "FIFO", "HyperBand", "HyperBandBracket", "HyperBandForBOHB", "SchedulerSpec"]
+__all__ = ["ASHA", "FIFO", "PB2", "PBT", "HyperBand", "HyperBandBracket", "HyperBandForBOHB",
+           "SchedulerSpec"]
 
 
 @dataclass(frozen=True)
@@ -187,3 +191,150 @@ class HyperBandForBOHB(HyperBand):
 
     name: ClassVar[str] = "hyperband_for_bohb"
     largest_first: ClassVar[bool] = True
+
+
+# Population-based training (issue 23).
+
+_PBT_OWNER = "schedulers.pbt"
+
+
+def _number_problem(value: Any, param: str, expected: str, ok: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value \
+            or value in (float("inf"), float("-inf")) or not ok(value):
+        return invalid_parameter(param, _PBT_OWNER, expected, value)
+    return None
+
+
+def _flat(mapping: Mapping[str, Any], param: str, owner: str) -> dict[tuple[str, ...], Any]:
+    """``flatten(mapping)``; a bad key is reported as a problem of ``owner``'s ``param``."""
+    try:
+        return flatten(mapping)
+    except ConfigError as exc:
+        raise ConfigError(str(exc).replace("'space' parameter of Sweep",
+                                           f"{param!r} parameter of {owner}")) from None
+
+
+def _mutation_problems(mutations: Any) -> list[str]:
+    """What is wrong with ``mutations``: a non-empty dict (nested like the space) of raysweep
+    dimensions; conditional dimensions cannot be mutated (Ray's PBT perturbs leaves only)."""
+    expected = ("a non-empty dict of space dimensions, e.g. {'lr': space.loguniform(1e-4, 1e-1), "
+                "'n_neg': space.choice([1, 4, 16])}")
+    if not isinstance(mutations, Mapping) or not mutations:
+        return [invalid_parameter("mutations", _PBT_OWNER, expected, mutations)]
+    problems = []
+    for path, leaf in _flat(mutations, "mutations", _PBT_OWNER).items():
+        key = ".".join(str(p) for p in path)
+        if isinstance(leaf, Conditional):
+            problems.append(invalid_parameter(f"mutations[{key!r}]", _PBT_OWNER,
+                                              "a dimension that is not conditional", leaf,
+                                              "Mutate the branches' own keys in a space without "
+                                              "conditional dimensions."))
+        elif not isinstance(leaf, Domain):
+            problems.append(invalid_parameter(
+                f"mutations[{key!r}]", _PBT_OWNER, "a raysweep.space dimension (uniform, "
+                "loguniform, randint, choice, ...)", leaf))
+    return problems
+
+
+@dataclass(frozen=True)
+class PBT(SchedulerSpec):
+    """Population-based training; see :func:`raysweep.schedulers.pbt`."""
+
+    name: ClassVar[str] = "pbt"
+    #: Trials train at once and copy each other's checkpoints (execution keeps them all).
+    population: ClassVar[bool] = True
+    perturbation_interval: float
+    mutations: Mapping[str, Any]
+    quantile_fraction: float = 0.25
+    resample_probability: float = 0.25
+    perturbation_factors: tuple[float, ...] = (1.2, 0.8)
+    time_attr: str = "training_iteration"
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.perturbation_factors, list):
+            object.__setattr__(self, "perturbation_factors", tuple(self.perturbation_factors))
+        factors = self.perturbation_factors
+        problems: list[str | None] = [
+            _number_problem(self.perturbation_interval, "perturbation_interval",
+                            f"a number > 0 (in {self.time_attr!r} units)", lambda v: v > 0),
+            *_mutation_problems(self.mutations),
+            _number_problem(self.quantile_fraction, "quantile_fraction",
+                            "a number in (0, 0.5]", lambda v: 0 < v <= 0.5),
+            _number_problem(self.resample_probability, "resample_probability",
+                            "a number in [0, 1]", lambda v: 0 <= v <= 1),
+            None if isinstance(factors, tuple) and factors and all(
+                not isinstance(f, bool) and isinstance(f, int | float) and 0 < f < float("inf")
+                for f in factors) else invalid_parameter(
+                "perturbation_factors", _PBT_OWNER, "a non-empty tuple of numbers > 0", factors,
+                "For example (1.2, 0.8): a perturbed value is multiplied by one of them."),
+            None if isinstance(self.time_attr, str) and self.time_attr else invalid_parameter(
+                "time_attr", _PBT_OWNER, "a non-empty metric name", self.time_attr),
+            int_problem(self.seed, "seed", _PBT_OWNER, minimum=0, allow_none=True),
+        ]
+        raise_all(problems, _PBT_OWNER)
+
+    def params(self) -> dict[str, Any]:
+        out = {f: getattr(self, f) for f in self.parameter_names()}
+        out["mutations"] = json.loads(space_to_json(self.mutations))
+        out["perturbation_factors"] = list(self.perturbation_factors)
+        return out
+
+    def mutated_paths(self) -> list[tuple[str, ...]]:
+        """The mutated keys as paths into the space (nested as the space nests them)."""
+        return list(flatten(self.mutations))
+
+    def mutation_domains(self) -> dict[tuple[str, ...], Any]:
+        """Each mutated path and the dimension it is resampled from."""
+        return dict(flatten(self.mutations))
+
+
+_PB2_OWNER = "schedulers.pb2"
+
+
+@dataclass(frozen=True)
+class PB2(SchedulerSpec):
+    """Population-based bandits; see :func:`raysweep.schedulers.pb2`."""
+
+    name: ClassVar[str] = "pb2"
+    population: ClassVar[bool] = True
+    perturbation_interval: float
+    bounds: Mapping[str, Any]
+    quantile_fraction: float = 0.25
+    time_attr: str = "training_iteration"
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        problems: list[str | None] = [
+            _number_problem(self.perturbation_interval, "perturbation_interval",
+                            f"a number > 0 (in {self.time_attr!r} units)", lambda v: v > 0),
+            _number_problem(self.quantile_fraction, "quantile_fraction",
+                            "a number in (0, 0.5]", lambda v: 0 < v <= 0.5),
+            None if isinstance(self.time_attr, str) and self.time_attr else invalid_parameter(
+                "time_attr", _PB2_OWNER, "a non-empty metric name", self.time_attr),
+            int_problem(self.seed, "seed", _PB2_OWNER, minimum=0, allow_none=True),
+        ]
+        expected = ("a non-empty dict of numeric space dimensions, e.g. "
+                    "{'lr': space.uniform(1e-4, 1e-1)}")
+        if not isinstance(self.bounds, Mapping) or not self.bounds:
+            problems.append(invalid_parameter("bounds", _PB2_OWNER, expected, self.bounds))
+        else:
+            for path, leaf in _flat(self.bounds, "bounds", _PB2_OWNER).items():
+                if not isinstance(leaf, Float | Integer):
+                    problems.append(invalid_parameter(
+                        f"bounds[{'.'.join(path)!r}]", _PB2_OWNER,
+                        "a numeric dimension (uniform, loguniform, randint, ...)", leaf,
+                        "PB2 models each bounded key as a continuous range; a choice cannot be "
+                        "bounded (use schedulers.pbt for it)."))
+        raise_all(problems, _PB2_OWNER)
+
+    def params(self) -> dict[str, Any]:
+        out = {f: getattr(self, f) for f in self.parameter_names()}
+        out["bounds"] = json.loads(space_to_json(self.bounds))
+        return out
+
+    def mutated_paths(self) -> list[tuple[str, ...]]:
+        return list(flatten(self.bounds))
+
+    def mutation_domains(self) -> dict[tuple[str, ...], Any]:
+        return dict(flatten(self.bounds))

@@ -251,3 +251,80 @@ def bohb(searcher: Any, scheduler: Any, space: Any, points: Any) -> list[str | N
             "points_to_evaluate", _OWNER, "None with the 'bohb' searcher", list(points),
             f"Points to evaluate are not supported with BOHB yet; use {_BOHB_ALTERNATIVE}."))
     return problems
+
+
+# Population-based training (issue 23).
+
+def _compatible(mutation: Any, dimension: Any) -> bool:
+    """A mutation may replace a dimension's value: a number for a number (an integer one for an
+    integer dimension), a choice for a choice."""
+    from raysweep.space import Categorical, Float, Integer
+
+    if isinstance(dimension, Categorical):
+        return isinstance(mutation, Categorical)
+    if isinstance(dimension, Integer):
+        return isinstance(mutation, Integer)
+    if isinstance(dimension, Float):
+        return isinstance(mutation, Float | Integer)
+    return False
+
+
+def pbt_problems(scheduler: Any, searcher: Any, space: Any) -> list[str]:
+    """PBT needs a searcher whose configs it may replace (random or grid search), and mutations
+    over dimensions of the space with a compatible domain."""
+    from raysweep.searchers import GridSearch, RandomSearch, SearcherSpec
+    from raysweep.space import Conditional, Domain, flatten
+
+    if not getattr(scheduler, "population", False):
+        return []
+    owner = f"schedulers.{scheduler.name}"
+    what = "mutations" if scheduler.name == "pbt" else "bounds"
+    problems = []
+    if isinstance(searcher, SearcherSpec) and not isinstance(searcher, GridSearch | RandomSearch):
+        problems.append(invalid_parameter(
+            "searcher", _OWNER, f"'random' or 'grid' with {owner}", searcher.name,
+            f"Ray's {scheduler.name.upper()} replaces the configs a searcher suggested with "
+            f"perturbed copies of others, so a model-based searcher ({searcher.name!r}) would learn "
+            "from results of configs it did not propose. Use searcher='random' (or 'grid') to draw "
+            "the initial population."))
+    if not isinstance(space, Mapping):
+        return problems
+    dims = flatten(space)
+    names = [".".join(p) for p, v in dims.items() if isinstance(v, Domain)]
+    for path, mutation in scheduler.mutation_domains().items():
+        key = ".".join(path)
+        dimension = dims.get(path)
+        if not isinstance(dimension, Domain) or isinstance(dimension, Conditional):
+            where = ("a constant" if path in dims else "not a key") + " of the space"
+            problems.append(invalid_parameter(
+                f"{what}[{key!r}]", owner, "a dimension of the sweep's space", key,
+                f"{key!r} is {where}: {scheduler.name.upper()} can only perturb keys the trials' "
+                f"configs sample (the space's dimensions: {', '.join(names) or 'none'})."))
+        elif not _compatible(mutation, dimension):
+            problems.append(invalid_parameter(
+                f"{what}[{key!r}]", owner,
+                f"a dimension like the space's {dimension.describe()}", mutation.describe(),
+                "A number is perturbed by a number (an integer dimension by an integer one), a "
+                "choice by a choice."))
+    return problems
+
+
+def pbt_warnings(sweep: Any) -> tuple[str, ...]:
+    """A perturbation interval the trials never reach; a checkpoint bound PBT overrides."""
+    pbt = sweep.scheduler_spec
+    if not getattr(pbt, "population", False):
+        return ()
+    out = []
+    length = (sweep.stop or {}).get(pbt.time_attr)
+    if length is not None and pbt.perturbation_interval >= length:
+        out.append(
+            f"schedulers.{pbt.name} perturbs every {pbt.perturbation_interval:g} {pbt.time_attr} but the "
+            f"trials stop at {pbt.time_attr}={length:g} (stop=...): no trial is ever perturbed before "
+            "it ends, and the run is plain random search. Lower perturbation_interval or train longer.")
+    keep = sweep.checkpoint_spec
+    if sweep.checkpoint is not None and keep.num_to_keep is not None:
+        out.append(
+            f"checkpoint num_to_keep={keep.num_to_keep} is not applied under schedulers.{pbt.name}: "
+            "every checkpoint is kept while the run lasts, because Ray's PBT exploits a checkpoint that "
+            "a bounded retention may already have deleted (ray-project/ray #27170).")
+    return tuple(out)

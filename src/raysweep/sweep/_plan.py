@@ -7,6 +7,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from raysweep.schedulers import PB2, PBT
 from raysweep.searchers import GridSearch
 from raysweep.space import Categorical, Domain, flatten, grid_values
 from raysweep.sweep import _checks
@@ -125,6 +126,13 @@ def make_plan(sweep: Sweep, cluster_cpus: float | None = None,
 
 def _options(sweep: Sweep) -> dict[str, str]:
     out: dict[str, str] = {}
+    pbt = sweep.scheduler_spec
+    if isinstance(pbt, PBT | PB2):  # num_samples is the population, every member trains to its end
+        out["population"] = (
+            f"{sweep.n_trials} members (num_samples), side by side (Ray time-shares them when fewer "
+            f"fit at once); every "
+            f"{pbt.perturbation_interval:g} {pbt.time_attr} the bottom {pbt.quantile_fraction:g} "
+            f"copy the top's checkpoints and perturb {', '.join('.'.join(p) for p in pbt.mutated_paths())}")
     if sweep.stop:
         out["stop"] = json.dumps(dict(sweep.stop), sort_keys=True)
     if sweep.callbacks:
@@ -132,6 +140,8 @@ def _options(sweep: Sweep) -> dict[str, str]:
                                      for c in sweep.callbacks)
     keep = sweep.checkpoint_spec.params()
     out["checkpoint"] = json.dumps({k: v for k, v in keep.items() if v is not None}, sort_keys=True)
+    if isinstance(pbt, PBT | PB2):
+        out["checkpoint"] += f" - not applied: {pbt.name} keeps every checkpoint"
     if sweep.points_to_evaluate:
         n = len(sweep.points_to_evaluate)
         out["points to evaluate"] = f"{n} config{'s' * (n > 1)}, run first"

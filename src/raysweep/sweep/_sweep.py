@@ -116,6 +116,8 @@ class Sweep:
             _checks.description(self.description),
             _checks.tags(self.tags),
             _checks.warm_start(self.warm_start, self.searcher, self.space),
+            *(_checks.pbt_problems(self.scheduler, self.searcher, self.space) if not space_errors
+              else ()),
             *_options.callbacks_problems(self.callbacks),
             *(_options.checkpoint_problems(self.checkpoint, self.metric, self._trainable_kind)
               if isinstance(self.checkpoint, Keep) else ()),
@@ -243,7 +245,8 @@ class Sweep:
     def definition_warnings(self) -> tuple[str, ...]:
         """What looks wrong but may be meant, as ``validate``, ``plan`` and ``run`` print it: a
         searcher whose start-up trials are the whole budget, a space key a trainer's loop never reads."""
-        return _checks.startup_warnings(self) + self._unread_keys_warnings()
+        return (_checks.startup_warnings(self) + self._unread_keys_warnings()
+                + _checks.pbt_warnings(self))
 
     def _unread_keys_warnings(self) -> tuple[str, ...]:
         trainer = self.trainer

@@ -12,7 +12,8 @@ holds with the shape expected.
 
 Modules by subject: ``_controller`` (Tune's controller: snapshots, trial collections), ``_analysis``
 (the ResultGrid's ExperimentAnalysis), ``_trials`` (a trial's run metadata), ``_schedulers`` (ASHA's
-brackets and rungs), ``_searchers`` (HyperOpt's and Optuna's trial stores), ``_tuner`` (a restored
+brackets and rungs), ``_pbt`` (PBT's and PB2's exploit step), ``_searchers`` (HyperOpt's and
+Optuna's trial stores), ``_tuner`` (a restored
 Tuner, function trainables), ``_workers`` (forwarded worker output), ``_cluster`` (actor locations,
 ``--address auto``), ``_parameters`` (``tune.with_parameters`` data), ``_versions`` (the supported
 Ray range).
@@ -32,6 +33,7 @@ from raysweep.execution._internals._controller import (
     wait_for_experiment_sync,
 )
 from raysweep.execution._internals._parameters import keep_with_parameters_data, with_parameters_data
+from raysweep.execution._internals._pbt import ObservedPB2, ObservedPBT
 from raysweep.execution._internals._registry import (
     REQUIREMENTS,
     RayInternalsWarning,
@@ -78,6 +80,8 @@ __all__ = [
     "REQUIREMENTS",
     "SUPPORTED_RAY",
     "AshaSettings",
+    "ObservedPB2",
+    "ObservedPBT",
     "RayInternalsWarning",
     "Requirement",
     "WorkerLogPrinter",

@@ -52,9 +52,11 @@ from raysweep.execution.tune._callbacks import make_callbacks
 from raysweep.execution.tune._convert import concurrency, link_early_stops, make_scheduler, make_search
 from raysweep.execution.tune._driver_bound import DriverBound
 from raysweep.execution.tune._guard import NonFiniteGuard, guard_trainable
+from raysweep.execution.tune._pbt import LineageCallback
 from raysweep.execution.tune._trainer import releasing_workers, trainer_trial, trial_reservation
 from raysweep.results import RunStatus, RunWriter, load_trials
 from raysweep.results import error_groups as group_stored_errors
+from raysweep.schedulers import PB2, PBT
 from raysweep.searchers import GridSearch, RandomSearch
 from raysweep.sweep import LoadedSweep, Sweep, describe_trainer
 
@@ -145,7 +147,11 @@ def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback |
     clock = time.monotonic()
     fit_error: BaseException | None = None
     with interrupt_guard(notify) as interrupted, progress:
-        rungs = [RungCallback(store.writer, store.trial_key)] if store else []  # ASHA decisions
+        rungs: list[tune.Callback] = [RungCallback(store.writer, store.trial_key)] if store else []
+        population = sweep.scheduler_spec  # PBT's exploits: the perturbations dataset (tune/_pbt.py)
+        if store and isinstance(population, PBT | PB2):
+            rungs.append(LineageCallback(store.writer, store.trial_key, population.time_attr,
+                                         [".".join(p) for p in population.mutated_paths()]))
         # The sweep's own callbacks (MLflow, W&B, ...) after the store, before the trim below.
         callbacks: list[tune.Callback] = [_ForwardInterrupt(interrupted), progress, *rungs,
                                           *([store] if store else []), *make_callbacks(sweep)]
@@ -153,7 +159,8 @@ def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback |
         if trim:  # after the store: it trims what the snapshot the store forced already holds
             callbacks.append(TrimCallback(
                 sweep.metric,
-                sweep.early_stopping.time_attr if sweep.early_stopping else "training_iteration",
+                sweep.early_stopping.time_attr if sweep.early_stopping
+                else getattr(sweep.scheduler_spec, "time_attr", "training_iteration"),
                 store.gate if store else None,
                 release=os.environ.get(RELEASE_ENV, "1") != "0"))
         tuner = _tuner(launch, callbacks)
@@ -250,7 +257,11 @@ def _checkpoint_config(sweep: Sweep) -> tune.CheckpointConfig:
     continues from."""
     keep = sweep.checkpoint_spec
     return tune.CheckpointConfig(
-        num_to_keep=keep.num_to_keep, checkpoint_score_attribute=keep.score,
+        # PBT copies the checkpoint a trial had when it was ranked, and the copier may restore it
+        # only after that trial saved more: Ray's retention can delete it first (ray #27170), so
+        # under PBT every checkpoint is kept while the run lasts (docs/pbt.md measures the disk).
+        num_to_keep=None if getattr(sweep.scheduler_spec, "population", False) else keep.num_to_keep,
+        checkpoint_score_attribute=keep.score,
         checkpoint_score_order=keep.score_order(sweep.mode) or "max",
         checkpoint_frequency=keep.frequency,
         checkpoint_at_end=keep.at_end if keep.at_end is not None

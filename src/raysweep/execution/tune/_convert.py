@@ -17,15 +17,17 @@ from ray.tune.schedulers import FIFOScheduler, TrialScheduler
 from ray.tune.search import ConcurrencyLimiter, SearchAlgorithm, Searcher
 from ray.tune.search.basic_variant import BasicVariantGenerator
 
+from raysweep._errors import ExecutionError
 from raysweep.execution.cluster._resources import cluster_nodes
 from raysweep.execution.tune._asha import RecordingASHA, recording_scheduler
 from raysweep.execution.tune._crossed import GridCrossed, cell_seeds, cell_space
 from raysweep.execution.tune._hyperband import RecordingHyperBand, RecordingHyperBandForBOHB
+from raysweep.execution.tune._pbt import RecordingPB2, RecordingPBT
 from raysweep.execution.tune._searchers import HyperOptSeeded, OptunaCodec, OptunaSeeded, bohb_searcher
 from raysweep.execution.tune._spaces import hyperopt_domain, map_space, optuna_distribution, tune_domain
-from raysweep.schedulers import ASHA, FIFO, HyperBand, HyperBandForBOHB, SchedulerSpec
+from raysweep.schedulers import ASHA, FIFO, PB2, PBT, HyperBand, HyperBandForBOHB, SchedulerSpec
 from raysweep.searchers import BOHBSearch, GridSearch, OptunaSearch, RandomSearch, SearcherSpec, TPESearch
-from raysweep.space import Domain, crossed_cells, flatten, grid_values, unflatten
+from raysweep.space import Categorical, Domain, Float, crossed_cells, flatten, grid_values, unflatten
 from raysweep.sweep import Sweep, pack_trials
 from raysweep.warm_start import Seeds, collect
 
@@ -64,7 +66,7 @@ def searcher_types() -> tuple[type[SearcherSpec], ...]:
 
 def scheduler_types() -> tuple[type[SchedulerSpec], ...]:
     """The scheduler spec types execution can convert."""
-    return tuple(_SCHEDULERS)
+    return (*_SCHEDULERS, *_POPULATION)
 
 
 def load_seeds(sweep: Sweep, root: str | None) -> Seeds | None:
@@ -96,6 +98,9 @@ def link_early_stops(search_alg: SearchAlgorithm | Searcher, scheduler: TrialSch
 def make_scheduler(sweep: Sweep) -> TrialScheduler:
     """Ray's scheduler for ``sweep`` (metric and mode come from the TuneConfig)."""
     spec = sweep.scheduler_spec
+    population = _POPULATION.get(type(spec))
+    if population is not None:  # PBT: its seed and mutations need the sweep
+        return population(spec, sweep)
     make = _SCHEDULERS.get(type(spec))
     if make is None:
         raise TypeError(f"no Ray conversion registered for scheduler spec {spec!r}")
@@ -247,6 +252,50 @@ def _hyperband_for_bohb(spec: HyperBandForBOHB) -> TrialScheduler:
 @_scheduler(FIFO)
 def _fifo(spec: FIFO) -> TrialScheduler:
     return FIFOScheduler()
+
+
+# Population-based training: built from the spec and the sweep (its seed).
+
+_POPULATION: dict[type[SchedulerSpec], Callable[[Any, Sweep], TrialScheduler]] = {}
+
+
+def _pbt_domain(d: Domain) -> Any:
+    """Ray's form of a mutation: a list for a choice (PBT shifts to a neighbour or resamples), a
+    ``tune`` domain for a number (PBT multiplies by a perturbation factor or resamples)."""
+    return list(d.values) if isinstance(d, Categorical) else tune_domain(d)
+
+
+def _pbt(spec: PBT, sweep: Sweep) -> TrialScheduler:
+    # Ray's PBT, seeded, every exploit recorded, an exploit without a checkpoint an error (_pbt.py)
+    return RecordingPBT(
+        time_attr=spec.time_attr, perturbation_interval=spec.perturbation_interval,
+        hyperparam_mutations=map_space(spec.mutations, _pbt_domain),
+        quantile_fraction=spec.quantile_fraction, resample_probability=spec.resample_probability,
+        perturbation_factors=tuple(spec.perturbation_factors), log_config=True,
+        seed=sweep.seed if spec.seed is None else spec.seed,
+    )
+
+
+def _pb2(spec: PB2, sweep: Sweep) -> TrialScheduler:
+    # Ray's PB2 (a GP bandit over the bounds), seeded and recorded as PBT is. Ray >= 2.53 fits it
+    # with scikit-learn; older Rays (2.50) with GPy: Ray's constructor raises without them.
+    bounds = map_space(spec.bounds, lambda d: [d.lower, d.upper] if isinstance(d, Float)
+                       else [d.low, d.high])
+    try:
+        return RecordingPB2(
+            time_attr=spec.time_attr, perturbation_interval=spec.perturbation_interval,
+            hyperparam_bounds=bounds, quantile_fraction=spec.quantile_fraction, log_config=True,
+            seed=sweep.seed if spec.seed is None else spec.seed,
+        )
+    except (ImportError, RuntimeError) as exc:
+        raise ExecutionError(
+            f"schedulers.pb2 cannot start: {exc} Install raysweep's pb2 extra: pip install "
+            "'raysweep[pb2]' (scikit-learn; a Ray older than 2.53 fits PB2 with GPy: pip install "
+            "GPy).") from exc
+
+
+_POPULATION[PBT] = _pbt
+_POPULATION[PB2] = _pb2
 
 
 # Points to evaluate.

@@ -1,0 +1,138 @@
+"""schedulers.pbt end to end on the session's real local Ray: a population whose members copy each
+other's checkpoints under a bounded ``num_to_keep`` (all complete), and a trainable without
+checkpoints, which fails the run at the first perturbation with the fix."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+
+import pytest
+
+from raysweep import ExecutionError, Sweep, checkpoints, results, schedulers, space
+from raysweep.execution import run_sweep
+
+from ._pbt_trainables import numpy_model
+
+pytestmark = pytest.mark.slow
+
+
+def _sweep(log, name, checkpoint_every=1, population=6, **kw):
+    return Sweep(
+        name=name, trainable=numpy_model, metric="loss", mode="min", num_samples=population,
+        space={"lr": space.loguniform(1e-3, 0.3), "iters": 10, "log": str(log),
+               "checkpoint_every": checkpoint_every},
+        scheduler=schedulers.pbt(2, {"lr": space.loguniform(1e-3, 0.3)}, seed=5),
+        # all 6 members train at once on the session's 2 CPUs
+        resources={"cpu": 0.33}, checkpoint=checkpoints.keep(num_to_keep=1), **kw)
+
+
+def _log(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_population_completes_under_a_bounded_num_to_keep(ray_session, tmp_path):
+    log = tmp_path / "log.jsonl"
+    sweep = _sweep(log, "pbt_keep")
+    summary = run_sweep(sweep, results_root=str(tmp_path), progress=False)
+
+    assert summary.status == "finished"
+    assert summary.counts == {"trials": 6, "completed": 6, "early_stopped": 0, "errored": 0,
+                              "cancelled": 0}
+    logged = _log(log)
+    rows = [r for r in logged if "step" in r]
+    # Every member reached step 10; exploits happened (a member restarted from another's checkpoint)
+    last = defaultdict(int)
+    for row in rows:
+        last[row["trial"]] = max(last[row["trial"]], row["step"])
+    assert sorted(last.values()) == [10] * 6
+    # the ground truth: each start from another member's checkpoint, with the lr it then trained with
+    exploits = sorted((r["trial"], r["origin"][0], r["origin"][1], r["lr"]) for r in logged
+                      if "start" in r and r["origin"] and r["origin"][0] != r["trial"])
+    assert exploits, "PBT never exploited: the test proves nothing"
+    # each copied checkpoint was the source's own at that step, taken at a multiple of the interval
+    saved = {(r["trial"], r["step"]) for r in rows}
+    assert all((source, step) in saved and step % 2 == 0 for _, source, step, _ in exploits)
+    _check_lineage(tmp_path, sweep.name, exploits, rows)
+    # Retention: no checkpoint is deleted while the run lasts, whatever num_to_keep=1 says: each
+    # member's checkpoints are all there, numbered 0..n-1 with n near its 10 reports (Ray numbers
+    # them on from a copied checkpoint's index).
+    kept = list((tmp_path / "_ray").rglob("checkpoint_*"))
+    by_member = defaultdict(list)
+    for d in kept:
+        by_member[d.parent.name].append(int(d.name.split("_")[-1]))
+    assert len(by_member) == 6
+    for indices in by_member.values():
+        assert sorted(indices) == list(range(len(indices))) and len(indices) >= 8
+    used = sum(f.stat().st_size for d in kept for f in d.rglob("*") if f.is_file())
+    print(f"PBT kept {len(kept)} checkpoints, {used / 1024:.0f} KiB")
+    trials = results.load_trials(str(tmp_path), sweeps=sweep.name)
+    assert set(trials["status"]) == {"completed"}
+
+
+def _check_lineage(root, name, exploits, rows):
+    """The store's ``perturbations`` rows are exactly the exploits the trainable saw, and every
+    stored iteration value is the last one the trainable logged for that (trial, iteration)."""
+    trials = results.load_trials(str(root), sweeps=name)
+    ray_id = dict(zip(trials["trial_id"], trials["ray_trial_id"], strict=True))
+    stored = results.load_perturbations(str(root), sweeps=name)
+    assert len(stored) == len(exploits)
+    seen = sorted((ray_id[r.trial_id], ray_id[r.source_trial_id], r.source_training_iteration,
+                   json.loads(r.config_json)["lr"]) for r in stored.itertuples())
+    assert [s[:3] for s in seen] == [e[:3] for e in exploits]
+    assert [s[3] for s in seen] == pytest.approx([e[3] for e in exploits])
+    for r in stored.itertuples():
+        before, after = json.loads(r.config_before_json), json.loads(r.config_json)
+        source = json.loads(r.source_config_json)
+        assert r.metric == "loss" and r.value >= r.source_value  # the copier ranked below (min)
+        assert r.training_iteration == r.time_value and r.time_attr == "training_iteration"
+        ops = json.loads(r.operations_json)
+        assert set(ops) == {"lr"} and json.loads(r.resampled) + json.loads(r.perturbed) == ["lr"]
+        if ops["lr"] == "resample":
+            assert 1e-3 <= after["lr"] <= 0.3
+        else:  # Ray's own words: "* 1.2" or "* 0.8", applied to the source's value
+            assert after["lr"] == pytest.approx(source["lr"] * float(ops["lr"].split()[-1]))
+        assert {k: v for k, v in after.items() if k != "lr"} == \
+            {k: v for k, v in before.items() if k != "lr"}
+    # iterations are keyed by Ray's training_iteration, which continues from the copied checkpoint's
+    truth = {}
+    for row in rows:  # file order: a re-run step's later value wins, as in the store
+        truth[(row["trial"], row["step"])] = row["loss"]
+    its = results.load_iterations(str(root), sweeps=name)
+    got = {(ray_id[t], int(i)): v for t, i, v in zip(its["trial_id"], its["training_iteration"],
+                                                      its["loss"], strict=True)}
+    assert got.keys() == truth.keys()
+    assert [got[k] for k in sorted(got)] == pytest.approx([truth[k] for k in sorted(truth)])
+
+
+def test_a_trainable_without_checkpoints_fails_at_the_first_perturbation(ray_session, tmp_path):
+    sweep = _sweep(tmp_path / "log.jsonl", "pbt_bare", checkpoint_every=0, population=4)
+    with pytest.raises(ExecutionError) as info:
+        run_sweep(sweep, results_root=str(tmp_path), progress=False)
+    text = str(info.value)
+    # the first perturbation at which a member ranked top (and so was saved) is drawn to be copied:
+    # 2 or 4 here, depending on which results reach Ray's PBT first
+    assert re.search(r"PBT could not exploit at training_iteration=(2|4): trial \S+ was to copy", text)
+    assert "reported no checkpoint with its result at that training_iteration" in text
+    assert "must report one at least every perturbation_interval=2 training_iteration" in text
+    assert "tune.get_checkpoint()" in text
+    runs = results.list_runs(str(tmp_path), sweeps=sweep.name)
+    assert runs.loc[0, "status"] == "failed"
+
+
+def test_pb2_runs_and_records_its_exploits(ray_session, tmp_path):
+    sweep = Sweep(
+        name="pb2_run", trainable=numpy_model, metric="loss", mode="min", num_samples=4,
+        space={"lr": space.uniform(1e-3, 0.3), "iters": 8, "log": str(tmp_path / "log.jsonl")},
+        scheduler=schedulers.pb2(2, {"lr": space.uniform(1e-3, 0.3)}, seed=1),
+        resources={"cpu": 0.5})
+    summary = run_sweep(sweep, results_root=str(tmp_path), progress=False)
+    assert summary.counts["completed"] == 4
+    logged = _log(tmp_path / "log.jsonl")
+    exploits = [r for r in logged if "start" in r and r["origin"] and r["origin"][0] != r["trial"]]
+    stored = results.load_perturbations(str(tmp_path), sweeps=sweep.name)
+    assert exploits and len(stored) == len(exploits)
+    for r in stored.itertuples():
+        assert json.loads(r.operations_json) == {"lr": "pb2"} and json.loads(r.perturbed) == ["lr"]
+        assert 1e-3 <= json.loads(r.config_json)["lr"] <= 0.3  # PB2 keeps to its bounds
