@@ -18,7 +18,6 @@ decision is Ray's returned action: ``STOP`` -> ``stopped``, else ``promoted``; a
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,12 +30,10 @@ from raysweep.execution._internals import (
     asha_settings,
     bracket_cutoff,
     bracket_rungs,
-    controller_scheduler,
-    find_controller,
     replace_bracket_cutoff,
 )
-from raysweep.execution.tune._driver_bound import DriverBound
-from raysweep.results import RungDecision, RunWriter
+from raysweep.execution.tune._decisions import DecisionCallback, KeyOf
+from raysweep.results import RungDecision
 
 __all__ = ["RecordingASHA", "RungCallback"]
 
@@ -184,7 +181,7 @@ def recording_scheduler(scheduler: Any) -> RecordingASHA | None:
     return None
 
 
-class RungCallback(DriverBound):
+class RungCallback(DecisionCallback):
     """Write :class:`RecordingASHA`'s decisions to the run's ``rungs`` dataset.
 
     Tune calls the scheduler before the callbacks for the same event, so the decisions of a result
@@ -197,51 +194,12 @@ class RungCallback(DriverBound):
         trial_key: Maps a Ray ``Trial`` to raysweep's stable trial id.
     """
 
-    def __init__(self, writer: RunWriter, trial_key: Callable[[Any, list | None], str]) -> None:
-        self.writer = writer
-        self.trial_key = trial_key
-        self.scheduler: RecordingASHA | None = None
-        self._keys: dict[str, str] = {}
+    purpose = "recording ASHA's rung decisions"
 
+    def recording(self, scheduler: Any) -> RecordingASHA | None:
+        return recording_scheduler(scheduler)
 
-    def setup(self, *args: Any, **info: Any) -> None:
-        controller = find_controller("recording ASHA's rung decisions", required=False)
-        if controller is not None:
-            self.scheduler = recording_scheduler(controller_scheduler(controller))
-
-    def _key(self, trial: Any, trials: list | None = None) -> str:
-        key = self._keys.get(trial.trial_id)
-        if key is None:
-            key = self._keys[trial.trial_id] = self.trial_key(trial, trials)
-        return key
-
-    def _drain(self, trials: list) -> None:
-        if self.scheduler is None:
-            return
-        events = self.scheduler.drain()
-        if not events:
-            return
-        by_id = {t.trial_id: t for t in trials}
-        for event in events:
-            ray_id = event.pop("ray_trial_id")
-            trial = by_id.get(ray_id)
-            if trial is None and ray_id not in self._keys:
-                continue
-            self.writer.add_rung({"trial_id": self._key(trial) if trial is not None
-                                  else self._keys[ray_id], **event})
-
-    def on_trial_start(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
-        self._key(trial, trials)  # may be the trial's first sight: numbered with Tune's list
-
-    def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict,
-                        **info: Any) -> None:
-        self._drain(trials)
-
-    def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
-        self._drain(trials)
-
-    def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
-        self._drain(trials)
-
-    def on_experiment_end(self, trials: list, **info: Any) -> None:
-        self._drain(trials)
+    def write(self, event: dict[str, Any], key_of: KeyOf) -> None:
+        trial_id = key_of(event.pop("ray_trial_id"))
+        if trial_id is not None:
+            self.writer.add_rung({"trial_id": trial_id, **event})

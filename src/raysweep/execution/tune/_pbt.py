@@ -26,10 +26,8 @@ from raysweep._errors import ExecutionError
 from raysweep.execution._internals import (
     ObservedPB2,
     ObservedPBT,
-    controller_scheduler,
-    find_controller,
 )
-from raysweep.execution.tune._driver_bound import DriverBound
+from raysweep.execution.tune._decisions import DecisionCallback, KeyOf
 from raysweep.results import RunWriter, to_json
 
 __all__ = ["LineageCallback", "PBTCheckpointError", "RecordingPB2", "RecordingPBT", "perturbation_row",
@@ -138,7 +136,7 @@ def perturbation_row(event: dict[str, Any], trial_id: str, source_id: str, time_
     }
 
 
-class LineageCallback(DriverBound):
+class LineageCallback(DecisionCallback):
     """Write :class:`RecordingPBT`'s exploits to the run's ``perturbations`` dataset.
 
     Tune calls the scheduler before the callbacks for the same event, so the exploits a result
@@ -152,58 +150,22 @@ class LineageCallback(DriverBound):
         mutated: The dotted keys PBT mutates.
     """
 
+    purpose = "recording PBT's exploits"
+
     def __init__(self, writer: RunWriter, trial_key: Callable[[Any, list | None], str],
                  time_attr: str, mutated: list[str]) -> None:
-        self.writer = writer
-        self.trial_key = trial_key
+        super().__init__(writer, trial_key)
         self.time_attr = time_attr
         self.mutated = mutated
-        self.scheduler: _Recording | None = None
-        self._keys: dict[str, str] = {}
 
-    def setup(self, *args: Any, **info: Any) -> None:
-        controller = find_controller("recording PBT's exploits", required=False)
-        if controller is not None:
-            self.scheduler = recording_pbt(controller_scheduler(controller))
+    def recording(self, scheduler: Any) -> _Recording | None:
+        return recording_pbt(scheduler)
 
-    def _key(self, trial: Any, trials: list | None = None) -> str:
-        key = self._keys.get(trial.trial_id)
-        if key is None:
-            key = self._keys[trial.trial_id] = self.trial_key(trial, trials)
-        return key
-
-    def _drain(self, trials: list) -> None:
-        if self.scheduler is None:
-            return
-        events = self.scheduler.drain()
-        if not events:
-            return
-        by_id = {t.trial_id: t for t in trials}
-        for event in events:
-            ids = []
-            for ray_id in (event["ray_trial_id"], event["source_ray_trial_id"]):
-                trial = by_id.get(ray_id)
-                ids.append(self._key(trial, trials) if trial is not None else self._keys.get(ray_id))
-            if None in ids:
-                continue
-            self.writer.add_perturbation(perturbation_row(event, str(ids[0]), str(ids[1]),
-                                                          self.time_attr, self.mutated))
-
-    def on_trial_start(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
-        self._key(trial, trials)
-
-    def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict,
-                        **info: Any) -> None:
-        self._drain(trials)
+    def write(self, event: dict[str, Any], key_of: KeyOf) -> None:
+        target, source = key_of(event["ray_trial_id"]), key_of(event["source_ray_trial_id"])
+        if target is not None and source is not None:
+            self.writer.add_perturbation(perturbation_row(event, target, source, self.time_attr,
+                                                          self.mutated))
 
     def on_step_end(self, iteration: int, trials: list, **info: Any) -> None:
-        self._drain(trials)
-
-    def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
-        self._drain(trials)
-
-    def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
-        self._drain(trials)
-
-    def on_experiment_end(self, trials: list, **info: Any) -> None:
         self._drain(trials)
