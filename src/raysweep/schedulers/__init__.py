@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from raysweep._errors import ConfigError, invalid_parameter, reject_unknown
+from raysweep._errors import reject_unknown
+from raysweep._spec import refuse_spec
 from raysweep.schedulers._specs import (
     ASHA,
     FIFO,
@@ -149,18 +150,8 @@ def from_name(value: Any, owner: str = "Sweep") -> SchedulerSpec:
     if isinstance(value, str) and value in _BY_NAME:
         return _BY_NAME[value]()
     expected = f"one of {', '.join(map(repr, _BY_NAME))} or a spec from raysweep.schedulers"
-    if isinstance(value, str) and value.lower() in _UNSUPPORTED:
-        raise ConfigError(invalid_parameter("scheduler", owner, expected, value,
-                                            f"scheduler={value!r}: {_UNSUPPORTED[value.lower()]}"))
-    if type(value).__module__.startswith("ray."):
-        raise ConfigError(invalid_parameter(
-            "scheduler", owner, expected, value,
-            f"A Ray scheduler object ({type(value).__name__}) is not accepted: raysweep builds Ray's "
-            "scheduler from its spec, e.g. scheduler=schedulers.asha(max_t=20, grace_period=2)."))
-    raise ConfigError(
-        invalid_parameter("scheduler", owner, expected, value,
-                          "For example scheduler=schedulers.asha(max_t=20, grace_period=2).")
-    )
+    refuse_spec(value, "scheduler", owner, expected, _UNSUPPORTED, "Ray scheduler",
+                "scheduler=schedulers.asha(max_t=20, grace_period=2)")
 
 
 def pbt(

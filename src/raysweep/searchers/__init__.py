@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from raysweep._errors import ConfigError, invalid_parameter, reject_unknown
+from raysweep._errors import reject_unknown
+from raysweep._spec import refuse_spec
 from raysweep.searchers._specs import (
     TPE_DEFAULT_MAX_CONCURRENT,
     BOHBSearch,
@@ -118,15 +119,5 @@ def from_name(value: Any, owner: str = "Sweep") -> SearcherSpec:
     if isinstance(value, str) and value in _BY_NAME:
         return _BY_NAME[value]()
     expected = f"one of {', '.join(map(repr, _BY_NAME))} or a spec from raysweep.searchers"
-    if isinstance(value, str) and value.lower() in _UNSUPPORTED:
-        raise ConfigError(invalid_parameter("searcher", owner, expected, value,
-                                            f"searcher={value!r}: {_UNSUPPORTED[value.lower()]}"))
-    if type(value).__module__.startswith("ray."):
-        raise ConfigError(invalid_parameter(
-            "searcher", owner, expected, value,
-            f"A Ray search algorithm object ({type(value).__name__}) is not accepted: raysweep builds "
-            "Ray's searcher from its spec, e.g. searcher=searchers.optuna(seed=0)."))
-    raise ConfigError(
-        invalid_parameter("searcher", owner, expected, value,
-                          "For example searcher=searchers.optuna(seed=0).")
-    )
+    refuse_spec(value, "searcher", owner, expected, _UNSUPPORTED, "Ray search algorithm",
+                "searcher=searchers.optuna(seed=0)")
