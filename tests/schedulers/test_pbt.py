@@ -140,3 +140,9 @@ def test_conversion_to_ray_pbt_is_seeded():
     spec_seed = _convert.make_scheduler(_sweep(seed=4, scheduler=schedulers.pbt(2, MUTATIONS, seed=3)))
     with spec_seed.random_streams:
         assert (random.random(), np.random.random()) == draws[0]
+
+
+def test_pb2s_shared_checks_name_pb2():
+    """PB2 shares PBT's checks of the interval and quantile; its errors name schedulers.pb2."""
+    with pytest.raises(ConfigError, match=r"'quantile_fraction' parameter of schedulers\.pb2 must be"):
+        schedulers.pb2(4, {"lr": space.uniform(1e-4, 0.1)}, quantile_fraction=0.9)

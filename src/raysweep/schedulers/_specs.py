@@ -198,11 +198,25 @@ class HyperBandForBOHB(HyperBand):
 _PBT_OWNER = "schedulers.pbt"
 
 
-def _number_problem(value: Any, param: str, expected: str, ok: Any) -> str | None:
+def _number_problem(value: Any, param: str, expected: str, ok: Any,
+                    owner: str = _PBT_OWNER) -> str | None:
     if isinstance(value, bool) or not isinstance(value, int | float) or value != value \
             or value in (float("inf"), float("-inf")) or not ok(value):
-        return invalid_parameter(param, _PBT_OWNER, expected, value)
+        return invalid_parameter(param, owner, expected, value)
     return None
+
+
+def _population_problems(spec: Any, owner: str) -> list[str | None]:
+    """The checks PBT and PB2 share: the perturbation interval, the quantile, time_attr, the seed."""
+    return [
+        _number_problem(spec.perturbation_interval, "perturbation_interval",
+                        f"a number > 0 (in {spec.time_attr!r} units)", lambda v: v > 0, owner),
+        _number_problem(spec.quantile_fraction, "quantile_fraction",
+                        "a number in (0, 0.5]", lambda v: 0 < v <= 0.5, owner),
+        None if isinstance(spec.time_attr, str) and spec.time_attr else invalid_parameter(
+            "time_attr", owner, "a non-empty metric name", spec.time_attr),
+        int_problem(spec.seed, "seed", owner, minimum=0, allow_none=True),
+    ]
 
 
 def _flat(mapping: Mapping[str, Any], param: str, owner: str) -> dict[tuple[str, ...], Any]:
@@ -256,11 +270,8 @@ class PBT(SchedulerSpec):
             object.__setattr__(self, "perturbation_factors", tuple(self.perturbation_factors))
         factors = self.perturbation_factors
         problems: list[str | None] = [
-            _number_problem(self.perturbation_interval, "perturbation_interval",
-                            f"a number > 0 (in {self.time_attr!r} units)", lambda v: v > 0),
+            *_population_problems(self, _PBT_OWNER),
             *_mutation_problems(self.mutations),
-            _number_problem(self.quantile_fraction, "quantile_fraction",
-                            "a number in (0, 0.5]", lambda v: 0 < v <= 0.5),
             _number_problem(self.resample_probability, "resample_probability",
                             "a number in [0, 1]", lambda v: 0 <= v <= 1),
             None if isinstance(factors, tuple) and factors and all(
@@ -268,9 +279,6 @@ class PBT(SchedulerSpec):
                 for f in factors) else invalid_parameter(
                 "perturbation_factors", _PBT_OWNER, "a non-empty tuple of numbers > 0", factors,
                 "For example (1.2, 0.8): a perturbed value is multiplied by one of them."),
-            None if isinstance(self.time_attr, str) and self.time_attr else invalid_parameter(
-                "time_attr", _PBT_OWNER, "a non-empty metric name", self.time_attr),
-            int_problem(self.seed, "seed", _PBT_OWNER, minimum=0, allow_none=True),
         ]
         raise_all(problems, _PBT_OWNER)
 
@@ -305,15 +313,7 @@ class PB2(SchedulerSpec):
     seed: int | None = None
 
     def __post_init__(self) -> None:
-        problems: list[str | None] = [
-            _number_problem(self.perturbation_interval, "perturbation_interval",
-                            f"a number > 0 (in {self.time_attr!r} units)", lambda v: v > 0),
-            _number_problem(self.quantile_fraction, "quantile_fraction",
-                            "a number in (0, 0.5]", lambda v: 0 < v <= 0.5),
-            None if isinstance(self.time_attr, str) and self.time_attr else invalid_parameter(
-                "time_attr", _PB2_OWNER, "a non-empty metric name", self.time_attr),
-            int_problem(self.seed, "seed", _PB2_OWNER, minimum=0, allow_none=True),
-        ]
+        problems = _population_problems(self, _PB2_OWNER)
         expected = ("a non-empty dict of numeric space dimensions, e.g. "
                     "{'lr': space.uniform(1e-4, 1e-1)}")
         if not isinstance(self.bounds, Mapping) or not self.bounds:
