@@ -4,6 +4,8 @@ Parquet store holds (the ground truth)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from ray import tune
 
@@ -61,11 +63,15 @@ def test_every_callback_logs_every_report_of_every_trial(ray_session, tmp_path, 
     assert sorted(loss for *_, loss in own.seen) == sorted(stored["loss"].tolist())
 
     ray_dir = root / "_ray" / "logged" / summary.run_id
-    # W&B offline: a run directory per trial, its run file holding the reports.
+    # W&B offline: a run directory per trial, its run file holding every report of its trial (W&B
+    # stores each logged value as its JSON text; a file cut short by the actor's death holds none).
     wandb_runs = sorted(ray_dir.glob("*/wandb/offline-run-*"))
     assert len(wandb_runs) == 2
-    for run in wandb_runs:
-        assert [f for f in run.glob("run-*.wandb") if f.stat().st_size > 0]
+    ray_ids = results.load_trials(str(root)).set_index("trial_id")["ray_trial_id"]
+    for trial_id, rows in stored.groupby("trial_id"):
+        (run_file,) = [f for run in wandb_runs for f in run.glob(f"run-{ray_ids[trial_id]}.wandb")]
+        written = run_file.read_bytes()
+        assert all(json.dumps(loss).encode() in written for loss in rows["loss"]), trial_id
     # TensorBoard: an event file per trial.
     events = sorted(ray_dir.glob("*/events.out.tfevents.*"))
     assert len(events) == 2 and all(e.stat().st_size > 0 for e in events)

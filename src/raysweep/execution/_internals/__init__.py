@@ -15,8 +15,8 @@ Modules by subject: ``_controller`` (Tune's controller: snapshots, trial collect
 brackets and rungs), ``_pbt`` (PBT's and PB2's exploit step), ``_searchers`` (HyperOpt's and
 Optuna's trial stores), ``_tuner`` (a restored
 Tuner, function trainables), ``_workers`` (forwarded worker output), ``_cluster`` (actor locations,
-``--address auto``), ``_parameters`` (``tune.with_parameters`` data), ``_versions`` (the supported
-Ray range).
+``--address auto``), ``_parameters`` (``tune.with_parameters`` data), ``_wandb`` (W&B's logging
+actors), ``_versions`` (the supported Ray range).
 """
 
 from raysweep.execution._internals._analysis import without_result_frames
@@ -73,6 +73,7 @@ from raysweep.execution._internals._versions import (
     supported_range,
     unsupported_ray,
 )
+from raysweep.execution._internals._wandb import flushing_wandb_callback
 from raysweep.execution._internals._workers import WorkerLogPrinter, replace_worker_log_printer
 
 __all__ = [
@@ -98,6 +99,7 @@ __all__ = [
     "controller_trials",
     "find_cluster_address",
     "find_controller",
+    "flushing_wandb_callback",
     "hyperopt_preset_points",
     "hyperopt_trials",
     "keep_with_parameters_data",

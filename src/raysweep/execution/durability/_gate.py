@@ -44,6 +44,10 @@ class SnapshotGate:
         self._dirty = False
         self._end_held = self._end_pending = False
         self._unpruned: list[Any] = []  # trials ended since the last snapshot (staged files kept)
+        #: Drop an ended trial's staged files once a snapshot copied them. False while a callback
+        #: still writes there after the trial's end (W&B's logging actors): Tune's last snapshot,
+        #: after every callback finished, copies them then.
+        self.prune = True
         self._released = 0  # trials removed from Tune's list (release_trials)
         self._listed_at_snapshot = self._listed_seen = -1  # trials ever listed, at those moments
         self.snapshots = 0  #: forced snapshots so far
@@ -98,7 +102,8 @@ class SnapshotGate:
             self.budget.record(now - clock, now)
             self.snapshot_seconds += now - clock
             self.snapshots += 1
-            prune_staged(ended)
+            if self.prune:
+                prune_staged(ended)
         self._listed_at_snapshot = listed
         self._dirty = False
         self._end_pending |= self._end_held

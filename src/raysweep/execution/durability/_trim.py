@@ -56,6 +56,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import ray
+from ray.util.queue import Queue
+
 from raysweep.execution._internals import (
     controller_trials,
     find_controller,
@@ -90,9 +93,12 @@ def trim_trial(trial: Any, keep: frozenset[str]) -> bool:
     # The next snapshot writes the trimmed state (the assignments drop Tune's cached JSON). A
     # last_result left with nothing but its trial id would make Tune fetch default metrics from the
     # (gone) actor: trimming keeps ``done``/``training_iteration``.
-    set_run_metadata_results(trial, {k: v for k, v in last.items() if k in keep},
-                             {k: v for k, v in analysis.items() if k in keep},
-                             {k: v for k, v in steps.items() if k in keep})
+    set_run_metadata_results(
+        trial,
+        {k: v for k, v in last.items() if k in keep},
+        {k: v for k, v in analysis.items() if k in keep},
+        {k: v for k, v in steps.items() if k in keep},
+    )
     return True
 
 
@@ -118,10 +124,22 @@ def release_trials(controller: Any, ended: list[Any]) -> set[int]:
         state, run_state = trial.get_json_state()  # the trimmed state, as the next snapshot writes it
         metadata.pack(trial.trial_id, _compact(state), _compact(run_state))
         for holder in holders:
-            if trial in holder:
-                holder.remove(trial) if isinstance(holder, set) else holder.pop(trial)
+            if trial not in holder:
+                continue
+            if isinstance(holder, set):
+                holder.remove(trial)
+            elif not _live(holder[trial]):
+                holder.pop(trial)
     trials[:] = [t for t in trials if id(t) not in done]  # in place: callbacks hold this list
     return set(done)
+
+
+def _live(value: Any) -> bool:
+    """Whether a callback's entry for an ended trial is a live Ray resource (an actor, a queue, a
+    pending result) the callback still waits on and frees itself: Ray's W&B callback finishes each
+    trial's run in a logging actor after the trial's end, and waits for it at the experiment's end;
+    dropping the entry would let Ray kill that actor mid-run (its references gone)."""
+    return isinstance(value, ray.actor.ActorHandle | ray.ObjectRef | Queue)
 
 
 def _compact(text: str) -> str:
@@ -142,8 +160,13 @@ class TrimCallback(DriverBound):
             (:func:`release_trials`).
     """
 
-    def __init__(self, metric: str, time_attr: str = "training_iteration",
-                 gate: SnapshotGate | None = None, release: bool = True) -> None:
+    def __init__(
+        self,
+        metric: str,
+        time_attr: str = "training_iteration",
+        gate: SnapshotGate | None = None,
+        release: bool = True,
+    ) -> None:
         self.keep = frozenset({metric, time_attr, *_ALWAYS_KEPT})
         self._gate = gate
         self._pending: list[tuple[Any, int]] = []  # (ended trial, snapshots taken when it ended)
@@ -152,7 +175,6 @@ class TrimCallback(DriverBound):
         self._release = release
         self.trimmed = 0
         self.released = 0
-
 
     def setup(self, *args: Any, **info: Any) -> None:
         self._controller = find_controller("trimming and releasing ended trials", required=False)

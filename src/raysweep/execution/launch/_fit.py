@@ -47,7 +47,7 @@ from raysweep.execution.terminal._text import (
     explain_os_error,
 )
 from raysweep.execution.tune._asha import RungCallback
-from raysweep.execution.tune._callbacks import make_callbacks
+from raysweep.execution.tune._callbacks import make_callbacks, write_after_trial_end
 from raysweep.execution.tune._convert import concurrency, link_early_stops, make_scheduler, make_search
 from raysweep.execution.tune._driver_bound import DriverBound
 from raysweep.execution.tune._guard import NonFiniteGuard, guard_trainable
@@ -151,8 +151,11 @@ def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback |
             rungs.append(LineageCallback(store.writer, store.trial_key, population.time_attr,
                                          [".".join(p) for p in population.mutated_paths()]))
         # The sweep's own callbacks (MLflow, W&B, ...) after the store, before the trim below.
+        own = make_callbacks(sweep)
         callbacks: list[tune.Callback] = [_ForwardInterrupt(interrupted), progress, *rungs,
-                                          *([store] if store else []), *make_callbacks(sweep)]
+                                          *([store] if store else []), *own]
+        if store:
+            store.gate.prune = not write_after_trial_end(own)
         trim = os.environ.get(TRIM_ENV, "1") != "0"  # Tune's per-trial state, bounded (_trim.py)
         if trim:  # after the store: it trims what the snapshot the store forced already holds
             callbacks.append(TrimCallback(

@@ -16,9 +16,10 @@ from ray import tune
 
 from raysweep._errors import invalid_parameter
 from raysweep.callbacks import CallbackSpec, MLflow, TensorBoard, Wandb
+from raysweep.execution._internals import flushing_wandb_callback
 from raysweep.sweep import Sweep
 
-__all__ = ["callback_problems", "make_callbacks"]
+__all__ = ["callback_problems", "make_callbacks", "write_after_trial_end"]
 
 _MAKERS: dict[type[CallbackSpec], Callable[[Any, Sweep], tune.Callback]] = {}
 
@@ -40,6 +41,14 @@ def make_callbacks(sweep: Sweep) -> list[tune.Callback]:
         else:
             out.append(item)
     return out
+
+
+def write_after_trial_end(callbacks: list[tune.Callback]) -> bool:
+    """Whether one of ``callbacks`` writes into a trial's directory after the trial has ended: Ray's
+    W&B logging actors finish each trial's run there, so its staged files must stay until then."""
+    from ray.air.integrations.wandb import WandbLoggerCallback
+
+    return any(isinstance(item, WandbLoggerCallback) for item in callbacks)
 
 
 def callback_problems(sweep: Sweep) -> list[str]:
@@ -82,12 +91,10 @@ def _mlflow(spec: MLflow, sweep: Sweep) -> tune.Callback:
 
 @_maker(Wandb)
 def _wandb(spec: Wandb, sweep: Sweep) -> tune.Callback:
-    from ray.air.integrations.wandb import WandbLoggerCallback
-
     if spec.mode != "online":
         # Ray asks for an API key unless the environment says offline (restored after the run).
         os.environ["WANDB_MODE"] = spec.mode
-    return WandbLoggerCallback(project=spec.project, group=spec.group or sweep.name,
+    return flushing_wandb_callback(project=spec.project, group=spec.group or sweep.name,
                                excludes=list(spec.excludes), log_config=spec.log_config,
                                mode=spec.mode)
 
