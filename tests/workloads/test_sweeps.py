@@ -20,6 +20,7 @@ SWEEPS = [
     "arima_grid",
     "recsys_twotower_optuna_asha",
     "recsys_twotower_ddp",
+    "recsys_mf_pbt",
 ]
 
 

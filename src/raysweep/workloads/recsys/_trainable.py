@@ -21,6 +21,7 @@ import os
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
@@ -30,11 +31,13 @@ from ._data import Split, generate_interactions, leave_last_out, load_movielens,
 from ._evaluate import Evaluator
 from ._model import BPRMF, BPRConfig
 
-__all__ = ["DEFAULT_DATA", "load_split", "train_bpr_mf", "train_epochs"]
+__all__ = ["DEFAULT_DATA", "SCHEDULED_KEYS", "load_split", "train_bpr_mf", "train_epochs", "with_schedule"]
 
 DEFAULT_DATA: dict[str, Any] = {"n_interactions": 1_000_000, "seed": 0}
 _CHECKPOINT_FILE = "model.npz"
 _MODEL_KEYS = ("dim", "lr", "reg", "n_negatives", "batch_size", "init_scale", "seed")
+#: The hyperparameters a restored model trains on with from the trial's config (a PBT schedule).
+SCHEDULED_KEYS = ("lr", "reg", "n_negatives", "batch_size")
 
 
 @functools.lru_cache(maxsize=4)
@@ -102,6 +105,21 @@ def train_epochs(
         }
 
 
+def with_schedule(model: BPRMF, config: Mapping[str, Any]) -> BPRMF:
+    """``model`` (restored from a checkpoint) training on under ``config``'s :data:`SCHEDULED_KEYS`.
+
+    The checkpoint holds the config it was trained with; the trial's config may differ from it: under
+    PBT a member that copied another's checkpoint carries a perturbed ``lr``/``reg``/... from then on.
+    Restoring the checkpoint's own values would silently undo every perturbation. The model's shape
+    (``dim``) and its initialisation (``init_scale``, ``seed``) stay the checkpoint's.
+    """
+    given = {key: config[key] for key in SCHEDULED_KEYS if key in config}
+    if not given:
+        return model
+    model.config = _model_config({**asdict(model.config), **given})
+    return model
+
+
 def train_bpr_mf(config: dict[str, Any]) -> None:
     """Ray Tune function trainable: one ``tune.report`` per epoch, checkpoints for resumption."""
     from ray import tune
@@ -113,6 +131,7 @@ def train_bpr_mf(config: dict[str, Any]) -> None:
             with np.load(os.path.join(directory, _CHECKPOINT_FILE)) as state:
                 model = BPRMF.from_state(dict(state))
                 best = float(state["val_ndcg_best"]) if "val_ndcg_best" in state else math.nan
+        model = with_schedule(model, config)
     every = int(config.get("checkpoint_every", 1))
     epochs = int(config.get("epochs", 20))
     for trained, metrics in train_epochs(config, model, best):
