@@ -1,0 +1,151 @@
+"""PBT against ASHA + Optuna and random search on BPR-MF at the small size, at equal compute.
+
+Each method runs through raysweep on one embedded local Ray (2 CPUs, one trial per CPU), one run per
+seed, in its own sweep of ``--root`` (so ``raysweep compare bm_pbt bm_optuna_asha bm_random --all-runs
+--results ROOT`` compares them as seeded groups):
+
+* ``pbt``: ``sweeps/recsys_mf_pbt.py`` (8 members x 8 epochs = 64 epochs, lr and reg perturbed every 2);
+* ``optuna_asha``: ``sweeps/recsys_mf_optuna_asha.py`` (24 trials, ASHA; about 70-80 epochs in all);
+* ``random``: random search without early stopping, 8 trials x 8 epochs = 64 epochs.
+
+Compute is counted in epochs trained (iteration rows in the store: every member's, under PBT), in the
+order they were reported. Per run: the best ``val_ndcg`` within the budget (PBT's 64 epochs, the same
+for all), and the epochs each run needed to reach 99 % of a reference: the grid's best at this size
+(0.0766, 96 cells x 8 epochs = 768 epochs, docs/comparison-recsys.md) and the best value any run of
+this benchmark reached.
+
+Usage (from the repository root)::
+
+    python benchmarks/pbt_recsys.py --seeds 5 [--methods pbt optuna_asha random] [--root DIR]
+    python benchmarks/pbt_recsys.py --report pbt_recsys.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("RAYSWEEP_SIZE", "small")
+os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+METHODS = ("pbt", "optuna_asha", "random")
+GRID_BEST = 0.0766  # recsys_mf_grid at the small size: 96 cells x 8 epochs (docs/comparison-recsys.md)
+GRID_EPOCHS = 768
+BUDGET = 64  # PBT's compute: 8 members x 8 epochs
+
+
+def _sweep(method: str, seed: int):
+    from raysweep import schedulers, searchers
+    from raysweep.sweep import load_sweep
+
+    if method == "pbt":
+        loaded = load_sweep(REPO / "sweeps" / "recsys_mf_pbt.py")
+        pbt = dataclasses.replace(loaded.sweep.scheduler_spec, seed=seed)
+        sweep = dataclasses.replace(loaded.sweep, searcher=searchers.random(seed=seed), scheduler=pbt)
+    elif method == "optuna_asha":
+        loaded = load_sweep(REPO / "sweeps" / "recsys_mf_optuna_asha.py")
+        sweep = dataclasses.replace(loaded.sweep, searcher=dataclasses.replace(loaded.sweep.searcher,
+                                                                               seed=seed))
+    else:
+        loaded = load_sweep(REPO / "sweeps" / "recsys_mf_random_asha.py")
+        sweep = dataclasses.replace(loaded.sweep, searcher=searchers.random(seed=seed),
+                                    scheduler=schedulers.fifo(), num_samples=8)
+    sweep = dataclasses.replace(sweep, name=f"bm_{method}", seed=seed)
+    return dataclasses.replace(loaded, sweep=sweep)
+
+
+def anytime(iterations) -> list[float]:
+    """The best ``val_ndcg`` after each epoch trained, epochs in the order they were reported."""
+    ordered = iterations.sort_values(["timestamp", "time_total_s"], kind="stable")
+    best, curve = float("-inf"), []
+    for value in ordered["val_ndcg"]:
+        best = max(best, float(value))
+        curve.append(best)
+    return curve
+
+
+def first_reaching(curve: list[float], target: float) -> int | None:
+    """Epochs trained when the anytime best first reached ``target`` (None: never)."""
+    return next((i + 1 for i, v in enumerate(curve) if v >= target - 1e-12), None)
+
+
+def _run(method: str, seed: int, root: str) -> dict:
+    from raysweep.execution import run_sweep
+    from raysweep.results import load_iterations
+
+    loaded = _sweep(method, seed)
+    start = time.perf_counter()
+    summary = run_sweep(loaded, results_root=root, progress=False)
+    seconds = time.perf_counter() - start
+    rows = load_iterations(root=root, sweeps=loaded.sweep.name, runs=summary.run_id)
+    curve = anytime(rows)
+    return {"method": method, "seed": seed, "run": summary.run_id, "status": summary.status,
+            "epochs": len(curve), "best": curve[-1], "best_at_budget": curve[min(BUDGET, len(curve)) - 1],
+            "curve": curve, "seconds": seconds}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--first-seed", type=int, default=0)
+    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
+    parser.add_argument("--root", default="results/pbt_recsys")
+    parser.add_argument("--out", default="pbt_recsys.jsonl")
+    parser.add_argument("--report", metavar="JSONL")
+    args = parser.parse_args()
+    if args.report:
+        print(report(args.report))
+        return
+    import ray
+
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False,
+             runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join(
+                 [str(REPO), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))])}})
+    try:
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
+            for method in args.methods:
+                line = _run(method, seed, args.root)
+                with open(args.out, "a") as out:
+                    out.write(json.dumps(line) + "\n")
+                print(f"{method:12s} seed {seed} {line['status']} epochs {line['epochs']} best "
+                      f"{line['best']:.4f} at {BUDGET} epochs {line['best_at_budget']:.4f} "
+                      f"({line['seconds']:.0f} s)", flush=True)
+    finally:
+        ray.shutdown()
+    print(report(args.out))
+
+
+def report(path: str) -> str:
+    lines = [json.loads(x) for x in Path(path).read_text().splitlines() if x.strip()]
+    best_known = max([GRID_BEST, *(x["best"] for x in lines)])
+    out = [f"budget {BUDGET} epochs; grid's best {GRID_BEST} in {GRID_EPOCHS} epochs; best known "
+           f"{best_known:.4f}", "",
+           "| method | runs | median best at budget (range) | median epochs | epochs to 99 % of grid's best "
+           "(per seed) | epochs to 99 % of best known (per seed) | median s |",
+           "|---|---|---|---|---|---|---|"]
+    for method in METHODS:
+        mine = sorted((x for x in lines if x["method"] == method), key=lambda x: x["seed"])
+        if not mine:
+            continue
+        at_budget = [x["best_at_budget"] for x in mine]
+
+        def reach(target: float, runs: list[dict] = mine) -> str:
+            return ", ".join(str(first_reaching(x["curve"], target) or "never") for x in runs)
+
+        out.append(f"| {method} | {len(mine)} | {statistics.median(at_budget):.4f} ({min(at_budget):.4f}-"
+                   f"{max(at_budget):.4f}) | {statistics.median(x['epochs'] for x in mine):.0f} | "
+                   f"{reach(0.99 * GRID_BEST)} | {reach(0.99 * best_known)} | "
+                   f"{statistics.median(x['seconds'] for x in mine):.0f} |")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    main()
