@@ -66,8 +66,10 @@ def minimisation_form(values: Sequence[float | None], modes: Sequence[str]) -> l
     """``values`` with each ``max`` objective negated; None, NaN and infinities become NaN."""
     out = []
     for value, mode in zip(values, modes, strict=True):
-        finite = value is not None and math.isfinite(float(value))
-        out.append(float(value) * (-1.0 if mode == "max" else 1.0) if finite else math.nan)
+        if value is None or not math.isfinite(float(value)):
+            out.append(math.nan)
+        else:
+            out.append(float(value) * (-1.0 if mode == "max" else 1.0))
     return out
 
 
