@@ -17,6 +17,7 @@ Every objective is minimised here; :func:`hypervolume` turns ``max`` objectives 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -57,7 +58,7 @@ def _hv(points: np.ndarray, ref: np.ndarray) -> float:
     points = points[order]
     levels = [*np.unique(points[:, -1]), ref[-1]]
     volume = 0.0
-    for low, high in zip(levels[:-1], levels[1:], strict=True):
+    for low, high in itertools.pairwise(levels):
         below = points[points[:, -1] <= low][:, :-1]
         volume += _hv(below, ref[:-1]) * (high - low)
     return float(volume)

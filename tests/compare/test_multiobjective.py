@@ -1,0 +1,134 @@
+"""Multi-objective comparison (compare/_multiobjective.py): fronts, hypervolumes, the bootstrap
+over seeds and the report section, on hand-built runs with hand-computed answers."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from raysweep import ConfigError
+from raysweep.compare import (
+    Comparison,
+    compare_hypervolumes,
+    hypervolume_bands,
+    objectives_of,
+    reference_point,
+    run_fronts,
+    run_hypervolumes,
+)
+
+from ._frames import frames, make_run
+
+OBJECTIVES = [["err", "min"], ["mb", "min"]]
+# (err, mb) of each run's trials: the trials' final values.
+POINTS = {
+    ("A", "a1", 0): [(1, 3), (2, 1), (3, 3)],
+    ("A", "a2", 1): [(1, 2), (3, 1)],
+    ("B", "b1", 0): [(2, 2)],
+    ("B", "b2", 1): [(2, 3), (3, 2)],
+}
+
+
+def _comparison(objectives_json: bool = True) -> Comparison:
+    built = []
+    for (sweep, run, seed), points in POINTS.items():
+        run_row, trials, its = make_run(sweep, run, [[float(e)] for e, _ in points], metric="err",
+                                        seed=seed)
+        if objectives_json:
+            run_row["objectives_json"] = json.dumps(OBJECTIVES)
+        for trial, (err, mb) in zip(trials, points, strict=True):
+            trial["last.err"], trial["last.mb"] = float(err), float(mb)
+        built.append((run_row, trials, its))
+    runs, trials, iterations = frames(*built)
+    return Comparison.from_frames(runs, trials, iterations)
+
+
+def test_default_reference_and_hypervolumes_by_hand():
+    """Over all trials err and mb each span 1..3: the reference is 3 + 10 % of 2 = 3.2 on both.
+    a1: front (1,3), (2,1) ((3,3) is dominated): strips (3.2-1)(3.2-3) = 0.44 and
+    (3.2-2)(3-1) = 2.4: 2.84. a2: (1,2), (3,1): 2.2 * 1.2 = 2.64 and 0.2 * 1 = 0.2: 2.84.
+    b1: (2,2): 1.2 * 1.2 = 1.44. b2: (2,3), (3,2): 1.2 * 0.2 = 0.24 and 0.2 * 1 = 0.2: 0.44."""
+    comp = _comparison()
+    assert objectives_of(comp) == [("err", "min"), ("mb", "min")]
+    assert reference_point(comp) == pytest.approx((3.2, 3.2))
+    hv = run_hypervolumes(comp)
+    assert list(hv["run"]) == ["a1", "a2", "b1", "b2"]
+    assert hv["hypervolume"].tolist() == pytest.approx([2.84, 2.84, 1.44, 0.44])
+    assert hv["n_front"].tolist() == [2, 2, 1, 2] and hv["n_points"].tolist() == [3, 2, 1, 2]
+    # a reference point given: (4, 4): a1 = 3 * 1 + 2 * 2 = 7
+    assert run_hypervolumes(comp, reference=(4, 4))["hypervolume"].iloc[0] == pytest.approx(7.0)
+
+
+def test_fronts_are_per_run():
+    fronts = run_fronts(_comparison())
+    a1 = fronts[fronts["run"] == "a1"]
+    assert list(zip(a1["err"], a1["mb"], a1["on_front"], strict=True)) == [
+        (1.0, 3.0, True), (2.0, 1.0, True), (3.0, 3.0, False)]
+    # (2,2) of b1 is on b1's own front though a1's (2,1) dominates it
+    assert fronts.loc[fronts["run"] == "b1", "on_front"].tolist() == [True]
+
+
+def test_the_bootstrap_over_seeds_and_the_paired_comparison():
+    comp = _comparison()
+    bands = hypervolume_bands(comp, n_boot=200)
+    assert bands["group"].tolist() == ["A", "B"]
+    assert bands["median"].tolist() == pytest.approx([2.84, 0.94])
+    assert bands["n_runs"].tolist() == [2, 2]
+    # both of A's runs have 2.84: every resample's median is 2.84
+    assert bands.loc[0, "lo"] == pytest.approx(2.84) and bands.loc[0, "hi"] == pytest.approx(2.84)
+    tests = compare_hypervolumes(comp, n_boot=200)
+    row = tests.iloc[0]
+    assert (row["a"], row["b"], row["axis"], bool(row["paired"])) == ("A", "B", "hypervolume", True)
+    # paired by seed: (2.84 - 1.44 + 2.84 - 0.44) / 2 = 1.9; two seeds are never distinguishable
+    assert row["diff"] == pytest.approx(1.9) and not row["distinguishable"]
+
+
+def test_mixed_modes_and_explicit_objectives():
+    comp = _comparison(objectives_json=False)
+    assert objectives_of(comp) == []  # one objective per run: not multi-objective
+    with pytest.raises(ConfigError, match="two or more objectives"):
+        run_hypervolumes(comp)
+    # mb maximised: the reference is 1 - 0.2 = 0.8 on mb; a1's best point for (min err, max mb)
+    pairs = [("err", "min"), ("mb", "max")]
+    assert reference_point(comp, pairs) == pytest.approx((3.2, 0.8))
+    # a1: (1, 3) dominates both others: (3.2 - 1) * (3 - 0.8) = 4.84
+    assert run_hypervolumes(comp, pairs)["hypervolume"].iloc[0] == pytest.approx(4.84)
+
+
+def test_bad_objectives_and_reference_are_refused():
+    comp = _comparison()
+    with pytest.raises(ConfigError, match="'objectives'"):
+        run_hypervolumes(comp, [("err", "min")])
+    with pytest.raises(ConfigError, match="'reference'"):
+        run_hypervolumes(comp, reference=(1.0, np.nan))
+    with pytest.raises(ConfigError, match="'reference'"):
+        run_hypervolumes(comp, reference=(1.0, 2.0, 3.0))
+
+
+def test_runs_that_disagree_on_their_objectives_need_them_named():
+    comp = _comparison()
+    runs = comp.runs.copy()
+    runs.loc[0, "objectives_json"] = json.dumps([["err", "min"], ["latency", "min"]])
+    mixed = Comparison.from_frames(runs.drop(columns=["label", "group"]), comp.trials,
+                                   comp.iterations)
+    with pytest.raises(ConfigError, match="different objectives"):
+        objectives_of(mixed)
+    assert objectives_of(mixed, [("err", "min"), ("mb", "min")]) == [("err", "min"), ("mb", "min")]
+
+
+def test_the_report_has_the_hypervolume_section_and_the_fronts_figure():
+    from raysweep.compare import render_report, report_figures
+
+    comp = _comparison()
+    figures = report_figures(comp, n_boot=50)
+    fronts = figures["fronts"]
+    names = [t.name for t in fronts.data]
+    assert "A#1 (HV 2.84)" in names and "reference point" in names
+    ref = next(t for t in fronts.data if t.name == "reference point")
+    assert (ref.x[0], ref.y[0]) == pytest.approx((3.2, 3.2))
+    page = render_report(comp, n_boot=50)
+    assert "Hypervolume: err (min), mb (min)" in page and "2.84" in page
+    given = render_report(comp, n_boot=50, reference=(4, 4))
+    assert "err = 4, mb = 4 (given" in given
