@@ -132,3 +132,43 @@ def test_the_report_has_the_hypervolume_section_and_the_fronts_figure():
     assert "Hypervolume: err (min), mb (min)" in page and "2.84" in page
     given = render_report(comp, n_boot=50, reference=(4, 4))
     assert "err = 4, mb = 4 (given" in given
+
+
+@pytest.fixture
+def store(tmp_path):
+    """The runs above written through the results writer (objectives_json a run column)."""
+    from raysweep.results import RunWriter
+
+    root = str(tmp_path / "results")
+    for (sweep, run, seed), points in POINTS.items():
+        run_row, trials, its = make_run(sweep, run, [[float(e)] for e, _ in points], metric="err",
+                                        seed=seed)
+        with RunWriter(root, sweep=sweep, run_id=run) as writer:
+            writer.write_run({**run_row, "objectives_json": json.dumps(OBJECTIVES)})
+            for row in its:
+                writer.add_iteration(row)
+            for trial, (err, mb) in zip(trials, points, strict=True):
+                writer.add_trial({**trial, "last.err": float(err), "last.mb": float(mb)})
+    return root
+
+
+def test_the_cli_prints_hypervolumes_from_the_store(store, tmp_path):
+    from click.testing import CliRunner
+
+    from raysweep.cli._compare import compare_cmd, report_cmd
+
+    result = CliRunner().invoke(compare_cmd, ["A", "B", "--results", store, "--all-runs"],
+                                terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "Hypervolume (err min, mb min; reference err = 3.2, mb = 3.2" in result.output
+    assert "2.84" in result.output and "0.94" in result.output  # a run's and B's median
+    given = CliRunner().invoke(compare_cmd, ["A", "--results", store, "--all-runs",
+                                             "--reference", "4,4"], terminal_width=200)
+    assert given.exit_code == 0 and "7 " in given.output and "given" in given.output
+    bad = CliRunner().invoke(compare_cmd, ["A", "--results", store, "--reference", "4,x"])
+    assert bad.exit_code != 0 and "'reference'" in str(bad.exception or bad.output)
+    out = tmp_path / "r.html"
+    report = CliRunner().invoke(report_cmd, ["A", "B", "--results", store, "--all-runs",
+                                             "--reference", "4,4", "-o", str(out)])
+    assert report.exit_code == 0, report.output
+    assert "Hypervolume: err (min), mb (min)" in out.read_text()
