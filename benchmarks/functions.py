@@ -153,5 +153,5 @@ MO_PROBLEMS = {
 if __name__ == "__main__":
     for name, (f, _lo, _hi, fmin, xstar) in PROBLEMS.items():
         print(f"{name:12s} f(x*)={f(np.array(xstar)):.6f} known={fmin:.6f}")
-    for name, (f, n_vars, front, hv, worst) in MO_PROBLEMS.items():
+    for name, (_f, _n, _front, hv, worst) in MO_PROBLEMS.items():
         print(f"{name:12s} true-front HV at (1, 1) = {hv((1.0, 1.0)):.6f}; worst point {worst}")
