@@ -228,3 +228,24 @@ def test_rows_reach_the_store_and_old_files_read_with_null_columns(tmp_path):
     both = results.load_rungs(root, sweeps="s")
     z = both[both["trial_id"] == "z"].iloc[0]
     assert pd.isna(z["objectives_json"]) and pd.isna(z["nd_rank"]) and z["decision"] == "promoted"
+
+
+def test_make_scheduler_builds_moasha_for_several_objectives():
+    """The launch's make_scheduler: ASHA's spec and a sweep with several objectives give MOASHA
+    (``Sweep.objectives`` is the multi-objective contract's; a stand-in carries it here until the
+    Sweep has it), one objective keeps Ray's ASHA."""
+    from types import SimpleNamespace
+
+    from raysweep.execution.tune._asha import RecordingASHA
+    from raysweep.execution.tune._convert import make_scheduler
+    from raysweep.results import Objective
+
+    spec = schedulers.asha(max_t=27, grace_period=3, reduction_factor=3, brackets=2)
+    several = SimpleNamespace(scheduler_spec=spec, seed=4,
+                              objectives=(Objective("err", "min"), Objective("acc", "max")))
+    built = make_scheduler(several)
+    assert isinstance(built, MOASHA) and built.objectives == OBJECTIVES
+    assert (built.time_attr, built.max_t, built.reduction_factor) == ("training_iteration", 27, 3)
+    assert [[m for m, _ in b] for b in built.brackets] == [[27, 9, 3], [27, 9]]
+    one = SimpleNamespace(scheduler_spec=spec, seed=4, objectives=(Objective("err", "min"),))
+    assert isinstance(make_scheduler(one), RecordingASHA)

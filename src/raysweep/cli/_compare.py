@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 import numpy as np
@@ -110,7 +111,7 @@ def _parse_reference(text: str | None) -> tuple[float, ...] | None:
                                             "one per objective, such as '0.2,150'", text)) from None
 
 
-def _objectives(comp, reference: tuple[float, ...] | None) -> list[tuple[str, str]]:
+def _objectives(comp: Any, reference: tuple[float, ...] | None) -> list[tuple[str, str]]:
     """The runs' objectives when they are several (and agree); --reference needs them."""
     from raysweep import compare
     from raysweep._errors import ConfigError, invalid_parameter
@@ -127,7 +128,8 @@ def _objectives(comp, reference: tuple[float, ...] | None) -> list[tuple[str, st
     return pairs
 
 
-def _hypervolume_table(hv: pd.DataFrame, bands: pd.DataFrame, pairs, *, given: bool) -> Table:
+def _hypervolume_table(hv: pd.DataFrame, bands: pd.DataFrame, pairs: list[tuple[str, str]], *,
+                       given: bool) -> Table:
     ref = ", ".join(f"{m} = {r:.4g}" for (m, _), r in zip(pairs, hv["reference"].iloc[0],
                                                           strict=True))
     origin = "given" if given else "worst over the compared trials + 10% of the range"
