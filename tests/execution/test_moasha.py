@@ -166,7 +166,8 @@ def test_missing_objectives_are_not_compared_and_tune_properties_agree():
     scheduler = MOASHA(OBJECTIVES, max_t=9, grace_period=1, reduction_factor=3)
     trial = FakeTrial("t")
     scheduler.on_trial_add(None, trial)
-    assert scheduler.on_trial_result(None, trial, {"training_iteration": 1, "err": 0.1}) == "CONTINUE"
+    with pytest.warns(RuntimeWarning, match="reported no 'acc'"):
+        assert scheduler.on_trial_result(None, trial, {"training_iteration": 1, "err": 0.1}) == "CONTINUE"
     assert scheduler.drain() == []
     assert scheduler.set_search_properties("err", "min")
     assert scheduler.set_search_properties(["err", "acc"], ["min", "max"])

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import pickle
 import random
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -123,6 +124,7 @@ class MOASHA(FIFOScheduler):
         self.stopped_early: set[str] = set()  # shared with an Optuna searcher (link_early_stops)
         self._done: set[str] = set()
         self._last: dict[str, dict[str, Any]] = {}  # trial -> its last promoted row's rung fields
+        self._warned: set[str] = set()  # objectives a result lacked (warned once each)
 
     # Tune's interface.
 
@@ -198,8 +200,19 @@ class MOASHA(FIFOScheduler):
     # The rungs.
 
     def _values(self, result: Mapping[str, Any]) -> list[float | None] | None:
-        """The objectives' values in ``result``, or None when it is not one a rung compares."""
-        if self.time_attr not in result or any(result.get(m) is None for m, _ in self.objectives):
+        """The objectives' values in ``result``, or None when it is not one a rung compares
+        (warned once per objective a result with the time attribute lacks, as a trial that never
+        reports it is never compared and never stopped)."""
+        if self.time_attr not in result:
+            return None
+        missing = [m for m, _ in self.objectives if result.get(m) is None]
+        if missing:
+            new = [m for m in missing if m not in self._warned]
+            if new:
+                self._warned.update(new)
+                warnings.warn(f"MO-ASHA: a result reported no {', '.join(map(repr, new))}; such "
+                              "results are not compared at a rung (report every objective).",
+                              RuntimeWarning, stacklevel=2)
             return None
         return [float(result[m]) for m, _ in self.objectives]
 
