@@ -74,28 +74,40 @@ def minimisation_form(values: Sequence[float | None], modes: Sequence[str]) -> l
 
 
 def _fronts(points: np.ndarray) -> list[list[int]]:
-    """Non-dominated sorting of ``points`` (rows, all minimised): lists of row indices, ascending."""
-    remaining = list(range(len(points)))
+    """Non-dominated sorting of ``points`` (rows, all minimised): lists of row indices, ascending.
+
+    Deb et al.'s fast non-dominated sort: the dominance matrix once, then fronts peeled by
+    counting, for each point, the points of the remaining fronts that dominate it.
+    """
+    no_worse = np.all(points[:, None, :] <= points[None, :, :], axis=2)  # [i, j]: i <= j
+    better = np.any(points[:, None, :] < points[None, :, :], axis=2)
+    dominates = no_worse & better  # [i, j]: i dominates j
+    count = dominates.sum(axis=0)
+    left = np.ones(len(points), dtype=bool)
     fronts: list[list[int]] = []
-    while remaining:
-        block = points[remaining]
-        no_worse = np.all(block[None, :, :] <= block[:, None, :], axis=2)  # [i, j]: j <= i
-        better = np.any(block[None, :, :] < block[:, None, :], axis=2)
-        dominated = np.any(no_worse & better, axis=1)
-        fronts.append([i for i, d in zip(remaining, dominated, strict=True) if not d])
-        remaining = [i for i, d in zip(remaining, dominated, strict=True) if d]
+    while left.any():
+        front = np.flatnonzero(left & (count == 0))
+        fronts.append(front.tolist())
+        left[front] = False
+        count = count - dominates[front].sum(axis=0)
     return fronts
 
 
 def _epsilon_net(front: list[int], scaled: np.ndarray) -> list[int]:
     """The front's points in greedy farthest-point order, seeded by the best first objective."""
-    first = min(front, key=lambda i: (scaled[i, 0], i))
-    chosen, left = [first], [i for i in front if i != first]
-    while left:
-        gaps = [min(float(np.linalg.norm(scaled[i] - scaled[c])) for c in chosen) for i in left]
-        best = max(range(len(left)), key=lambda k: (gaps[k], -left[k]))
-        chosen.append(left.pop(best))
-    return chosen
+    members = np.array(front)
+    pts = scaled[members]
+    first = int(np.lexsort((members, pts[:, 0]))[0])  # best first objective, then arrival
+    order = [first]
+    gap = np.linalg.norm(pts - pts[first], axis=1)  # distance to the nearest point chosen
+    gap[first] = -1.0
+    for _ in range(len(front) - 1):
+        widest = gap.max()
+        nxt = int(np.flatnonzero(gap == widest)[0])  # members ascend: the earliest of a tie
+        order.append(nxt)
+        gap = np.minimum(gap, np.linalg.norm(pts - pts[nxt], axis=1))
+        gap[order] = -1.0
+    return [int(members[k]) for k in order]
 
 
 def rank_rung(values: Sequence[Sequence[float | None]], modes: Sequence[str]) -> Ranking:
