@@ -78,3 +78,44 @@ def test_one_objective_is_a_plain_sort():
                                                 (4, 4, 1), (5, 4, 2)])
 def test_promotion_keeps_the_top_fraction(n, rf, kept):
     assert [promotes(p, n, rf) for p in range(n)] == [p < kept for p in range(n)]
+
+
+def _naive(values, modes):
+    """The definition, written plainly: peel fronts by pairwise dominance, then the net by
+    nearest distances recomputed each step (rescaled objectives, ties to the lower index)."""
+    pts = [minimisation_form(v, modes) for v in values]
+    finite = [i for i, p in enumerate(pts) if all(math.isfinite(x) for x in p)]
+    lo = [min(pts[i][k] for i in finite) for k in range(len(modes))]
+    hi = [max(pts[i][k] for i in finite) for k in range(len(modes))]
+    scaled = {i: [(pts[i][k] - lo[k]) / ((hi[k] - lo[k]) or 1.0) for k in range(len(modes))]
+              for i in finite}
+
+    def dominates(a, b):
+        return all(x <= y for x, y in zip(a, b, strict=True)) and any(
+            x < y for x, y in zip(a, b, strict=True))
+
+    left, order = list(finite), []
+    while left:
+        front = [i for i in left if not any(dominates(pts[j], pts[i]) for j in left)]
+        chosen = [min(front, key=lambda i: (pts[i][0], i))]
+        rest = [i for i in front if i != chosen[0]]
+        while rest:
+            gap = {i: min(math.dist(scaled[i], scaled[c]) for c in chosen) for i in rest}
+            pick = max(rest, key=lambda i: (gap[i], -i))
+            chosen.append(pick)
+            rest.remove(pick)
+        order += chosen
+        left = [i for i in left if i not in front]
+    return tuple(order + [i for i in range(len(pts)) if i not in finite])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_vectorised_ranking_is_the_plain_definition(seed):
+    import random
+
+    rng = random.Random(seed)
+    d = 2 + seed % 2
+    # coarse values: many equal coordinates and duplicate points, to exercise the tie breaks
+    values = [tuple(float(rng.randint(0, 5)) for _ in range(d)) for _ in range(40)]
+    modes = ["min", "max", "min"][:d]
+    assert rank_rung(values, modes).order == _naive(values, modes)

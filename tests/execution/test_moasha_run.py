@@ -85,3 +85,17 @@ def test_stored_decisions_are_the_ranking_of_the_logged_values(ray_session, tmp_
         else:
             assert final["decision"] == "completed" and final["milestone"] == MAX_T
             assert ran == MAX_T and status[trial_id] == "completed"
+
+    # compare reads the same run: each trial's final point from the store is its last logged
+    # report, and the run's hypervolume is that of the logged final points.
+    from raysweep import compare
+
+    comp = compare.load([sweep.name], root)
+    fronts = compare.run_fronts(comp, OBJECTIVES)
+    for row in fronts.itertuples():
+        logged = truth[x_of[row.trial_id]]
+        assert (row.err, row.mb) == logged[max(logged)]
+    finals = [truth[x][max(truth[x])] for x in truth]
+    reference = compare.reference_point(comp, OBJECTIVES)
+    assert compare.run_hypervolumes(comp, OBJECTIVES)["hypervolume"].iloc[0] == pytest.approx(
+        compare.hypervolume(finals, reference))
