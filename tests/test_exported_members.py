@@ -67,7 +67,8 @@ EXPECTED = {
     "raysweep.compare": [
         "AXES", "Comparison", "GroupComparison", "anytime_best", "best_params", "best_trials",
         "compare_groups", "compare_hypervolumes", "cost_to_target", "hypervolume",
-        "hypervolume_bands", "learning_curves", "load", "marginal_effects", "objectives_of",
+        "hypervolume_bands", "hypervolume_curves", "hypervolume_seed_bands", "learning_curves",
+        "load", "marginal_effects", "objectives_of",
         "paired_comparison", "param_names", "pareto_front", "parse_pareto", "reference_point",
         "render_report", "report_figures", "run_fronts", "run_hypervolumes", "run_summary",
         "rung_cutoffs",

@@ -123,6 +123,9 @@ def test_the_report_has_the_hypervolume_section_and_the_fronts_figure():
 
     comp = _comparison()
     figures = report_figures(comp, n_boot=50)
+    so_far = figures["hypervolume"]
+    a1 = next(t for t in so_far.data if t.name == "A#1")  # first panel: against trials
+    assert list(a1.y) == pytest.approx([0.44, 2.84, 2.84])
     fronts = figures["fronts"]
     names = [t.name for t in fronts.data]
     assert "A#1 (HV 2.84)" in names and "reference point" in names
@@ -172,3 +175,27 @@ def test_the_cli_prints_hypervolumes_from_the_store(store, tmp_path):
                                              "--reference", "4,4", "-o", str(out)])
     assert report.exit_code == 0, report.output
     assert "Hypervolume: err (min), mb (min)" in out.read_text()
+
+
+def test_hypervolume_so_far_and_at_equal_budget():
+    """Each trial of these runs reports one iteration, one after another: on every axis a1's
+    trials end at 1, 2, 3. a1 so far: (1,3) alone 2.2 * 0.2 = 0.44, with (2,1) 2.84, then 2.84.
+    At the budget every run reached (1 trial: b1 has one), a1 0.44, a2 (1,2) 2.2 * 1.2 = 2.64,
+    b1 (2,2) 1.44, b2 (2,3) 1.2 * 0.2 = 0.24: paired diff ((0.44 - 1.44) + (2.64 - 0.24)) / 2 = 0.7.
+    """
+    from raysweep.compare import hypervolume_curves, hypervolume_seed_bands
+
+    comp = _comparison()
+    for axis in ("trials", "iterations", "compute_seconds", "wall_seconds"):
+        a1 = hypervolume_curves(comp, axis).query("run == 'a1'")
+        assert a1["x"].tolist() == [1.0, 2.0, 3.0]
+        assert a1["hypervolume"].tolist() == pytest.approx([0.44, 2.84, 2.84])
+    tests = compare_hypervolumes(comp, axis="trials", n_boot=200)
+    row = tests.iloc[0]
+    assert row["budget"] == 1.0 and row["diff"] == pytest.approx(0.7)
+    bands = hypervolume_seed_bands(comp, "trials", n_boot=200)
+    a = bands[bands["group"] == "A"]
+    assert a["x"].tolist() == [1.0, 2.0]  # the budget both of A's runs reached
+    assert a["median"].tolist() == pytest.approx([(0.44 + 2.64) / 2, 2.84])
+    with pytest.raises(ConfigError, match="'axis'"):
+        hypervolume_curves(comp, "epochs")

@@ -13,6 +13,8 @@ from ._load import Comparison, load
 from ._multiobjective import (
     compare_hypervolumes,
     hypervolume_bands,
+    hypervolume_curves,
+    hypervolume_seed_bands,
     objectives_of,
     reference_point,
     run_fronts,
@@ -55,6 +57,8 @@ __all__ = [
     "cost_to_target",
     "hypervolume",
     "hypervolume_bands",
+    "hypervolume_curves",
+    "hypervolume_seed_bands",
     "learning_curves",
     "load",
     "marginal_effects",

@@ -49,6 +49,7 @@ def anytime_figure(
     group_of: Mapping[str, str] | None = None,
     targets: pd.Series | None = None,
     y_range: tuple[float, float] | None = None,
+    title: str = "Anytime best",
 ) -> go.Figure:
     """Anytime-best of every run, one panel per axis (frames from ``anytime_best``).
 
@@ -105,7 +106,7 @@ def anytime_figure(
                                   annotation_position="top right" if value > middle
                                   else "bottom right")
         fig.update_yaxes(title_text=metric, row=row, col=col, range=y_range)
-    fig.update_layout(title="Anytime best", height=360 * rows, hovermode="closest",
+    fig.update_layout(title=title, height=360 * rows, hovermode="closest",
                       legend={"orientation": "h", "y": -0.08})
     return fig
 

@@ -26,13 +26,25 @@ import pandas as pd
 
 from raysweep._errors import ConfigError, invalid_parameter
 
+from ._anytime import AXES
 from ._hypervolume import hypervolume, non_dominated
 from ._load import Comparison
 from ._pareto import _values
-from ._stats import GroupComparison, _check, _difference, _group_runs, _mean, _pairable, bootstrap_median_band
+from ._stats import (
+    GroupComparison,
+    _check,
+    _difference,
+    _grid,
+    _group_runs,
+    _mean,
+    _pairable,
+    bootstrap_median_band,
+    step_at,
+)
 
-__all__ = ["compare_hypervolumes", "hypervolume_bands", "objectives_of", "reference_point",
-           "run_fronts", "run_hypervolumes"]
+__all__ = ["compare_hypervolumes", "hypervolume_bands", "hypervolume_curves",
+           "hypervolume_seed_bands", "objectives_of", "reference_point", "run_fronts",
+           "run_hypervolumes"]
 
 Pairs = list[tuple[str, str]]
 
@@ -187,22 +199,38 @@ def hypervolume_bands(comp: Comparison, objectives: Sequence[tuple[str, str]] | 
 
 
 def compare_hypervolumes(comp: Comparison, objectives: Sequence[tuple[str, str]] | None = None,
-                         reference: Sequence[float] | None = None, *, ci: float = 0.95,
-                         n_boot: int = 2000, seed: int = 0) -> pd.DataFrame:
+                         reference: Sequence[float] | None = None, *, axis: str | None = None,
+                         ci: float = 0.95, n_boot: int = 2000, seed: int = 0) -> pd.DataFrame:
     """Every pair of groups on their runs' hypervolumes: :class:`GroupComparison` rows.
 
     The statistic of ``paired_comparison``: the difference of means (paired by seed when both
     groups ran the same seeds), its percentile-bootstrap interval and permutation p-value; a
-    larger hypervolume is better. ``axis`` is ``"hypervolume"`` and ``budget`` NaN (each run's
-    whole front counts).
+    larger hypervolume is better. Without ``axis`` each run's whole front counts (``axis`` is
+    ``"hypervolume"``, ``budget`` NaN); with ``axis`` (one of :data:`AXES`) each run's
+    hypervolume so far at the largest budget every run of the pair reached (equal compute).
     """
     _check(ci, n_boot)
     hv = run_hypervolumes(comp, objectives, reference).set_index("run")["hypervolume"]
+    curves = (hypervolume_curves(comp, axis, objectives, reference) if axis is not None
+              else None)
     rows = []
     for a, b in itertools.combinations(comp.groups, 2):
         runs_a, runs_b = _group_runs(comp, a), _group_runs(comp, b)
-        va = np.array([hv[r] for r in runs_a["run"]], dtype=float)
-        vb = np.array([hv[r] for r in runs_b["run"]], dtype=float)
+        budget = float("nan")
+        if curves is None:
+            va = np.array([hv[r] for r in runs_a["run"]], dtype=float)
+            vb = np.array([hv[r] for r in runs_b["run"]], dtype=float)
+        else:
+            per_run = {r: _curve(curves, r) for r in [*runs_a["run"], *runs_b["run"]]}
+            ends = [x[-1] for x, _ in per_run.values() if x.size]
+            budget = float(min(ends)) if len(ends) == len(per_run) else float("nan")
+
+            def at(run: str, per_run: dict = per_run, budget: float = budget) -> float:
+                x, h = per_run[run]
+                return float(step_at(x, h, np.array([budget]))[0]) if x.size else float("nan")
+
+            va = np.array([at(r) for r in runs_a["run"]], dtype=float)
+            vb = np.array([at(r) for r in runs_b["run"]], dtype=float)
         paired = _pairable(runs_a, runs_b)
         if paired:
             by_seed = dict(zip(runs_b["seed"], vb, strict=True))
@@ -212,8 +240,104 @@ def compare_hypervolumes(comp: Comparison, objectives: Sequence[tuple[str, str]]
         enough = va.size >= 2 and vb.size >= 2 and np.isfinite(lo) and np.isfinite(hi)
         distinguishable = bool(enough and (lo > 0 or hi < 0) and p <= 1.0 - ci)
         rows.append(GroupComparison(
-            a=a, b=b, axis="hypervolume", budget=float("nan"), n_a=int(va.size), n_b=int(vb.size),
+            a=a, b=b, axis=axis or "hypervolume", budget=budget, n_a=int(va.size), n_b=int(vb.size),
             paired=paired, mean_a=_mean(va), mean_b=_mean(vb), diff=diff, ci_low=lo, ci_high=hi,
             p_value=p, distinguishable=distinguishable,
             better=(a if diff > 0 else b) if distinguishable else None).as_dict())
     return pd.DataFrame(rows, columns=list(GroupComparison.__dataclass_fields__))
+
+
+def _ends(comp: Comparison, run: str, axis: str) -> dict[str, float]:
+    """Where on ``axis`` each trial of ``run`` ended: its completion rank (``trials``), or the
+    run's iterations, cumulated compute or wall seconds at the trial's last reported iteration."""
+    trials = comp.trials[comp.trials["run"] == run]
+    if axis == "trials":
+        order = [c for c in ("ended_at", "trial_index", "trial_id") if c in trials]
+        trials = trials.sort_values(order, kind="stable", na_position="last")
+        return {str(t): float(i) for i, t in enumerate(trials["trial_id"], start=1)}
+    its = comp.iterations
+    if its.empty or "trial_id" not in its:
+        return {}
+    its = its[its["run"] == run]
+    keys = [c for c in ("timestamp", "trial_id", "attempt", "training_iteration") if c in its]
+    its = its.sort_values(keys, kind="stable", na_position="last").reset_index(drop=True)
+    if axis == "iterations":
+        x = np.arange(1, len(its) + 1, dtype=float)
+    elif axis == "compute_seconds":
+        spent = pd.to_numeric(its.get("time_this_iter_s"), errors="coerce")
+        x = np.nan_to_num(np.asarray(spent, dtype=float), nan=0.0).cumsum()
+    else:
+        stamps = pd.to_datetime(its["timestamp"], utc=True)
+        started = comp.runs.loc[comp.runs["run"] == run, "started_at"]
+        start = pd.Timestamp(started.iloc[0]) if len(started) and pd.notna(started.iloc[0]) \
+            else stamps.min()
+        start = start.tz_localize("UTC") if start.tzinfo is None else start
+        x = ((stamps - start).dt.total_seconds()).to_numpy(dtype=float)
+    last = pd.Series(x).groupby(its["trial_id"].astype(str)).max()
+    return {str(t): float(v) for t, v in last.items()}
+
+
+def hypervolume_curves(comp: Comparison, axis: str = "trials",
+                       objectives: Sequence[tuple[str, str]] | None = None,
+                       reference: Sequence[float] | None = None) -> pd.DataFrame:
+    """Each run's hypervolume so far against ``axis`` (one of :data:`AXES`), a step per trial.
+
+    A trial's point counts from where it ended on the axis (its completion for ``trials``; its
+    last reported iteration for ``iterations``, ``compute_seconds``, ``wall_seconds``, so the
+    compute of trials ASHA stopped is counted). Columns: ``label, group, run, x, hypervolume``.
+    """
+    if axis not in AXES:
+        raise ConfigError(invalid_parameter("axis", "hypervolume_curves", f"one of {AXES}", axis))
+    pairs = _require(comp, objectives)
+    ref = _reference(comp, pairs, reference)
+    points = _points(comp, pairs)
+    modes = [d for _, d in pairs]
+    frames = []
+    for run in comp.runs.itertuples(index=False):
+        part = points[points["run"] == run.run]
+        ends = _ends(comp, str(run.run), axis)
+        x = part["trial_id"].astype(str).map(ends).to_numpy(dtype=float)
+        keep = np.isfinite(x)
+        values = part[[m for m, _ in pairs]].to_numpy(dtype=float)[keep]
+        order = np.argsort(x[keep], kind="stable")
+        xs, values = x[keep][order], values[order]
+        hv = [hypervolume(values[: i + 1], ref, modes) for i in range(len(xs))]
+        frames.append(pd.DataFrame({"label": run.label, "group": run.group, "run": run.run,
+                                    "x": xs, "hypervolume": hv}))
+    columns = ["label", "group", "run", "x", "hypervolume"]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+
+def _curve(curves: pd.DataFrame, run: str) -> tuple[np.ndarray, np.ndarray]:
+    c = curves[curves["run"] == run]
+    return c["x"].to_numpy(dtype=float), c["hypervolume"].to_numpy(dtype=float)
+
+
+def hypervolume_seed_bands(comp: Comparison, axis: str = "trials",
+                           objectives: Sequence[tuple[str, str]] | None = None,
+                           reference: Sequence[float] | None = None, *, ci: float = 0.9,
+                           n_boot: int = 1000, points: int = 60, seed: int = 0) -> pd.DataFrame:
+    """Median hypervolume-so-far per group against ``axis`` and its bootstrap band over the
+    group's runs, on the budget every run of the group reached (``seed_bands`` for one metric).
+
+    Columns: ``group, x, median, lo, hi, n_runs``.
+    """
+    _check(ci, n_boot)
+    curves = hypervolume_curves(comp, axis, objectives, reference)
+    rng = np.random.default_rng(seed)
+    frames = []
+    for group in comp.groups:
+        per_run = [_curve(curves, r) for r in comp.runs.loc[comp.runs["group"] == group, "run"]]
+        per_run = [(x, h) for x, h in per_run if x.size]
+        if not per_run:
+            continue
+        grid = _grid(max(x[0] for x, _ in per_run), min(x[-1] for x, _ in per_run), points,
+                     integer=axis in ("trials", "iterations"))
+        if grid.size == 0:
+            continue
+        values = np.vstack([step_at(x, h, grid) for x, h in per_run])
+        median, lo, hi = bootstrap_median_band(values, ci=ci, n_boot=n_boot, rng=rng)
+        frames.append(pd.DataFrame({"group": group, "x": grid, "median": median, "lo": lo,
+                                    "hi": hi, "n_runs": len(per_run)}))
+    columns = ["group", "x", "median", "lo", "hi", "n_runs"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)

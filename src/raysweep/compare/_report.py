@@ -29,6 +29,8 @@ from ._load import Comparison
 from ._multiobjective import (
     compare_hypervolumes,
     hypervolume_bands,
+    hypervolume_curves,
+    hypervolume_seed_bands,
     objectives_of,
     run_fronts,
     run_hypervolumes,
@@ -122,8 +124,9 @@ def report_figures(
 ) -> dict[str, go.Figure]:
     """The report's figures by name: ``anytime``, ``distribution``, ``parallel``, ``marginal``,
     ``learning`` (with ASHA's rung cutoffs), ``pareto`` when ``pareto`` names two metrics, and
-    ``fronts`` (each run's own front) for multi-objective runs (plotly figures, for notebooks or
-    image export)."""
+    ``fronts`` (each run's own front) and ``hypervolume`` (each run's hypervolume so far, with the
+    seeds' median and band) for multi-objective runs (plotly figures, for notebooks or image
+    export)."""
     labels = list(comp.runs["label"])
     group_of = dict(zip(comp.runs["label"], comp.runs["group"], strict=True))
     # Only the steps where the best-so-far changes: the same step lines, a few points each.
@@ -149,6 +152,14 @@ def report_figures(
     pairs = _multi(comp, objectives)
     if pairs:
         hv = run_hypervolumes(comp, pairs, reference)
+        ref = hv["reference"].iloc[0] if len(hv) else reference
+        figures["hypervolume"] = anytime_figure(
+            {a: hypervolume_curves(comp, a, pairs, ref).rename(columns={"hypervolume": "best"})
+             for a in AXES},
+            labels=labels, metric="hypervolume", group_of=group_of,
+            bands={a: hypervolume_seed_bands(comp, a, pairs, ref, n_boot=n_boot, seed=seed)
+                   for a in AXES},
+            title="Hypervolume so far (each trial's final point counts from where it ended)")
         figures["fronts"] = fronts_figure(
             run_fronts(comp, pairs), objectives=pairs, labels=labels,
             reference=hv["reference"].iloc[0] if len(hv) else None,
