@@ -157,6 +157,14 @@ def test_a_monotone_constraint_stops_a_trial_at_once():
     assert (row["decision"], row["time_value"], row["constraint"]) == ("stopped", 3.0,
                                                                        "time_total_s <= 2.5")
     assert "t" in scheduler.stopped_early
+    # a result without the objectives still breaks a constraint it carries
+    other = FakeTrial("u")
+    scheduler.on_trial_add(None, other)
+    assert scheduler.on_trial_result(None, other, {"training_iteration": 1,
+                                                   "time_total_s": 9.0}) == "STOP"
+    row = scheduler.drain()[-1]
+    assert row["constraint"] == "time_total_s <= 2.5" and row["value"] is None
+    assert json.loads(row["values_json"]) == {"err": None, "acc": None}
     assert not MonotoneConstraint("m", ">=", 1).violated({})  # no value: not violated
     with pytest.raises(ConfigError, match="'op'"):
         MonotoneConstraint("m", "<", 1)

@@ -148,14 +148,15 @@ class MOASHA(FIFOScheduler):
             range(len(self.brackets)), weights=list(weights))[0]
 
     def on_trial_result(self, tune_controller: Any, trial: Any, result: dict) -> str:
+        broken = next((c for c in self.constraints if c.violated(result)), None)
+        if broken is not None and self.time_attr in result:  # whether or not it has every objective
+            seen = [None if result.get(m) is None else float(result[m]) for m, _ in self.objectives]
+            self._emit(trial, result, float(result[self.time_attr]), RungDecision.STOPPED, seen,
+                       constraint=str(broken))
+            return TrialScheduler.STOP
         values = self._values(result)
         if values is None:
             return TrialScheduler.CONTINUE
-        broken = next((c for c in self.constraints if c.violated(result)), None)
-        if broken is not None:
-            self._emit(trial, result, float(result[self.time_attr]), RungDecision.STOPPED, values,
-                       constraint=str(broken))
-            return TrialScheduler.STOP
         if float(result[self.time_attr]) >= self.max_t and self.stop_last_trials:
             self._emit(trial, result, float(self.max_t), RungDecision.COMPLETED, values)
             return TrialScheduler.STOP
