@@ -83,3 +83,8 @@ def test_bad_reference_and_modes_are_refused_together():
     with pytest.raises(ConfigError) as info:
         hypervolume([(1, 2)], (np.nan, 1), ["min", "best"])
     assert "'reference'" in str(info.value) and "'modes'" in str(info.value)
+
+
+def test_points_of_the_wrong_width_are_refused():
+    with pytest.raises(ConfigError, match="'points'"):
+        hypervolume([(1, 2), (3, 4), (5, 6)], (9, 9, 9))

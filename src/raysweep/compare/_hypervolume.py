@@ -91,7 +91,9 @@ def hypervolume(points: Sequence[Sequence[float]] | np.ndarray, reference: Seque
     pts = np.asarray(points, dtype=float)
     if pts.size == 0:
         return 0.0
-    pts = pts.reshape(-1, d)
+    if pts.ndim != 2 or pts.shape[1] != d:
+        raise ConfigError(invalid_parameter("points", "hypervolume", f"rows of {d} values, one per "
+                                            "objective of the reference point", pts.shape))
     sign = np.array([-1.0 if m == "max" else 1.0 for m in modes])
     pts, ref = pts * sign, ref * sign
     pts = pts[np.all(np.isfinite(pts), axis=1) & np.all(pts < ref, axis=1)]
