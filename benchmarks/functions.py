@@ -75,6 +75,83 @@ PROBLEMS = {
 }
 
 
+# Two-objective test problems (both objectives minimised), with their known Pareto fronts.
+# ZDT1 and ZDT2: Zitzler, Deb & Thiele (2000); DTLZ2: Deb, Thiele, Laumanns & Zitzler (2002), here
+# with M = 2 objectives and k = n_vars - 1 distance variables. Every variable lies in [0, 1].
+
+
+def zdt1(x):
+    x = np.asarray(x, dtype=float)
+    g = 1.0 + 9.0 * float(np.mean(x[1:]))
+    return float(x[0]), float(g * (1.0 - np.sqrt(x[0] / g)))
+
+
+def zdt2(x):
+    x = np.asarray(x, dtype=float)
+    g = 1.0 + 9.0 * float(np.mean(x[1:]))
+    return float(x[0]), float(g * (1.0 - (x[0] / g) ** 2))
+
+
+def dtlz2(x):
+    x = np.asarray(x, dtype=float)
+    g = float(np.sum((x[1:] - 0.5) ** 2))
+    angle = x[0] * np.pi / 2
+    return float((1.0 + g) * np.cos(angle)), float((1.0 + g) * np.sin(angle))
+
+
+def zdt1_front(n=100):
+    """n points of ZDT1's Pareto front (g = 1): f2 = 1 - sqrt(f1), f1 in [0, 1]."""
+    f1 = np.linspace(0.0, 1.0, n)
+    return np.column_stack([f1, 1.0 - np.sqrt(f1)])
+
+
+def zdt2_front(n=100):
+    """n points of ZDT2's Pareto front (g = 1): f2 = 1 - f1**2, f1 in [0, 1]."""
+    f1 = np.linspace(0.0, 1.0, n)
+    return np.column_stack([f1, 1.0 - f1 ** 2])
+
+
+def dtlz2_front(n=100):
+    """n points of DTLZ2's Pareto front (g = 0): the quarter of the unit circle."""
+    angle = np.linspace(0.0, np.pi / 2, n)
+    return np.column_stack([np.cos(angle), np.sin(angle)])
+
+
+def _front_hv(area_under, reference):
+    """Hypervolume of a front from (0, 1) to (1, 0) whose region between the axes and the front
+    has area ``area_under``, for a reference point at or beyond the front's nadir (1, 1):
+    the box [0, r1] x [0, r2] minus that region."""
+    r1, r2 = float(reference[0]), float(reference[1])
+    if r1 < 1.0 or r2 < 1.0:
+        raise ValueError(f"the closed form needs a reference point >= (1, 1); got {reference}")
+    return r1 * r2 - area_under
+
+
+def zdt1_hypervolume(reference=(1.0, 1.0)):
+    """ZDT1's true front: the area under 1 - sqrt(f1) is 1/3 (2/3 at reference (1, 1))."""
+    return _front_hv(1.0 / 3.0, reference)
+
+
+def zdt2_hypervolume(reference=(1.0, 1.0)):
+    """ZDT2's true front: the area under 1 - f1**2 is 2/3 (1/3 at reference (1, 1))."""
+    return _front_hv(2.0 / 3.0, reference)
+
+
+def dtlz2_hypervolume(reference=(1.0, 1.0)):
+    """DTLZ2's true front: the quarter disc has area pi/4 (1 - pi/4 at reference (1, 1))."""
+    return _front_hv(np.pi / 4, reference)
+
+
+# name -> (function x -> (f1, f2), number of variables, front(n), hypervolume(reference),
+#          worst point of the domain (f1, f2): each objective's largest value over [0, 1]^n)
+MO_PROBLEMS = {
+    "zdt1": (zdt1, 30, zdt1_front, zdt1_hypervolume, (1.0, 10.0)),
+    "zdt2": (zdt2, 30, zdt2_front, zdt2_hypervolume, (1.0, 10.0)),
+    "dtlz2": (dtlz2, 11, dtlz2_front, dtlz2_hypervolume, (1.0 + 10 * 0.25, 1.0 + 10 * 0.25)),
+}
+
 if __name__ == "__main__":
     for name, (f, _lo, _hi, fmin, xstar) in PROBLEMS.items():
         print(f"{name:12s} f(x*)={f(np.array(xstar)):.6f} known={fmin:.6f}")
+    for name, (_f, _n, _front, hv, worst) in MO_PROBLEMS.items():
+        print(f"{name:12s} true-front HV at (1, 1) = {hv((1.0, 1.0)):.6f}; worst point {worst}")

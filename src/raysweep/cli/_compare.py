@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 import numpy as np
@@ -38,6 +39,10 @@ def _selection_options(func):
                           "'val_ndcg:max,epoch_seconds:min' (the compared metric's best value; "
                           "any other metric's final value last.<metric>, or a stored column "
                           "such as trial_seconds)."),
+        click.option("--reference", default=None, metavar="R1,R2,...",
+                     help="Reference point of the hypervolume of multi-objective runs, one number "
+                          "per objective in the runs' order (default: each objective's worst value "
+                          "over the compared trials, moved 10% of its range further)."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -53,16 +58,20 @@ def _load(targets, results_root, all_runs, metric, mode):
 
 @click.command("compare")
 @_selection_options
-def compare_cmd(targets, results_root, all_runs, metric, mode, top_k, axis, seed, pareto):
+def compare_cmd(targets, results_root, all_runs, metric, mode, top_k, axis, seed, pareto,
+                reference):
     """Compare runs: TARGETS are sweep names (latest run, or --all-runs) or run ids.
 
     With --pareto, the trials on the Pareto front over two metrics, for example
     `raysweep compare mf_tpe mf_random --pareto val_ndcg:max,epoch_seconds:min`.
+    Multi-objective runs add each run's hypervolume (against --reference) and the bootstrap
+    over seeds.
     """
     from raysweep import compare
 
     if pareto is not None:
         compare.parse_pareto(pareto)  # bad input fails before the store is read
+    ref = _parse_reference(reference)
     comp = _load(targets, results_root, all_runs, metric, mode)
     console = stdout_console()  # wide when piped, like list/runs/show
     summary = compare.run_summary(comp, _LEVELS)
@@ -80,6 +89,62 @@ def compare_cmd(targets, results_root, all_runs, metric, mode, top_k, axis, seed
         console.print(_tests_table(compare.compare_groups(comp, axis, seed=seed), axis))
     if pareto is not None:
         console.print(_pareto_table(compare.pareto_front(comp, pareto), pareto))
+    pairs = _objectives(comp, ref)
+    if pairs:
+        hv = compare.run_hypervolumes(comp, pairs, ref)
+        bands = compare.hypervolume_bands(comp, pairs, hv["reference"].iloc[0], seed=seed)
+        console.print(_hypervolume_table(hv, bands, pairs, given=ref is not None))
+        if len(comp.groups) > 1:
+            console.print(_tests_table(compare.compare_hypervolumes(
+                comp, pairs, hv["reference"].iloc[0], seed=seed), "hypervolume"))
+
+
+def _parse_reference(text: str | None) -> tuple[float, ...] | None:
+    from raysweep._errors import ConfigError, invalid_parameter
+
+    if text is None:
+        return None
+    try:
+        return tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise ConfigError(invalid_parameter("reference", "compare", "numbers separated by commas, "
+                                            "one per objective, such as '0.2,150'", text)) from None
+
+
+def _objectives(comp: Any, reference: tuple[float, ...] | None) -> list[tuple[str, str]]:
+    """The runs' objectives when they are several (and agree); --reference needs them."""
+    from raysweep import compare
+    from raysweep._errors import ConfigError, invalid_parameter
+
+    try:
+        pairs = compare.objectives_of(comp)
+    except ConfigError:
+        if reference is not None:
+            raise
+        return []
+    if not pairs and reference is not None:
+        raise ConfigError(invalid_parameter("reference", "compare", "given for multi-objective "
+                                            "runs only", ",".join(f"{r:g}" for r in reference)))
+    return pairs
+
+
+def _hypervolume_table(hv: pd.DataFrame, bands: pd.DataFrame, pairs: list[tuple[str, str]], *,
+                       given: bool) -> Table:
+    ref = ", ".join(f"{m} = {r:.4g}" for (m, _), r in zip(pairs, hv["reference"].iloc[0],
+                                                          strict=True))
+    origin = "given" if given else "worst over the compared trials + 10% of the range"
+    median = dict(zip(bands["group"], bands["median"], strict=True))
+    band = {g: f"[{_fmt(lo)}, {_fmt(hi)}]" for g, lo, hi in zip(bands["group"], bands["lo"],
+                                                                bands["hi"], strict=True)}
+    table = Table(title=f"Hypervolume ({', '.join(f'{m} {d}' for m, d in pairs)}; reference "
+                        f"{ref}, {origin})",
+                  caption="Per sweep: the median over its runs (seeds), 90% bootstrap band.")
+    for name in ("run", "hypervolume", "trials", "on front", "sweep median", "band"):
+        table.add_column(name, justify="left" if name == "run" else "right")
+    for r in hv.itertuples(index=False):
+        table.add_row(r.label, _fmt(r.hypervolume), str(r.n_points), str(r.n_front),
+                      _fmt(median.get(r.group)), band.get(r.group, "-"))
+    return table
 
 
 @click.command("report")
@@ -87,20 +152,23 @@ def compare_cmd(targets, results_root, all_runs, metric, mode, top_k, axis, seed
 @click.option("-o", "--output", default="report.html", show_default=True,
               type=click.Path(dir_okay=False), help="HTML file to write.")
 @click.option("--title", default=None, help="Title of the report.")
-def report_cmd(targets, results_root, all_runs, metric, mode, top_k, axis, seed, pareto, output,
-               title):
+def report_cmd(targets, results_root, all_runs, metric, mode, top_k, axis, seed, pareto, reference,
+               output, title):
     """Write one self-contained interactive HTML report comparing TARGETS.
 
     Learning curves show ASHA's rung cutoffs (from the store's rungs dataset); --pareto adds the
-    Pareto front over two metrics (figure and table).
+    Pareto front over two metrics (figure and table); multi-objective runs add their
+    hypervolumes (against --reference) and their fronts on one plot.
     """
     from raysweep.compare import parse_pareto, write_report
 
     if pareto is not None:
         parse_pareto(pareto)
+    ref = _parse_reference(reference)
     comp = _load(targets, results_root, all_runs, metric, mode)
+    _objectives(comp, ref)  # --reference on runs of one objective: refused
     path = write_report(comp, output, title=title, top_k=top_k, axis=axis, seed=seed,
-                        pareto=pareto)
+                        pareto=pareto, reference=ref)
     click.echo(f"Wrote {path} ({len(comp.labels)} runs, metric {comp.metric}, {comp.mode}).")
 
 

@@ -8,7 +8,18 @@ draw them with :func:`write_report` (plotly builders in ``raysweep.compare._figu
 from typing import Any
 
 from ._anytime import AXES, anytime_best, cost_to_target, running_best, target_values
+from ._hypervolume import hypervolume
 from ._load import Comparison, load
+from ._multiobjective import (
+    compare_hypervolumes,
+    hypervolume_bands,
+    hypervolume_curves,
+    hypervolume_seed_bands,
+    objectives_of,
+    reference_point,
+    run_fronts,
+    run_hypervolumes,
+)
 from ._params import (
     best_params,
     best_trials,
@@ -42,16 +53,25 @@ __all__ = [
     "best_params",
     "best_trials",
     "compare_groups",
+    "compare_hypervolumes",
     "cost_to_target",
+    "hypervolume",
+    "hypervolume_bands",
+    "hypervolume_curves",
+    "hypervolume_seed_bands",
     "learning_curves",
     "load",
     "marginal_effects",
+    "objectives_of",
     "paired_comparison",
     "param_names",
     "pareto_front",
     "parse_pareto",
+    "reference_point",
     "render_report",
     "report_figures",
+    "run_fronts",
+    "run_hypervolumes",
     "run_summary",
     "rung_cutoffs",
     "running_best",

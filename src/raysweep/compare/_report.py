@@ -11,13 +11,14 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from raysweep._errors import StorageError, invalid_parameter
+from raysweep._errors import ConfigError, StorageError, invalid_parameter
 
 from ._anytime import AXES, anytime_best, compress_steps, target_values
 from ._downsample import BOX_POINTS_MAX, FULL_CURVES_MAX, report_curves
 from ._figures import (
     anytime_figure,
     distribution_figure,
+    fronts_figure,
     learning_figure,
     marginal_figure,
     parallel_figure,
@@ -25,6 +26,15 @@ from ._figures import (
 )
 from ._html import figure_block, page, table
 from ._load import Comparison
+from ._multiobjective import (
+    compare_hypervolumes,
+    hypervolume_bands,
+    hypervolume_curves,
+    hypervolume_seed_bands,
+    objectives_of,
+    run_fronts,
+    run_hypervolumes,
+)
 from ._params import best_params, marginal_effects, param_names, top_trials, topk_overlap
 from ._pareto import pareto_front, parse_pareto
 from ._stats import compare_groups, seed_bands
@@ -42,10 +52,15 @@ def render_report(
     n_boot: int = 1000,
     seed: int = 0,
     pareto: str | Sequence[tuple[str, str]] | None = None,
+    objectives: Sequence[tuple[str, str]] | None = None,
+    reference: Sequence[float] | None = None,
 ) -> str:
     """The report as one HTML string (no network needed to open it).
 
     ``pareto`` (``"val_ndcg:max,epoch_seconds:min"``) adds the Pareto front (table and figure).
+    Multi-objective runs (their ``objectives_json``, or ``objectives`` given) add each run's
+    hypervolume against ``reference`` (default: :func:`reference_point`), the bootstrap over
+    seeds, and the fronts of the compared runs on one plot.
     """
     summary = run_summary(comp, levels)
     tests = compare_groups(comp, axis, n_boot=n_boot, seed=seed)
@@ -53,7 +68,9 @@ def render_report(
     labels = list(comp.runs["label"])
     pooled = 1 < len(comp.groups) < len(labels)  # sweeps with seeds: overlap per sweep, runs pooled
     figures = list(report_figures(comp, levels=levels, top_k=top_k, n_boot=n_boot,
-                                  seed=seed, pareto=pareto).values())
+                                  seed=seed, pareto=pareto, objectives=objectives,
+                                  reference=reference).values())
+    pairs = _multi(comp, objectives)
     title = title or f"raysweep comparison: {', '.join(dict.fromkeys(comp.runs['sweep']))}"
     runs = _summary_view(summary)
     sections = [
@@ -74,6 +91,7 @@ def render_report(
         table(topk_overlap(comp, top_k, by="group" if pooled else "label"), clip=["a", "b"])
         if len(labels) > 1 else "<p>Only one run.</p>",
         *(_pareto_section(comp, pareto) if pareto is not None else []),
+        *(_hypervolume_section(comp, pairs, reference, n_boot, seed) if pairs else []),
         "<h2>Figures</h2>",
         *(figure_block(fig, f"raysweep-fig-{i}") for i, fig in enumerate(figures)),
     ]
@@ -101,10 +119,14 @@ def report_figures(
     n_boot: int = 1000,
     seed: int = 0,
     pareto: str | Sequence[tuple[str, str]] | None = None,
+    objectives: Sequence[tuple[str, str]] | None = None,
+    reference: Sequence[float] | None = None,
 ) -> dict[str, go.Figure]:
     """The report's figures by name: ``anytime``, ``distribution``, ``parallel``, ``marginal``,
-    ``learning`` (with ASHA's rung cutoffs), and ``pareto`` when ``pareto`` names two metrics
-    (plotly figures, for notebooks or image export)."""
+    ``learning`` (with ASHA's rung cutoffs), ``pareto`` when ``pareto`` names two metrics, and
+    ``fronts`` (each run's own front) and ``hypervolume`` (each run's hypervolume so far, with the
+    seeds' median and band) for multi-objective runs (plotly figures, for notebooks or image
+    export)."""
     labels = list(comp.runs["label"])
     group_of = dict(zip(comp.runs["label"], comp.runs["group"], strict=True))
     # Only the steps where the best-so-far changes: the same step lines, a few points each.
@@ -127,7 +149,59 @@ def report_figures(
     if pareto is not None:
         figures["pareto"] = pareto_figure(pareto_front(comp, pareto),
                                           objectives=parse_pareto(pareto), labels=labels)
+    pairs = _multi(comp, objectives)
+    if pairs:
+        hv = run_hypervolumes(comp, pairs, reference)
+        ref = hv["reference"].iloc[0] if len(hv) else reference
+        figures["hypervolume"] = anytime_figure(
+            {a: hypervolume_curves(comp, a, pairs, ref).rename(columns={"hypervolume": "best"})
+             for a in AXES},
+            labels=labels, metric="hypervolume", group_of=group_of,
+            bands={a: hypervolume_seed_bands(comp, a, pairs, ref, n_boot=n_boot, seed=seed)
+                   for a in AXES},
+            title="Hypervolume so far (each trial's final point counts from where it ended)")
+        figures["fronts"] = fronts_figure(
+            run_fronts(comp, pairs), objectives=pairs, labels=labels,
+            reference=hv["reference"].iloc[0] if len(hv) else None,
+            hypervolumes=dict(zip(hv["label"], hv["hypervolume"], strict=True)))
     return figures
+
+
+def _multi(comp: Comparison, objectives: Sequence[tuple[str, str]] | None) -> list[tuple[str, str]]:
+    """The objectives of a multi-objective comparison, or [] (one objective, or runs that
+    disagree and no ``objectives`` given: the report then has no hypervolume section)."""
+    if objectives is not None:
+        return objectives_of(comp, objectives)
+    try:
+        return objectives_of(comp)
+    except ConfigError:
+        return []
+
+
+def _hypervolume_section(comp: Comparison, pairs: list[tuple[str, str]],
+                         reference: Sequence[float] | None, n_boot: int, seed: int) -> list[str]:
+    hv = run_hypervolumes(comp, pairs, reference)
+    ref = hv["reference"].iloc[0]
+    bands = hypervolume_bands(comp, pairs, ref, n_boot=n_boot, seed=seed)
+    tests = compare_hypervolumes(comp, pairs, ref, n_boot=n_boot, seed=seed)
+    spec = ", ".join(f"{m} ({d})" for m, d in pairs)
+    where = ", ".join(f"{m} = {r:.5g}" for (m, _), r in zip(pairs, ref, strict=True))
+    origin = ("given" if reference is not None else "the worst value of each objective over the "
+              "compared trials, moved 10 % of its range further")
+    runs = pd.DataFrame({"run": hv["label"], "hypervolume": hv["hypervolume"],
+                         "trials with every value": hv["n_points"], "on its front": hv["n_front"]})
+    groups = pd.DataFrame({"sweep": bands["group"], "median": bands["median"],
+                           "band": [f"[{_num(lo)}, {_num(hi)}]" for lo, hi in
+                                    zip(bands["lo"], bands["hi"], strict=True)],
+                           "runs": bands["n_runs"]})
+    return [f"<h2>Hypervolume: {html.escape(spec)}</h2>",
+            f"<p class='note'>The volume each run's trials dominate (their final values) up to the "
+            f"reference point {html.escape(where)} ({html.escape(origin)}; docs/compare.md). "
+            "Per sweep: the median over its runs (seeds) and its 90 % percentile-bootstrap band; "
+            "the pairs: the difference of mean hypervolumes as in the single-metric test.</p>",
+            table(runs, clip=["run"]), table(groups, clip=["sweep"]),
+            table(_tests_view(tests).drop(columns=["budget"]), clip=["a", "b", "verdict"])
+            if not tests.empty else "<p>Only one sweep.</p>"]
 
 
 def _compressed(frame: pd.DataFrame) -> pd.DataFrame:

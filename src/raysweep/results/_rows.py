@@ -150,6 +150,18 @@ class RungRow(TypedDict, total=False):
     rung_size: int
     decision: str
     timestamp: datetime
+    # issue 24 (nullable, schema v2 unchanged): a multi-objective (MO-ASHA) decision. Null on
+    # single-objective rows and in files written before. ``objectives_json`` is the ranked
+    # ``[[metric, mode], ...]``, ``values_json`` the trial's value of each (``{metric: value}``;
+    # ``metric``/``value`` above are the first objective's, ``cutoff`` stays null), ``nd_rank`` its
+    # non-dominated front in the rung (0: the first) and ``position`` its place in the rung's
+    # order (0: the best); it was promoted when ``position < (rung_size + 1) / reduction_factor``.
+    # ``constraint`` names the monotone constraint a ``stopped`` row violated (MO-ASHA only).
+    objectives_json: str
+    values_json: str
+    nd_rank: int
+    position: int
+    constraint: str
 
 
 class PerturbationRow(TypedDict, total=False):

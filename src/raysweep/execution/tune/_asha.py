@@ -33,6 +33,7 @@ from raysweep.execution._internals import (
     replace_bracket_cutoff,
 )
 from raysweep.execution.tune._decisions import DecisionCallback, KeyOf
+from raysweep.execution.tune._moasha import MOASHA
 from raysweep.results import RungDecision
 
 __all__ = ["RecordingASHA", "RungCallback"]
@@ -170,10 +171,11 @@ class RecordingASHA(AsyncHyperBandScheduler):
         return events
 
 
-def recording_scheduler(scheduler: Any) -> RecordingASHA | None:
-    """The :class:`RecordingASHA` inside Tune's scheduler (raysweep wraps it), or None."""
+def recording_scheduler(scheduler: Any) -> RecordingASHA | MOASHA | None:
+    """The :class:`RecordingASHA` (or multi-objective :class:`MOASHA`) inside Tune's scheduler
+    (raysweep wraps it), or None."""
     for _ in range(4):
-        if isinstance(scheduler, RecordingASHA):
+        if isinstance(scheduler, RecordingASHA | MOASHA):
             return scheduler
         scheduler = getattr(scheduler, "__dict__", {}).get("inner")
         if scheduler is None:
@@ -182,7 +184,7 @@ def recording_scheduler(scheduler: Any) -> RecordingASHA | None:
 
 
 class RungCallback(DecisionCallback):
-    """Write :class:`RecordingASHA`'s decisions to the run's ``rungs`` dataset.
+    """Write :class:`RecordingASHA`'s (or :class:`MOASHA`'s) decisions to the run's ``rungs`` dataset.
 
     Tune calls the scheduler before the callbacks for the same event, so the decisions of a result
     are drained in this callback's ``on_trial_result`` (and ``on_trial_complete``). The scheduler is
@@ -196,7 +198,7 @@ class RungCallback(DecisionCallback):
 
     purpose = "recording ASHA's rung decisions"
 
-    def recording(self, scheduler: Any) -> RecordingASHA | None:
+    def recording(self, scheduler: Any) -> RecordingASHA | MOASHA | None:
         return recording_scheduler(scheduler)
 
     def write(self, event: dict[str, Any], key_of: KeyOf) -> None:

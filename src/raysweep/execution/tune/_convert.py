@@ -22,6 +22,7 @@ from raysweep.execution.cluster._resources import cluster_nodes
 from raysweep.execution.tune._asha import RecordingASHA, recording_scheduler
 from raysweep.execution.tune._crossed import GridCrossed, cell_seeds, cell_space
 from raysweep.execution.tune._hyperband import RecordingHyperBand, RecordingHyperBandForBOHB
+from raysweep.execution.tune._moasha import make_mo_asha
 from raysweep.execution.tune._pbt import RecordingPB2, RecordingPBT
 from raysweep.execution.tune._searchers import HyperOptSeeded, OptunaCodec, OptunaSeeded, bohb_searcher
 from raysweep.execution.tune._spaces import hyperopt_domain, map_space, optuna_distribution, tune_domain
@@ -101,6 +102,9 @@ def make_scheduler(sweep: Sweep) -> TrialScheduler:
     population = _POPULATION.get(type(spec))
     if population is not None:  # PBT: its seed and mutations need the sweep
         return population(spec, sweep)
+    objectives = tuple(getattr(sweep, "objectives", None) or ())  # multi-objective sweeps (issue 24)
+    if isinstance(spec, ASHA) and len(objectives) > 1:
+        return make_mo_asha(spec, [(o.metric, o.mode) for o in objectives], seed=sweep.seed)
     make = _SCHEDULERS.get(type(spec))
     if make is None:
         raise TypeError(f"no Ray conversion registered for scheduler spec {spec!r}")
