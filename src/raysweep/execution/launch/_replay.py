@@ -1,20 +1,18 @@
 """``replay_run``: retrain one PBT member's schedule from scratch, as a new one-trial run.
 
 The schedule is the store's (``raysweep.results.schedule``: the member's effective history, through
-the exploits it descends from). Ray's ``PopulationBasedTrainingReplay`` does the config switches:
-raysweep writes the schedule as the policy file Ray's class reads (one row per switch:
-``[tag, previous tag, step, step, previous config, config]``, with ``step = from_iteration - 1``,
-the iteration after which Ray saves, pauses the trial and restores it with the next config) and
-runs the sweep's trainable as one trial of the same sweep, starting with the schedule's first
-config, stopped at the member's last iteration. Its run row says what it replays (``replay_of``:
-``<run>/<trial_id>``, ``replay_schedule``: the schedule as JSON) and ``scheduler = pbt_replay``.
+the exploits it descends from). :class:`ScheduleReplay` (``_replay_scheduler.py``; why not Ray's
+``PopulationBasedTrainingReplay`` is said there) switches the config after iteration
+``from_iteration - 1`` of each entry, and the sweep's trainable runs as one trial of the same
+sweep, starting with the schedule's first config, stopped at the member's last iteration. Its run
+row says what it replays (``replay_of``: ``<run>/<trial_id>``, ``replay_schedule``: the schedule as
+JSON) and ``scheduler = pbt_replay``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -30,23 +28,14 @@ from raysweep.execution.launch._launch import (
     preserved_process_state,
     resolve_results_root,
 )
+from raysweep.execution.launch._replay_scheduler import ScheduleReplay
 from raysweep.execution.launch._runner import new_run_id
 from raysweep.execution.launch._summary import RunSummary
 from raysweep.execution.tune._preflight import check_sweep
 from raysweep.results import RunWriter, is_population, resolve_run, schedule
 from raysweep.sweep import LoadedSweep, Sweep, load_sweep
 
-__all__ = ["policy_rows", "replay_run", "replay_sweep"]
-
-
-def policy_rows(segments: list[dict[str, Any]]) -> list[list[Any]]:
-    """The rows of the policy file Ray's ``PopulationBasedTrainingReplay`` reads for ``segments``
-    (``from_iteration``/``config`` entries): it switches to row ``k``'s config after iteration
-    ``from_iteration - 1`` and starts with the first row's previous config. Its tag chain (each
-    row's first tag is the next row's second) is what Ray follows back from the last row."""
-    return [[f"segment_{k}", f"segment_{k - 1}", int(seg["from_iteration"]) - 1,
-             int(seg["from_iteration"]) - 1, segments[k - 1]["config"], seg["config"]]
-            for k, seg in enumerate(segments) if k > 0]
+__all__ = ["replay_run", "replay_sweep"]
 
 
 def replay_sweep(sweep: Sweep, record: dict[str, Any]) -> Sweep:
@@ -80,8 +69,6 @@ def replay_run(
     run id, or a sweep name for its latest run) from scratch, as a new one-trial run of the same
     sweep; returns its summary. The sweep is the run's sweep module, reloaded (refused when it
     changed since the run started, unless ``force``); ``sweep`` passes it instead."""
-    from ray.tune.schedulers import PopulationBasedTrainingReplay
-
     with preserved_process_state():
         root = resolve_results_root(results_root)
         row = resolve_run(root, run, owner="raysweep replay")
@@ -107,23 +94,19 @@ def replay_run(
                       f"{len(segments)} config(s), switching after iteration(s) "
                       f"{escape(str([s['from_iteration'] - 1 for s in segments[1:]]))}.[/]",
                       highlight=False)
-        with tempfile.TemporaryDirectory(prefix="raysweep-replay-") as directory:
-            scheduler = None
-            if len(segments) > 1:  # one segment: its config never changed, FIFO runs it
-                policy = Path(directory) / f"pbt_policy_{record['trial_id']}.txt"
-                policy.write_text("".join(json.dumps(r) + "\n" for r in policy_rows(segments)))
-                scheduler = PopulationBasedTrainingReplay(str(policy))
-            launch = Launch(loaded, run_id, root, live, console, verbose=verbose,
-                            scheduler=scheduler, record={
-                "scheduler": "pbt_replay",
-                "scheduler_params": json.dumps({"replays": f"{record['run']}/{record['trial_id']}"}),
-                "replay_of": f"{record['run']}/{record['trial_id']}",
-                "replay_schedule": json.dumps(segments, sort_keys=True)})
-            writer = RunWriter(root, sweep=replaying.name, run_id=run_id)
-            try:
-                return start(launch, writer, RayTarget(address, num_cpus, num_gpus))
-            finally:
-                writer.close()
+        # one segment: its config never changed, FIFO runs it
+        switches = [(int(s["from_iteration"]) - 1, s["config"]) for s in segments[1:]]
+        launch = Launch(loaded, run_id, root, live, console, verbose=verbose,
+                        scheduler=ScheduleReplay(switches) if switches else None, record={
+            "scheduler": "pbt_replay",
+            "scheduler_params": json.dumps({"replays": f"{record['run']}/{record['trial_id']}"}),
+            "replay_of": f"{record['run']}/{record['trial_id']}",
+            "replay_schedule": json.dumps(segments, sort_keys=True)})
+        writer = RunWriter(root, sweep=replaying.name, run_id=run_id)
+        try:
+            return start(launch, writer, RayTarget(address, num_cpus, num_gpus))
+        finally:
+            writer.close()
 
 
 def _loaded(row: Any, force: bool) -> LoadedSweep:
