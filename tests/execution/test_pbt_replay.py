@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from raysweep import results
+from raysweep import compare, results
 from raysweep.execution import run_sweep
 from tests._cli import invoke
 
@@ -102,6 +102,13 @@ def test_best_prints_the_schedule_and_replay_retrains_it(ray_session, tmp_path, 
     for r in stored.itertuples():
         assert any(r.trial_id in line and r.source_trial_id in line and "lr:" in line
                    for line in table.stdout.splitlines())
+
+    # compare: the run's compute counts every iteration a member trained, re-runs after an exploit
+    # included (the store keeps one row per iteration; the log has every report)
+    comp = compare.load([run_id], root)
+    counted = compare.run_summary(comp).iloc[0]
+    assert counted["iterations"] == sum(1 for r in lines if "step" in r)
+    assert counted["best_value"] == pytest.approx(best["metric_best"])  # ranked by its best member
 
     # raysweep replay: a new one-trial run of the sweep, whose curve is the member's effective one
     before = {r["trial"] for r in lines}

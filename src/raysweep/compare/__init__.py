@@ -7,7 +7,14 @@ draw them with :func:`write_report` (plotly builders in ``raysweep.compare._figu
 
 from typing import Any
 
-from ._anytime import AXES, anytime_best, cost_to_target, running_best, target_values
+from ._anytime import (
+    AXES,
+    anytime_best,
+    cost_to_target,
+    retrained_iterations,
+    running_best,
+    target_values,
+)
 from ._load import Comparison, load
 from ._params import (
     best_params,
@@ -52,6 +59,7 @@ __all__ = [
     "parse_pareto",
     "render_report",
     "report_figures",
+    "retrained_iterations",
     "run_summary",
     "rung_cutoffs",
     "running_best",

@@ -1,0 +1,35 @@
+"""compare counts the iterations PBT's exploits made a copier train again (the store keeps only the
+re-run's rows), on hand-built frames with a known answer."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from raysweep.compare import Comparison, retrained_iterations, run_summary
+
+from ._frames import T0, frames, make_run
+
+
+def test_a_copier_behind_its_source_is_not_counted_twice_and_one_ahead_is_counted_again():
+    run_row, trials, its = make_run("pbt", "r1", [[5.0, 4.0, 3.0, 2.0], [6.0, 5.5, 5.0, 1.0]],
+                                    scheduler="pbt", iter_seconds=2.0)
+    exploit = {"sweep": "pbt", "run": "r1", "time_attr": "training_iteration", "metric": "loss",
+               "value": 5.0, "source_value": 3.0, "timestamp": T0 + pd.Timedelta(seconds=30)}
+    perturbations = pd.DataFrame([
+        # r1-t001 was at 4 and copied r1-t000's checkpoint of 2: it trained 3 and 4 twice
+        {**exploit, "trial_id": "r1-t001", "source_trial_id": "r1-t000", "time_value": 4.0,
+         "training_iteration": 4, "source_training_iteration": 2},
+        # ... and a copier behind its source jumps forward: nothing trained again
+        {**exploit, "trial_id": "r1-t000", "source_trial_id": "r1-t001", "time_value": 2.0,
+         "training_iteration": 2, "source_training_iteration": 3},
+    ])
+    comp = Comparison.from_frames(*frames((run_row, trials, its)), perturbations=perturbations)
+    again = retrained_iterations(comp)
+    assert again["training_iteration"].tolist() == [3, 4]
+    assert again["time_this_iter_s"].tolist() == [2.0, 2.0]  # the copier's median, estimated
+    summary = run_summary(comp).iloc[0]
+    assert summary["iterations"] == 8 + 2
+    assert summary["compute_seconds"] == 2.0 * (8 + 2)
+    assert summary["best_value"] == 1.0  # ranked by its best member, as any run
+    plain = run_summary(Comparison.from_frames(*frames((run_row, trials, its)))).iloc[0]
+    assert plain["iterations"] == 8
