@@ -65,7 +65,8 @@ EXPECTED = {
     "raysweep.compare": [
         "AXES", "Comparison", "GroupComparison", "anytime_best", "best_params", "best_trials",
         "compare_groups", "cost_to_target", "learning_curves", "load", "marginal_effects",
-        "paired_comparison", "param_names", "pareto_front", "parse_pareto", "render_report",
+        "paired_comparison", "param_names", "pareto_front", "parse_pareto", "population_exploits",
+        "render_report",
         "report_figures", "retrained_iterations", "run_summary", "rung_cutoffs",
         "running_best", "seed_bands", "target_values", "top_trials", "topk_overlap",
         "topk_ranges", "write_report",

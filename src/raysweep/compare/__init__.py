@@ -27,7 +27,7 @@ from ._params import (
 )
 from ._pareto import pareto_front, parse_pareto
 from ._stats import GroupComparison, compare_groups, paired_comparison, seed_bands
-from ._summary import learning_curves, run_summary, rung_cutoffs
+from ._summary import learning_curves, population_exploits, run_summary, rung_cutoffs
 
 _LAZY = {"render_report", "report_figures", "write_report"}
 
@@ -57,6 +57,7 @@ __all__ = [
     "param_names",
     "pareto_front",
     "parse_pareto",
+    "population_exploits",
     "render_report",
     "report_figures",
     "retrained_iterations",

@@ -12,7 +12,7 @@ from ._anytime import AXES, cost_to_target, ordered_iterations
 from ._load import Comparison
 from ._params import best_trials, param_names
 
-__all__ = ["learning_curves", "level_suffix", "run_summary", "rung_cutoffs"]
+__all__ = ["learning_curves", "level_suffix", "population_exploits", "run_summary", "rung_cutoffs"]
 
 _STATUSES = ("completed", "early_stopped", "errored", "cancelled")
 
@@ -97,6 +97,32 @@ def learning_curves(comp: Comparison) -> pd.DataFrame:
     curves["stopped"] = last & curves["status"].eq("early_stopped")
     curves["label"] = curves["run"].map(comp.runs.set_index("run")["label"])
     return curves[columns]
+
+
+def population_exploits(comp: Comparison) -> pd.DataFrame:
+    """PBT's exploits of the compared runs, to draw on their members' curves: one row per exploit
+    recorded on the compared metric. Columns: ``label, run, trial_id, source_trial_id,
+    training_iteration, value`` (the copier's result that ranked it low), ``source_training_iteration,
+    source_value`` (the source's, whose checkpoint it copied), ``changes`` (Ray's operation per
+    changed key, as text)."""
+    columns = ["label", "run", "trial_id", "source_trial_id", "training_iteration", "value",
+               "source_training_iteration", "source_value", "changes"]
+    perts = comp.perturbations
+    if perts.empty or "metric" not in perts:
+        return pd.DataFrame(columns=columns)
+    perts = perts[perts["metric"] == comp.metric]
+    out = perts.assign(label=perts["run"].map(comp.runs.set_index("run")["label"]),
+                       changes=perts["operations_json"].map(_operations)
+                       if "operations_json" in perts else "")
+    return out.reindex(columns=columns).reset_index(drop=True)
+
+
+def _operations(text: Any) -> str:
+    import json
+
+    if not isinstance(text, str):
+        return ""
+    return ", ".join(f"{k} {v}" for k, v in sorted(json.loads(text).items()))
 
 
 def rung_cutoffs(comp: Comparison) -> pd.DataFrame:
