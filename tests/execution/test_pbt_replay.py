@@ -118,6 +118,11 @@ def test_best_prints_the_schedule_and_replay_retrains_it(ray_session, tmp_path, 
     # of its own without an exploit (docs/pbt.md), which no stored row shows
     assert counted["iterations"] <= sum(trained.values())
     assert counted["best_value"] == pytest.approx(best["metric_best"])  # ranked by its best member
+    # the report's population figure marks each stored exploit on the members' curves
+    marks = next(t for t in compare.report_figures(comp, n_boot=50)["population"].data
+                 if t.name.endswith(": exploit"))
+    assert sorted(zip(marks.x, marks.y, strict=True)) == \
+        sorted(zip(stored["training_iteration"], stored["value"], strict=True))
 
     # raysweep replay: a new one-trial run of the sweep, whose curve is the member's effective one
     before = {r["trial"] for r in lines}
