@@ -124,7 +124,8 @@ def test_best_prints_the_schedule_and_replay_retrains_it(ray_session, tmp_path, 
     assert sorted(zip(marks.x, marks.y, strict=True)) == \
         sorted(zip(stored["training_iteration"], stored["value"], strict=True))
 
-    # raysweep replay: a new one-trial run of the sweep, whose curve is the member's effective one
+    # raysweep replay: a new one-trial run of the sweep, whose curve is the one the member's weights
+    # went through (each value as logged before its checkpoint was copied)
     before = {r["trial"] for r in lines}
     replayed = invoke(monkeypatch, "replay", run_id, "--results", root, "--no-progress")
     assert replayed.returncode == 0, replayed.stderr
@@ -137,8 +138,13 @@ def test_best_prints_the_schedule_and_replay_retrains_it(ray_session, tmp_path, 
     assert its["training_iteration"].tolist() == list(range(1, int(best["iterations"]) + 1))
     expected = _truth_curve(lines, truth, int(best["iterations"]))
     assert its["loss"].tolist() == pytest.approx(expected, rel=1e-9, abs=1e-12)
+    # effective_curve reads each trainer's latest stored value: the last it logged for that step
     stored_curve = results.effective_curve(root, run_id)
-    assert stored_curve["value"].tolist() == pytest.approx(expected, rel=1e-9, abs=1e-12)
+    latest = {(r["trial"], r["step"]): r["loss"] for r in lines if "step" in r}
+    assert stored_curve["value"].tolist() == pytest.approx(
+        [latest[(ray_id[t], i)] for t, i in zip(stored_curve["trial_id"],
+                                                stored_curve["training_iteration"], strict=True)],
+        rel=1e-9, abs=1e-12)
     # ... trained with the schedule's lr at each step (the replay's own log lines)
     again = [r for r in _log(log) if r["trial"] not in before and "step" in r]
     lr_at = {s: seg["lr"] for k, seg in enumerate(truth)
@@ -156,3 +162,23 @@ def test_replay_refuses_a_run_that_is_not_pbt(tmp_path, monkeypatch):
     out = invoke(monkeypatch, "replay", "r1", "--results", root, no_ray=True)
     assert out.returncode == 2
     assert "scheduled by 'asha', not PBT/PB2" in out.stderr and "raysweep best plain" in out.stderr
+
+
+def test_a_switch_at_a_result_without_checkpoint_is_an_error(ray_session, tmp_path):
+    from ray import tune
+    from ray.tune.error import TuneError
+
+    from raysweep.execution.launch._replay_scheduler import ScheduleReplay
+    from tests.execution._pbt_trainables import numpy_model
+
+    log = tmp_path / "log.jsonl"
+    config = {"lr": 0.05, "iters": 6, "log": str(log), "checkpoint_every": 2}
+    tuner = tune.Tuner(numpy_model, param_space=config, tune_config=tune.TuneConfig(
+        metric="loss", mode="min", scheduler=ScheduleReplay([(3, {**config, "lr": 0.1})])),
+        run_config=tune.RunConfig(storage_path=str(tmp_path / "ray"), verbose=0))
+    with pytest.raises(TuneError) as info:  # Tune wraps a scheduler's error; raysweep's run says it
+        tuner.fit()
+    assert "ReplayCheckpointError: The replay switches config after training_iteration=3, but the " \
+        "trainable reported no checkpoint with that result" in str(info.value)
+    # nothing trained under the next config
+    assert {r["lr"] for r in _log(log) if "step" in r} == {0.05}

@@ -15,9 +15,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from ray.tune.result import SHOULD_CHECKPOINT
 from ray.tune.schedulers import FIFOScheduler, TrialScheduler
+from ray.tune.trainable.function_trainable import FunctionTrainable
 
-__all__ = ["ScheduleReplay"]
+from raysweep._errors import ExecutionError
+
+__all__ = ["ReplayCheckpointError", "ScheduleReplay"]
+
+
+class ReplayCheckpointError(ExecutionError):
+    """A replay's switch came at a result without a checkpoint: it would resume from an older one."""
 
 
 class ScheduleReplay(FIFOScheduler):
@@ -30,6 +38,13 @@ class ScheduleReplay(FIFOScheduler):
     def on_trial_result(self, tune_controller: Any, trial: Any, result: dict) -> str:
         step = result.get("training_iteration")
         if self.switches and step is not None and step >= self.switches[0][0]:
+            if _function_trial(trial) and not result.get(SHOULD_CHECKPOINT):  # a bare report
+                raise ReplayCheckpointError(
+                    f"The replay switches config after training_iteration={step}, but the trainable "
+                    "reported no checkpoint with that result: it would resume from an older "
+                    "checkpoint and train those iterations under the next config. Report one at "
+                    "every iteration (tune.report(metrics, checkpoint=Checkpoint.from_directory(d))), "
+                    "as the PBT run needed at its perturbations.")
             _after, config = self.switches.pop(0)
             trial.set_config(config)
             return TrialScheduler.PAUSE
@@ -37,3 +52,13 @@ class ScheduleReplay(FIFOScheduler):
 
     def debug_string(self) -> str:
         return f"Schedule replay: {len(self.switches)} config switch(es) to go"
+
+
+def _function_trial(trial: Any) -> bool:
+    """Whether the trial runs a function trainable: Tune marks its results that carry a checkpoint
+    (``should_checkpoint``), and a pause saves only the last one it reported. (A ``tune.Trainable``
+    class saves its state at the pause.)"""
+    try:
+        return issubclass(trial.get_trainable_cls(), FunctionTrainable)
+    except (AttributeError, TypeError):
+        return False
