@@ -23,7 +23,7 @@ def _pbt():
                                     scheduler="pbt", iter_seconds=2.0)
     exploit = {"sweep": "pbt", "run": "r1", "time_attr": "training_iteration", "metric": "loss",
                "value": 5.0, "source_value": 3.0, "timestamp": T0 + pd.Timedelta(seconds=30),
-               "operations_json": '{"lr": "* 1.2"}'}
+               "operations_json": '{"x": "* 1.2"}', "config_json": '{"x": 9.0}'}
     return (run_row, trials, its), exploit
 
 
@@ -45,8 +45,11 @@ def test_a_copier_behind_its_source_is_not_counted_twice_and_one_ahead_is_counte
     assert summary["iterations"] == 8 + 2
     assert summary["compute_seconds"] == 2.0 * (8 + 2)
     assert summary["best_value"] == 1.0  # ranked by its best member, as any run
+    # ... whose config is a schedule: r1-t000's weights up to 2, then its own config from 3
+    assert summary["best_config"] == {"x": 1.0}  # only the config it started with
+    assert summary["best_schedule"] == [(1, {"x": 0.0}), (3, {"x": 9.0})]
     plain = run_summary(Comparison.from_frames(*frames((run_row, trials, its)))).iloc[0]
-    assert plain["iterations"] == 8
+    assert plain["iterations"] == 8 and plain["best_schedule"] is None
 
 
 def test_the_report_draws_the_population_with_each_exploit_marked():
@@ -59,7 +62,7 @@ def test_the_report_draws_the_population_with_each_exploit_marked():
     comp = Comparison.from_frames(*frames(run, other), perturbations=perturbations)
     exploits = population_exploits(comp)
     assert exploits[["label", "trial_id", "changes"]].values.tolist() == \
-        [["pbt", "r1-t001", "lr * 1.2"]]
+        [["pbt", "r1-t001", "x * 1.2"]]
     figure = report_figures(comp, n_boot=50)["population"]
     assert [a.text for a in figure.layout.annotations] == ["pbt"]  # the PBT run only
     traces = {t.name: t for t in figure.data}
@@ -73,4 +76,5 @@ def test_the_report_draws_the_population_with_each_exploit_marked():
     page = render_report(comp, n_boot=50)
     assert page.count('id="raysweep-fig-5"') == 1  # the sixth figure, in the same offline page
     assert "PBT populations" in page
+    assert "from 1: x=0.0; from 3: x=9.0" in page  # the runs table shows the best schedule
     assert "population" not in report_figures(Comparison.from_frames(*frames(other)), n_boot=50)

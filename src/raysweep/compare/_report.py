@@ -206,7 +206,10 @@ def _summary_view(summary: pd.DataFrame) -> pd.DataFrame:
         "trials (ok/stop/err/cancel)": counts, "best value": summary["best_value"],
         "compute s": summary["compute_seconds"], "trial life s": summary["trial_seconds"],
         "iterations": summary["iterations"], "wall s": summary["wall_seconds"],
-        "best config": summary["best_config"].map(_config_text),
+        "best config": [_config_text(c) if not plan else
+                        "; ".join(f"from {i}: {_config_text(p)}" for i, p in plan)
+                        for c, plan in zip(summary["best_config"], summary["best_schedule"],
+                                           strict=True)],
     })
 
 
