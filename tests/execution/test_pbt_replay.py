@@ -145,6 +145,12 @@ def test_best_prints_the_schedule_and_replay_retrains_it(ray_session, tmp_path, 
         [latest[(ray_id[t], i)] for t, i in zip(stored_curve["trial_id"],
                                                 stored_curve["training_iteration"], strict=True)],
         rel=1e-9, abs=1e-12)
+    # best of the replay run: the schedule it trained, not only its first config
+    again_best = invoke(monkeypatch, "best", "pbt_replay", "--run", new["run"], "--results", root)
+    replay_record = json.loads(again_best.stdout)
+    assert replay_record["schedule"] == record["schedule"]
+    assert replay_record["replay_of"] == new["replay_of"]
+    assert replay_record["value"] == pytest.approx(min(expected))
     # ... trained with the schedule's lr at each step (the replay's own log lines)
     again = [r for r in _log(log) if r["trial"] not in before and "step" in r]
     lr_at = {s: seg["lr"] for k, seg in enumerate(truth)

@@ -126,12 +126,30 @@ def best_schedule(
 
 def schedule_of(root: str | None, trial: pd.Series) -> dict[str, Any] | None:
     """The schedule of a trial row (with ``run`` and ``trial_id``, e.g. :func:`best_config`'s)
-    when its run is PBT/PB2, else None."""
+    when its run is PBT/PB2, or the schedule a ``raysweep replay`` run retrained (with
+    ``replay_of``), else None."""
     row = resolve_run(root, str(trial["run"]), owner="best")
+    if _replayed(row) is not None:  # a `raysweep replay` run trained the schedule it replays
+        return _replay_record(row, trial)
     if not is_population(row):
         return None
     trials = load_trials(root=root, sweeps=str(row["sweep"]), runs=str(row["run"]))
     return _record(root, row, trials, str(trial["trial_id"]))
+
+
+def _replayed(run: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+    text = run.get("replay_schedule")
+    return json.loads(text) if isinstance(text, str) and text else None
+
+
+def _replay_record(run: pd.Series, trial: pd.Series) -> dict[str, Any]:
+    value, last = trial.get("metric_best"), trial.get("iterations")
+    return {"schedule": _replayed(run), "replay_of": run.get("replay_of"),
+            "value": None if value is None or pd.isna(value) or not math.isfinite(float(value))
+            else float(value),
+            "trial_id": str(trial["trial_id"]), "run": str(run["run"]), "sweep": str(run["sweep"]),
+            "metric": run.get("metric"), "mode": run.get("mode"),
+            "iterations": None if last is None or pd.isna(last) else int(last)}
 
 
 def effective_curve(root: str | None, run: str, trial: str | None = None,
