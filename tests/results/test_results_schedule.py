@@ -125,3 +125,8 @@ def test_show_lineage_prints_every_exploit(tmp_path, monkeypatch):
     plain = invoke(monkeypatch, "show", "r1", "--lineage", "--results", str(tmp_path / "plain"),
                    no_ray=True)
     assert "no PBT exploit recorded (scheduler: fifo)" in plain.stdout
+    # the top-trials view of a PBT run says its configs are the starting ones, and where to look
+    top = invoke(monkeypatch, "show", "r1", "--results", root, no_ray=True)
+    assert "the configs are those the members started with" in " ".join(top.stdout.split())
+    assert "the configs are those" not in invoke(
+        monkeypatch, "show", "r1", "--results", str(tmp_path / "plain"), no_ray=True).stdout

@@ -19,6 +19,7 @@ from raysweep.results import (
     best_checkpoint,
     best_config,
     error_groups,
+    is_population,
     lineage,
     load_rungs,
     load_trials,
@@ -235,6 +236,10 @@ def show_cmd(target: str, k: int, errors: bool, full_traceback: bool, rungs: boo
             *(_fmt(row[c]) for c in config_cols),
         )
     console.print(table)
+    if is_population(run):
+        console.print(Text(f"A {run.get('scheduler')} run: the configs are those the members started "
+                           f"with. `raysweep best {run['sweep']} --run {run['run']}` prints the best "
+                           f"member's schedule, `raysweep show {run['run']} --lineage` the exploits."))
     if trials.empty:
         live = run.get("status") == RunStatus.RUNNING
         console.print(f"No trial has reported a finite {run.get('metric')}"
