@@ -189,6 +189,11 @@ def _config(config: dict) -> str:
                        for k, v in config.items()}, default=str)
 
 
+def _schedule(schedule: list) -> str:
+    """A PBT run's best schedule: each config with the iteration it trained from."""
+    return "; ".join(f"from {start}: {_config(config)}" for start, config in schedule)
+
+
 def _runs_table(summary: pd.DataFrame, metric: str, mode: str) -> Table:
     table = Table(title=f"Runs ({metric}, {mode})")
     for name in ("run", "searcher", "scheduler", "trials (ok/stop/err/cancel)", f"best {metric}",
@@ -197,7 +202,8 @@ def _runs_table(summary: pd.DataFrame, metric: str, mode: str) -> Table:
     for r in summary.itertuples(index=False):
         counts = f"{r.n_trials} ({r.completed}/{r.early_stopped}/{r.errored}/{r.cancelled})"
         table.add_row(r.label, _fmt(r.searcher), _fmt(r.scheduler), counts, _fmt(r.best_value),
-                      _config(r.best_config), _fmt(r.compute_seconds), _fmt(r.trial_seconds),
+                      _config(r.best_config) if not r.best_schedule
+                      else _schedule(r.best_schedule), _fmt(r.compute_seconds), _fmt(r.trial_seconds),
                       _fmt(r.iterations),
                       _fmt(r.wall_seconds))
     return table

@@ -30,6 +30,7 @@ _EXIT_BY_ERROR = ((ConfigError, EXIT_CONFIG), (ClusterError, EXIT_CLUSTER),
 _COMMANDS = {
     "run": "raysweep.cli._sweeps:run_cmd",
     "resume": "raysweep.cli._resume:resume_cmd",
+    "replay": "raysweep.cli._replay:replay_cmd",
     "extend": "raysweep.cli._extend:extend_cmd",
     "submit": "raysweep.cli._submit:submit_cmd",
     "validate": "raysweep.cli._sweeps:validate_cmd",

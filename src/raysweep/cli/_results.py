@@ -19,11 +19,14 @@ from raysweep.results import (
     best_checkpoint,
     best_config,
     error_groups,
+    is_population,
+    lineage,
     load_rungs,
     load_trials,
     resolve_root,
     resolve_run,
     runs_overview,
+    schedule_of,
     top_trials,
 )
 
@@ -154,6 +157,28 @@ def _print_rungs(root: str, target: str) -> None:
     console.print(table)
 
 
+def _print_lineage(root: str, target: str) -> None:
+    frame, run = lineage(root, target)
+    console = stdout_console()
+    if frame.empty:
+        console.print(f"{run['sweep']} / {run['run']}: no PBT exploit recorded "
+                      f"(scheduler: {run.get('scheduler')}).")
+        return
+    title = (f"{run['sweep']} / {run['run']}: {len(frame)} PBT exploit(s), "
+             f"{run.get('mode')} {run.get('metric')}")
+    table = Table(title=title, caption="at: the copier's iteration when it ranked in the bottom "
+                  "quantile; copied: the source's checkpoint iteration, from which the copier "
+                  "continues; changes: the source's value -> the copier's new one (Ray's operation)")
+    for name in ("at", "trial_id", "copied", "from", "value", "source value", "changes"):
+        table.add_column(name, justify="right" if name in ("at", "copied", "value", "source value")
+                         else "left")
+    for _, row in frame.iterrows():
+        table.add_row(_fmt(row["time_value"]), str(row["trial_id"]),
+                      _fmt(row["source_training_iteration"]), str(row["source_trial_id"]),
+                      _fmt(row["value"]), _fmt(row["source_value"]), Text(str(row["changes"])))
+    console.print(table)
+
+
 @click.command("show")
 @click.argument("target", metavar="RUN|SWEEP")
 @click.option("-k", "--top", "k", default=10, show_default=True, type=click.IntRange(min=1),
@@ -166,19 +191,25 @@ def _print_rungs(root: str, target: str) -> None:
 @click.option("--rungs", is_flag=True,
               help="Print ASHA's decision for each trial at each rung: its value, the cutoff it "
                    "was compared against, promoted / stopped / completed.")
+@click.option("--lineage", "show_lineage", is_flag=True,
+              help="Print every PBT/PB2 exploit of the run: who copied whose checkpoint, at which "
+                   "iteration, both values, what was resampled or perturbed.")
 @click.option("--all-runs", is_flag=True,
               help="Rank the trials of every run of the sweep SWEEP as one (after run --only-new "
                    "or extend).")
 @results_option
 def show_cmd(target: str, k: int, errors: bool, full_traceback: bool, rungs: bool,
-             all_runs: bool, results: str | None) -> None:
+             show_lineage: bool, all_runs: bool, results: str | None) -> None:
     """Show the top-k trials of a run (or of a sweep's latest run, or with --all-runs of every
     run of a sweep) with their configs.
 
     --errors prints the errored trials' tracebacks; --rungs prints why ASHA stopped or promoted
-    each trial (the rungs dataset).
+    each trial (the rungs dataset); --lineage prints PBT's exploits (the perturbations dataset).
     """
     root = resolve_root(results)
+    if show_lineage:
+        _print_lineage(root, target)
+        return
     if rungs:
         _print_rungs(root, target)
         return
@@ -205,6 +236,10 @@ def show_cmd(target: str, k: int, errors: bool, full_traceback: bool, rungs: boo
             *(_fmt(row[c]) for c in config_cols),
         )
     console.print(table)
+    if is_population(run):
+        console.print(Text(f"A {run.get('scheduler')} run: the configs are those the members started "
+                           f"with. `raysweep best {run['sweep']} --run {run['run']}` prints the best "
+                           f"member's schedule, `raysweep show {run['run']} --lineage` the exploits."))
     if trials.empty:
         live = run.get("status") == RunStatus.RUNNING
         console.print(f"No trial has reported a finite {run.get('metric')}"
@@ -241,6 +276,11 @@ def best_cmd(sweep: str, run: str | None, all_runs: bool, where: str | None, met
              mode: str | None, checkpoint: bool, as_json: bool, results: str | None) -> None:
     """Print the best config of SWEEP (over all its runs) as JSON, ready to paste.
 
+    When the best trial is a member of a PBT/PB2 run, its schedule instead: {"schedule":
+    [{"from_iteration", "config", "trial_id"}, ...], "value", "trial_id", "run", ...}, the configs
+    its weights were trained under (through the exploits it descends from); `raysweep replay RUN
+    TRIAL` retrains it.
+
     With --where, the best among the trials satisfying a constraint, for example
     `raysweep best mf_tpe --where "last.epoch_seconds < 2 and config.dim <= 32"`.
     With --checkpoint, where that trial's best checkpoint is (a local path or an s3:// URI), to
@@ -250,9 +290,10 @@ def best_cmd(sweep: str, run: str | None, all_runs: bool, where: str | None, met
         raise click.UsageError("--all-runs and --run exclude each other.")
     root = resolve_root(results)
     if not checkpoint:
-        config, _trial = best_config(sweep, root=root, run=run, where=where, metric=metric,
+        config, trial = best_config(sweep, root=root, run=run, where=where, metric=metric,
                                      mode=mode)
-        click.echo(json.dumps(config, indent=2, sort_keys=True))
+        plan = schedule_of(root, trial)  # a PBT member: the schedule it was trained under
+        click.echo(json.dumps(config if plan is None else plan, indent=2, sort_keys=True))
         return
     location, trial = best_checkpoint(sweep, root=root, run=run, where=where, metric=metric,
                                       mode=mode)

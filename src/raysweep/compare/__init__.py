@@ -7,7 +7,14 @@ draw them with :func:`write_report` (plotly builders in ``raysweep.compare._figu
 
 from typing import Any
 
-from ._anytime import AXES, anytime_best, cost_to_target, running_best, target_values
+from ._anytime import (
+    AXES,
+    anytime_best,
+    cost_to_target,
+    retrained_iterations,
+    running_best,
+    target_values,
+)
 from ._hypervolume import hypervolume
 from ._load import Comparison, load
 from ._multiobjective import (
@@ -31,7 +38,7 @@ from ._params import (
 )
 from ._pareto import pareto_front, parse_pareto
 from ._stats import GroupComparison, compare_groups, paired_comparison, seed_bands
-from ._summary import learning_curves, run_summary, rung_cutoffs
+from ._summary import learning_curves, population_exploits, run_summary, rung_cutoffs
 
 _LAZY = {"render_report", "report_figures", "write_report"}
 
@@ -67,9 +74,11 @@ __all__ = [
     "param_names",
     "pareto_front",
     "parse_pareto",
+    "population_exploits",
     "reference_point",
     "render_report",
     "report_figures",
+    "retrained_iterations",
     "run_fronts",
     "run_hypervolumes",
     "run_summary",

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,7 +27,8 @@ from raysweep.results import Objective
 
 from ._load import Comparison
 
-__all__ = ["AXES", "anytime_best", "cost_to_target", "running_best", "target_values"]
+__all__ = ["AXES", "anytime_best", "cost_to_target", "retrained_iterations", "running_best",
+           "target_values"]
 
 
 #: Axes an anytime-best curve can be drawn against. ``compute_seconds`` is cumulative compute
@@ -194,10 +196,42 @@ def ordered_iterations(comp: Comparison) -> dict[str, dict[str, np.ndarray]]:
     return comp._cache[key]
 
 
+def retrained_iterations(comp: Comparison) -> pd.DataFrame:
+    """The iterations PBT's exploits made their copiers train again, which the store no longer has.
+
+    A copier at iteration ``t`` that copies a checkpoint of iteration ``s < t`` trains ``s+1..t``
+    again; its first values for them are replaced in the store (the last report of an iteration
+    wins), but they were computed. One row per such iteration: ``run``, ``trial_id``,
+    ``training_iteration``, ``timestamp`` (the exploit's: they were trained just before it) and
+    ``time_this_iter_s``, estimated as the copier's median stored ``time_this_iter_s``; the metric
+    is NaN (its value is gone).
+    """
+    columns = ["run", "trial_id", "training_iteration", "timestamp", "time_this_iter_s"]
+    perts = comp.perturbations
+    if perts.empty or "source_training_iteration" not in perts:
+        return pd.DataFrame(columns=columns)
+    its = comp.iterations
+    spent = (its.groupby(["run", "trial_id"], observed=True)["time_this_iter_s"].median()
+             if not its.empty and "time_this_iter_s" in its else pd.Series(dtype=float))
+    rows: list[dict[str, Any]] = []
+    for p in perts.itertuples(index=False):
+        copied, at = int(p.source_training_iteration), int(p.training_iteration)
+        seconds = float(spent.get((p.run, p.trial_id), np.nan)) if len(spent) else np.nan
+        rows.extend({"run": p.run, "trial_id": p.trial_id, "training_iteration": i,
+                     "timestamp": p.timestamp, "time_this_iter_s": seconds}
+                    for i in range(copied + 1, at + 1))
+    return pd.DataFrame(rows, columns=columns)
+
+
 def _ordered_iterations(comp: Comparison) -> dict[str, dict[str, np.ndarray]]:
     its = comp.iterations
     if its.empty or comp.metric not in its:
         return {}
+    again = retrained_iterations(comp)  # PBT: trained, then replaced in the store by a re-run
+    if len(again):
+        again = again.assign(**{comp.metric: np.nan}).astype({"timestamp": its["timestamp"].dtype},
+                                                              errors="ignore")
+        its = pd.concat([its, again[[c for c in again.columns if c in its]]], ignore_index=True)
     # The sort keys, spent time and metric of the whole frame once (timestamps as naive UTC); each
     # run takes its positions of them
     stamps = (pd.to_datetime(its["timestamp"], utc=True).dt.tz_localize(None)

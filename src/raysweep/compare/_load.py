@@ -42,6 +42,8 @@ class Comparison:
         metric: the metric compared.
         mode: ``"min"`` or ``"max"``.
         rungs: ASHA's rung decisions of the runs (``raysweep.results.load_rungs``; may be empty).
+        perturbations: PBT's exploits of the runs (``raysweep.results.load_perturbations``; may be
+            empty): the iterations an exploit made its copier train again count as compute.
     """
 
     runs: pd.DataFrame
@@ -51,6 +53,7 @@ class Comparison:
     mode: str
     labels: tuple[str, ...] = field(default=())
     rungs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    perturbations: pd.DataFrame = field(default_factory=pd.DataFrame)
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
@@ -68,6 +71,7 @@ class Comparison:
         metric: str | None = None,
         mode: str | None = None,
         rungs: pd.DataFrame | None = None,
+        perturbations: pd.DataFrame | None = None,
     ) -> Comparison:
         """Build a comparison from frames shaped like the results store's tables.
 
@@ -87,7 +91,12 @@ class Comparison:
             rungs = pd.DataFrame()
         else:
             rungs = rungs[rungs["run"].isin(list(runs["run"]))]
-        return cls(runs, trials, iterations, metric, mode, tuple(runs["label"]), rungs)
+        if perturbations is None or perturbations.empty or "run" not in perturbations:
+            perturbations = pd.DataFrame()
+        else:
+            perturbations = perturbations[perturbations["run"].isin(list(runs["run"]))]
+        return cls(runs, trials, iterations, metric, mode, tuple(runs["label"]), rungs,
+                   perturbations)
 
     @property
     def objective(self) -> Objective:
@@ -154,8 +163,9 @@ def load(
         # Not reported: read every column once, so the error can list what was reported.
         iterations = results.load_iterations(root=root, sweeps=sweeps, runs=run_ids)
     rungs = results.load_rungs(root=root, sweeps=sweeps, runs=run_ids)
+    perturbations = results.load_perturbations(root=root, sweeps=sweeps, runs=run_ids)
     return Comparison.from_frames(selected, trials, iterations, metric=metric, mode=mode,
-                                  rungs=rungs)
+                                  rungs=rungs, perturbations=perturbations)
 
 
 def _select(catalogue: pd.DataFrame, targets: list[str], all_runs: bool) -> pd.DataFrame:

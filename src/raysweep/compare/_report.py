@@ -23,6 +23,7 @@ from ._figures import (
     marginal_figure,
     parallel_figure,
     pareto_figure,
+    population_figure,
 )
 from ._html import figure_block, page, table
 from ._load import Comparison
@@ -38,7 +39,7 @@ from ._multiobjective import (
 from ._params import best_params, marginal_effects, param_names, top_trials, topk_overlap
 from ._pareto import pareto_front, parse_pareto
 from ._stats import compare_groups, seed_bands
-from ._summary import level_suffix, run_summary, rung_cutoffs
+from ._summary import learning_curves, level_suffix, population_exploits, run_summary, rung_cutoffs
 
 __all__ = ["render_report", "report_figures", "write_report"]
 
@@ -123,10 +124,11 @@ def report_figures(
     reference: Sequence[float] | None = None,
 ) -> dict[str, go.Figure]:
     """The report's figures by name: ``anytime``, ``distribution``, ``parallel``, ``marginal``,
-    ``learning`` (with ASHA's rung cutoffs), ``pareto`` when ``pareto`` names two metrics, and
-    ``fronts`` (each run's own front) and ``hypervolume`` (each run's hypervolume so far, with the
-    seeds' median and band) for multi-objective runs (plotly figures, for notebooks or image
-    export)."""
+    ``learning`` (with ASHA's rung cutoffs), ``population`` when a run was scheduled by PBT/PB2
+    and recorded exploits (every member's curve, each exploit marked), ``pareto`` when ``pareto``
+    names two metrics, and ``fronts`` (each run's own front) and ``hypervolume`` (each run's
+    hypervolume so far, with the seeds' median and band) for multi-objective runs (plotly figures,
+    for notebooks or image export)."""
     labels = list(comp.runs["label"])
     group_of = dict(zip(comp.runs["label"], comp.runs["group"], strict=True))
     # Only the steps where the best-so-far changes: the same step lines, a few points each.
@@ -146,6 +148,11 @@ def report_figures(
         "learning": learning_figure(learning, labels=labels, metric=comp.metric,
                                     cutoffs=rung_cutoffs(comp), bands=curve_bands),
     }
+    exploits = population_exploits(comp)
+    if not exploits.empty:  # every member of the PBT runs, not downsampled: a population is small
+        pbt = learning_curves(comp)
+        pbt = pbt[pbt["run"].isin(set(exploits["run"]))]
+        figures["population"] = population_figure(pbt, exploits, labels=labels, metric=comp.metric)
     if pareto is not None:
         figures["pareto"] = pareto_figure(pareto_front(comp, pareto),
                                           objectives=parse_pareto(pareto), labels=labels)
@@ -273,7 +280,10 @@ def _summary_view(summary: pd.DataFrame) -> pd.DataFrame:
         "trials (ok/stop/err/cancel)": counts, "best value": summary["best_value"],
         "compute s": summary["compute_seconds"], "trial life s": summary["trial_seconds"],
         "iterations": summary["iterations"], "wall s": summary["wall_seconds"],
-        "best config": summary["best_config"].map(_config_text),
+        "best config": [_config_text(c) if not plan else
+                        "; ".join(f"from {i}: {_config_text(p)}" for i, p in plan)
+                        for c, plan in zip(summary["best_config"], summary["best_schedule"],
+                                           strict=True)],
     })
 
 

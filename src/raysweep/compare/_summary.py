@@ -8,11 +8,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from raysweep.results import config_columns, trial_schedule
+
 from ._anytime import AXES, cost_to_target, ordered_iterations
 from ._load import Comparison
 from ._params import best_trials, param_names
 
-__all__ = ["learning_curves", "level_suffix", "run_summary", "rung_cutoffs"]
+__all__ = ["learning_curves", "level_suffix", "population_exploits", "run_summary", "rung_cutoffs"]
 
 _STATUSES = ("completed", "early_stopped", "errored", "cancelled")
 
@@ -29,7 +31,10 @@ def run_summary(comp: Comparison, levels: Sequence[float] = (0.95, 0.99)) -> pd.
     trial status (``completed, early_stopped, errored, cancelled``), ``best_value``,
     ``best_config`` (dict of leaf parameters), ``trial_seconds`` (sum of the trials' lifetimes),
     ``compute_seconds`` (sum of reported ``time_this_iter_s``), ``iterations`` (reported),
-    ``wall_seconds`` (run start to end, or to its last iteration while running), then for each
+    ``wall_seconds`` (run start to end, or to its last iteration while running), ``best_schedule``
+    (for a PBT/PB2 run with exploits: the best trial's schedule, ``raysweep.results.trial_schedule``,
+    as a list of ``(from_iteration, leaf parameters)``: its ``best_config`` is only the config it
+    started with; None for other runs), then for each
     level ``L`` (as percent): ``target_L`` and ``<axis>_to_L`` for every axis of
     :data:`raysweep.compare.AXES`.
     """
@@ -59,6 +64,7 @@ def run_summary(comp: Comparison, levels: Sequence[float] = (0.95, 0.99)) -> pd.
             "compute_seconds": float(np.nansum(its["time_this_iter_s"])) if its else 0.0,
             "iterations": int(its["value"].size) if its else 0,
             "wall_seconds": _wall(run, its),
+            "best_schedule": _best_schedule(comp, run.run, best, names),
         }
         for level in levels:
             cost = costs[(costs["run"] == run.run) & (costs["level"] == level)].iloc[0]
@@ -68,6 +74,21 @@ def run_summary(comp: Comparison, levels: Sequence[float] = (0.95, 0.99)) -> pd.
                 record[f"{axis}_to_{suffix}"] = cost[axis]
         rows.append(record)
     return pd.DataFrame(rows)
+
+
+def _best_schedule(comp: Comparison, run: str, best: pd.DataFrame,
+                   names: list[str]) -> list[tuple[int, dict[str, Any]]] | None:
+    """The best trial's schedule in a PBT run with exploits (leaf parameters), else None."""
+    perts = comp.perturbations
+    if perts.empty or run not in best.index or not (perts["run"] == run).any():
+        return None
+    trials = comp.trials[comp.trials["run"] == run]
+    schedule = trial_schedule(trials, perts[perts["run"] == run], str(best.loc[run, "trial_id"]))
+    wanted = {f"config.{n}" for n in names}
+    return [(int(s["from_iteration"]), {k.removeprefix("config."): v
+                                        for k, v in config_columns(s["config"]).items()
+                                        if k in wanted})
+            for s in schedule]
 
 
 def learning_curves(comp: Comparison) -> pd.DataFrame:
@@ -97,6 +118,32 @@ def learning_curves(comp: Comparison) -> pd.DataFrame:
     curves["stopped"] = last & curves["status"].eq("early_stopped")
     curves["label"] = curves["run"].map(comp.runs.set_index("run")["label"])
     return curves[columns]
+
+
+def population_exploits(comp: Comparison) -> pd.DataFrame:
+    """PBT's exploits of the compared runs, to draw on their members' curves: one row per exploit
+    recorded on the compared metric. Columns: ``label, run, trial_id, source_trial_id,
+    training_iteration, value`` (the copier's result that ranked it low), ``source_training_iteration,
+    source_value`` (the source's, whose checkpoint it copied), ``changes`` (Ray's operation per
+    changed key, as text)."""
+    columns = ["label", "run", "trial_id", "source_trial_id", "training_iteration", "value",
+               "source_training_iteration", "source_value", "changes"]
+    perts = comp.perturbations
+    if perts.empty or "metric" not in perts:
+        return pd.DataFrame(columns=columns)
+    perts = perts[perts["metric"] == comp.metric]
+    out = perts.assign(label=perts["run"].map(comp.runs.set_index("run")["label"]),
+                       changes=perts["operations_json"].map(_operations)
+                       if "operations_json" in perts else "")
+    return out.reindex(columns=columns).reset_index(drop=True)
+
+
+def _operations(text: Any) -> str:
+    import json
+
+    if not isinstance(text, str):
+        return ""
+    return ", ".join(f"{k} {v}" for k, v in sorted(json.loads(text).items()))
 
 
 def rung_cutoffs(comp: Comparison) -> pd.DataFrame:

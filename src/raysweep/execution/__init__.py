@@ -9,6 +9,7 @@ from raysweep.execution.cluster._ray import live_nodes
 from raysweep.execution.cluster._submit import SubmitRequest, submit_sweep
 from raysweep.execution.cluster._submit import build_request as build_submit_request
 from raysweep.execution.launch._extend import extend_run
+from raysweep.execution.launch._replay import replay_run
 from raysweep.execution.launch._resume import resume_run
 from raysweep.execution.launch._runner import new_run_id, run_sweep
 from raysweep.execution.launch._summary import EXIT_CODES, RunSummary
@@ -24,6 +25,7 @@ __all__ = [
     "extend_run",
     "live_nodes",
     "new_run_id",
+    "replay_run",
     "resume_run",
     "run_sweep",
     "submit_sweep",

@@ -17,6 +17,16 @@ from raysweep.results._records import config_columns, stable_trial_id, strip_ans
 from raysweep.results._perturbations import load_perturbations
 from raysweep.results._rows import IterationRow, PerturbationRow, RungRow, RunRow, TrialRow
 from raysweep.results._rungs import load_rungs
+from raysweep.results._schedule import (
+    POPULATION_SCHEDULERS,
+    best_schedule,
+    effective_curve,
+    is_population,
+    lineage,
+    schedule,
+    schedule_of,
+    trial_schedule,
+)
 from raysweep.results._schema import (
     RESERVED_COLUMNS,
     RUN_STATUSES,
@@ -44,6 +54,7 @@ from raysweep.results._writer import RunWriter
 __all__ = [
     "HEARTBEAT_TIMEOUT_S",
     "MODES",
+    "POPULATION_SCHEDULERS",
     "RESERVED_COLUMNS",
     "RUNG_DECISIONS",
     "RUN_STATUSES",
@@ -62,13 +73,17 @@ __all__ = [
     "TrialStatus",
     "best_checkpoint",
     "best_config",
+    "best_schedule",
     "best_trial",
     "config_columns",
     "driver_alive",
+    "effective_curve",
     "error_groups",
     "filter_trials",
     "group_message",
+    "is_population",
     "latest_run",
+    "lineage",
     "list_runs",
     "load_iterations",
     "load_perturbations",
@@ -78,9 +93,12 @@ __all__ = [
     "resolve_root",
     "resolve_run",
     "runs_overview",
+    "schedule",
+    "schedule_of",
     "stable_trial_id",
     "strip_ansi",
     "to_json",
     "top_trials",
+    "trial_schedule",
     "where_columns",
 ]

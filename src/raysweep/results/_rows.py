@@ -77,6 +77,9 @@ class RunRow(TypedDict, total=False):
     callbacks: str
     checkpoint_policy: str
     points_to_evaluate: str
+    # issue 23 (nullable, schema v2 unchanged): a `raysweep replay` run retrains a PBT schedule
+    replay_of: str
+    replay_schedule: str
 
 
 class TrialRow(TypedDict, total=False):

@@ -227,7 +227,8 @@ def _tuner(launch: Launch, callbacks: list[tune.Callback]) -> tune.Tuner:
         if not replace_restored_callbacks(tuner, callbacks):  # only a Ray Client tuner has none
             raise ExecutionError(f"Cannot resume {launch.run_id} through a Ray Client tuner.")
         return tuner
-    scheduler = NonFiniteGuard(make_scheduler(sweep), sweep.metric)
+    own = make_scheduler(sweep) if launch.scheduler is None else launch.scheduler
+    scheduler = NonFiniteGuard(own, sweep.metric)
     link_early_stops(search_alg, scheduler)  # pickled together: a restored Tuner keeps the link
     return tune.Tuner(
         trainable,

@@ -49,6 +49,7 @@ class Launch:
     cells: list[dict[str, Any]] | None = None  # grid --only-new: the cells to run, nothing else
     estimate: bool = False  # a fresh run: price it before it starts (run record, final summary)
     verbose: bool = False  # the trainables' prints on the terminal too (they always go to the log)
+    scheduler: Any = None  # a Ray scheduler instead of the sweep's (replay: PBT's policy, _replay.py)
 
     @property
     def ray_storage(self) -> str:
