@@ -5,19 +5,19 @@ seed, in its own sweep of ``--root`` (so ``raysweep compare bm_pbt bm_optuna_ash
 --results ROOT`` compares them as seeded groups):
 
 * ``pbt``: ``sweeps/recsys_mf_pbt.py`` (8 members x 8 epochs = 64 epochs, lr and reg perturbed every 2);
-* ``optuna_asha``: ``sweeps/recsys_mf_optuna_asha.py`` (24 trials, ASHA; about 70-80 epochs in all);
+* ``optuna_asha``: ``sweeps/recsys_mf_optuna_asha.py`` (24 trials, ASHA; about 100-120 epochs in all);
 * ``random``: random search without early stopping, 8 trials x 8 epochs = 64 epochs.
 
-Compute is counted in epochs trained (iteration rows in the store: every member's, under PBT), in the
-order they were reported. Per run: the best ``val_ndcg`` within the budget (PBT's 64 epochs, the same
-for all), and the epochs each run needed to reach 99 % of a reference: the grid's best at this size
-(0.0766, 96 cells x 8 epochs = 768 epochs, docs/comparison-recsys.md) and the best value any run of
-this benchmark reached.
+Compute is counted in epochs trained (iteration rows in the store, plus, under PBT, the epochs a
+copier trained again after copying an older checkpoint), in the order they were reported. Per run:
+the best ``val_ndcg`` within a budget of 64 epochs (8 members x 8 epochs), and the epochs each run
+needed to reach 99 % of a reference: the grid's best at this size (0.0766, 96 cells x 8 epochs = 768
+epochs, docs/comparison-recsys.md) and the best value any run of this benchmark reached.
 
 Usage (from the repository root)::
 
     python benchmarks/pbt_recsys.py --seeds 5 [--methods pbt optuna_asha random] [--root DIR]
-    python benchmarks/pbt_recsys.py --report pbt_recsys.jsonl
+    python benchmarks/pbt_recsys.py --report pbt_recsys.jsonl [--recount --root DIR]
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ sys.path.insert(0, str(REPO))
 METHODS = ("pbt", "optuna_asha", "random")
 GRID_BEST = 0.0766  # recsys_mf_grid at the small size: 96 cells x 8 epochs (docs/comparison-recsys.md)
 GRID_EPOCHS = 768
-BUDGET = 64  # PBT's compute: 8 members x 8 epochs
+BUDGET = 64  # 8 members x 8 epochs (PBT trains a few more: the epochs re-trained after exploits)
 
 
 def _sweep(method: str, seed: int):
@@ -62,12 +62,27 @@ def _sweep(method: str, seed: int):
     return dataclasses.replace(loaded, sweep=sweep)
 
 
-def anytime(iterations) -> list[float]:
-    """The best ``val_ndcg`` after each epoch trained, epochs in the order they were reported."""
-    ordered = iterations.sort_values(["timestamp", "time_total_s"], kind="stable")
+def anytime(root: str, sweep: str, run: str) -> list[float]:
+    """The best ``val_ndcg`` after each epoch trained, epochs in the order they were reported.
+
+    Under PBT a copier that copies an older checkpoint trains the iterations after it again; the
+    store keeps only the re-run's rows, so those epochs are added back at the exploit's time
+    (``raysweep.compare.retrained_iterations``; their values are gone and never count as a best).
+    """
+    import pandas as pd
+
+    from raysweep import compare
+    from raysweep.results import load_iterations
+
+    rows = load_iterations(root=root, sweeps=sweep, runs=run)[["timestamp", "time_total_s", "val_ndcg"]]
+    retrained = compare.retrained_iterations(compare.load([run], root=root))
+    if len(retrained):
+        rows = pd.concat([rows, retrained[["timestamp"]].assign(time_total_s=float("inf"),
+                                                                val_ndcg=float("nan"))])
+    ordered = rows.sort_values(["timestamp", "time_total_s"], kind="stable")
     best, curve = float("-inf"), []
     for value in ordered["val_ndcg"]:
-        best = max(best, float(value))
+        best = best if value != value else max(best, float(value))  # NaN: a re-trained epoch
         curve.append(best)
     return curve
 
@@ -79,14 +94,12 @@ def first_reaching(curve: list[float], target: float) -> int | None:
 
 def _run(method: str, seed: int, root: str) -> dict:
     from raysweep.execution import run_sweep
-    from raysweep.results import load_iterations
 
     loaded = _sweep(method, seed)
     start = time.perf_counter()
     summary = run_sweep(loaded, results_root=root, progress=False)
     seconds = time.perf_counter() - start
-    rows = load_iterations(root=root, sweeps=loaded.sweep.name, runs=summary.run_id)
-    curve = anytime(rows)
+    curve = anytime(root, loaded.sweep.name, summary.run_id)
     return {"method": method, "seed": seed, "run": summary.run_id, "status": summary.status,
             "epochs": len(curve), "best": curve[-1], "best_at_budget": curve[min(BUDGET, len(curve)) - 1],
             "curve": curve, "seconds": seconds}
@@ -100,7 +113,11 @@ def main() -> None:
     parser.add_argument("--root", default="results/pbt_recsys")
     parser.add_argument("--out", default="pbt_recsys.jsonl")
     parser.add_argument("--report", metavar="JSONL")
+    parser.add_argument("--recount", action="store_true",
+                        help="recompute --report's curves from the store in --root (no sweep runs)")
     args = parser.parse_args()
+    if args.recount:
+        recount(args.report, args.root)
     if args.report:
         print(report(args.report))
         return
@@ -121,6 +138,16 @@ def main() -> None:
     finally:
         ray.shutdown()
     print(report(args.out))
+
+
+def recount(path: str, root: str) -> None:
+    """Rewrite each line's curve (and the figures derived from it) from the store in ``root``."""
+    lines = [json.loads(x) for x in Path(path).read_text().splitlines() if x.strip()]
+    for line in lines:
+        curve = anytime(root, f"bm_{line['method']}", line["run"])
+        line.update(curve=curve, epochs=len(curve), best=curve[-1],
+                    best_at_budget=curve[min(BUDGET, len(curve)) - 1])
+    Path(path).write_text("".join(json.dumps(x) + "\n" for x in lines))
 
 
 def report(path: str) -> str:
