@@ -11,7 +11,8 @@ read with :func:`list_runs`, :func:`load_trials`, :func:`load_iterations` and
 
 from raysweep.results._fs import ResultsWarning, local_path, resolve_root
 from raysweep.results._liveness import HEARTBEAT_TIMEOUT_S, driver_alive
-from raysweep.results._objective import MODES, Objective
+from raysweep.results._objective import MODES, Objective, run_objectives
+from raysweep.results._pareto import non_dominated, objective_values, pareto_mask, pareto_set
 from raysweep.results._reader import latest_run, list_runs, load_iterations, load_trials
 from raysweep.results._records import config_columns, stable_trial_id, strip_ansi
 from raysweep.results._perturbations import load_perturbations
@@ -31,14 +32,16 @@ from raysweep.results._schema import (
 from raysweep.results._views import (
     best_checkpoint,
     best_config,
+    best_pareto,
     best_trial,
     error_groups,
     group_message,
     resolve_run,
     runs_overview,
     top_trials,
+    top_trials_pareto,
 )
-from raysweep.results._where import filter_trials, where_columns
+from raysweep.results._where import Condition, filter_trials, frame_of, parse_condition, where_columns
 from raysweep.results._writer import RunWriter
 
 __all__ = [
@@ -49,6 +52,7 @@ __all__ = [
     "RUN_STATUSES",
     "SCHEMA_VERSION",
     "TRIAL_STATUSES",
+    "Condition",
     "IterationRow",
     "Objective",
     "PerturbationRow",
@@ -62,11 +66,13 @@ __all__ = [
     "TrialStatus",
     "best_checkpoint",
     "best_config",
+    "best_pareto",
     "best_trial",
     "config_columns",
     "driver_alive",
     "error_groups",
     "filter_trials",
+    "frame_of",
     "group_message",
     "latest_run",
     "list_runs",
@@ -75,12 +81,19 @@ __all__ = [
     "load_rungs",
     "load_trials",
     "local_path",
+    "non_dominated",
+    "objective_values",
+    "pareto_mask",
+    "pareto_set",
+    "parse_condition",
     "resolve_root",
     "resolve_run",
+    "run_objectives",
     "runs_overview",
     "stable_trial_id",
     "strip_ansi",
     "to_json",
     "top_trials",
+    "top_trials_pareto",
     "where_columns",
 ]

@@ -7,7 +7,7 @@ import functools
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from raysweep import checkpoints as _checkpoints
 from raysweep import schedulers as _schedulers
@@ -20,6 +20,9 @@ from raysweep.space import crossed_cells, from_ray, grid_size, space_problems, s
 from raysweep.sweep import _checks, _options
 from raysweep.sweep._trainer import TrainerFacts, describe_trainer, loop_reads
 from raysweep.warm_start import WarmStart
+
+if TYPE_CHECKING:
+    from raysweep.results import Condition, Objective
 
 __all__ = ["Sweep"]
 
@@ -64,8 +67,8 @@ class Sweep:
     name: str
     trainable: Callable[..., Any] | type | Any  # a function, a Trainable class or a Ray Train trainer
     space: Mapping[str, Any]
-    metric: str
-    mode: str | None = None
+    metric: str | Sequence[str]
+    mode: str | Sequence[str] | None = None
     searcher: SearcherSpec | str = "random"
     scheduler: SchedulerSpec | str | None = "fifo"
     num_samples: int | None = None
@@ -81,6 +84,10 @@ class Sweep:
     callbacks: Sequence[Any] = ()
     checkpoint: Keep | Mapping[str, Any] | None = None
     points_to_evaluate: Sequence[Mapping[str, Any]] | None = None
+    constraints: Sequence[str] = ()
+    #: Every objective, set from ``metric``/``mode`` when the Sweep is built (kept through
+    #: ``dataclasses.replace``, where ``metric``/``mode`` are already the first objective's).
+    _objectives: tuple[Any, ...] = field(default=(), repr=False)
 
     def __post_init__(self) -> None:
         # Normalise string shorthands first: bad names are reported with the other problems.
@@ -105,7 +112,10 @@ class Sweep:
         errors += [
             _checks.name(self.name),
             _checks.trainable(self.trainable),
-            *_checks.metric_and_mode(self.metric, self.mode),
+            *self._set_objectives(),
+            _checks.multi_objective_searcher(self.searcher, self._objectives),
+            _checks.early_stopping_objectives(self.scheduler, self._objectives),
+            *self._set_constraints(None if space_errors else self.space),
             self._check_num_samples(),
             _checks.resources(self.resources, trainer=self.trainer is not None),
             _checks.positive_int(self.max_concurrent, "max_concurrent", allow_none=True),
@@ -131,6 +141,26 @@ class Sweep:
         if self.points_to_evaluate is not None:
             object.__setattr__(self, "points_to_evaluate",
                                tuple(dict(p) for p in self.points_to_evaluate))
+
+    def _set_objectives(self) -> list[str]:
+        """``metric``/``mode`` (one or equal-length lists) become the objectives; ``metric`` and
+        ``mode`` then hold the first one's name and mode."""
+        kept = self._objectives
+        if kept and isinstance(self.metric, str) and (self.metric, self.mode) == \
+                (kept[0].metric, kept[0].mode):
+            return []  # dataclasses.replace of a built Sweep
+        errors, objectives = _checks.objectives(self.metric, self.mode)
+        object.__setattr__(self, "_objectives", objectives)
+        if objectives:
+            object.__setattr__(self, "metric", objectives[0].metric)
+            object.__setattr__(self, "mode", objectives[0].mode)
+        return errors
+
+    def _set_constraints(self, space: Any) -> list[str]:
+        errors, _conditions = _checks.constraints(self.constraints, space)
+        if not errors:
+            object.__setattr__(self, "constraints", tuple(self.constraints or ()))
+        return errors
 
     def _check_points(self) -> list[str]:
         if not isinstance(self.searcher, SearcherSpec):
@@ -167,6 +197,33 @@ class Sweep:
         return _checks.positive_int(self.num_samples, "num_samples")
 
     # Derived facts, used by plan, execution and results.
+
+    @property
+    def objectives(self) -> tuple[Objective, ...]:
+        """Every objective, in order: ``metric`` and ``mode`` are the first one's."""
+        return cast("tuple[Objective, ...]", self._objectives)
+
+    @property
+    def is_multi_objective(self) -> bool:
+        return len(self._objectives) > 1
+
+    @property
+    def objective_names(self) -> tuple[str, ...]:
+        return tuple(o.metric for o in self.objectives)
+
+    @property
+    def conditions(self) -> tuple[Condition, ...]:
+        """The parsed ``constraints`` (validated when the Sweep was built)."""
+        return _checks.constraints(self.constraints, self.space)[1]
+
+    @property
+    def constraint_metrics(self) -> tuple[str, ...]:
+        """The reported metrics the constraints read."""
+        return _checks.constraint_metrics(self.conditions)
+
+    def objectives_text(self) -> str:
+        """``max val_ndcg, min model_mb`` (as plan, validate and the run summary show them)."""
+        return ", ".join(f"{o.mode} {o.metric}" for o in self.objectives)
 
     @property
     def searcher_spec(self) -> SearcherSpec:
@@ -298,11 +355,12 @@ _TUNE_NAMES: dict[str, str] = {
 def _reject_unknown_arguments(init: Any) -> Any:
     """Sweep's generated ``__init__``, refusing unknown keywords with the error template: every one
     at once, with a did-you-mean, or for Ray Tune's own names what raysweep takes instead."""
-    fields = [f.name for f in dataclasses.fields(Sweep)]
+    fields = [f.name for f in dataclasses.fields(Sweep) if not f.name.startswith("_")]
 
     @functools.wraps(init)
     def __init__(self: Sweep, *args: Any, **kwargs: Any) -> None:
-        unknown = {name: value for name, value in kwargs.items() if name not in fields}
+        unknown = {name: value for name, value in kwargs.items()
+                   if name not in fields and name != "_objectives"}
         if unknown:
             errors = unknown_parameters("Sweep", unknown, fields, _TUNE_NAMES)
             raise_all(list(errors), f"Sweep {kwargs.get('name', '?')!r}")
