@@ -390,6 +390,11 @@ _MULTI_SEARCHERS = "searchers.optuna(...) (Optuna's multi-objective TPE) or sear
 def multi_objective_searcher(searcher: Any, objectives: tuple[Any, ...]) -> str | None:
     """A searcher that cannot search several objectives (grid and random ignore objectives)."""
     name = getattr(searcher, "name", None)
+    if len(objectives) > 1 and getattr(searcher, "stopped_as_pruned", False):
+        return invalid_parameter(
+            "stopped_as_pruned", f"searchers.{name}", f"False with {len(objectives)} objectives", True,
+            "Optuna cannot prune a multi-objective study (optuna/optuna #3450): a trial ASHA stops "
+            "is told complete at its last values.")
     if len(objectives) < 2 or name not in _SINGLE_OBJECTIVE_SEARCHERS:
         return None
     return invalid_parameter(

@@ -67,8 +67,9 @@ class Sweep:
     name: str
     trainable: Callable[..., Any] | type | Any  # a function, a Trainable class or a Ray Train trainer
     space: Mapping[str, Any]
-    metric: str | Sequence[str]
-    mode: str | Sequence[str] | None = None
+    # Given as lists for several objectives; once built, the first objective's (``objectives``: all).
+    metric: str
+    mode: str | None = None
     searcher: SearcherSpec | str = "random"
     scheduler: SchedulerSpec | str | None = "fifo"
     num_samples: int | None = None

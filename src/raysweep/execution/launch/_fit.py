@@ -210,7 +210,7 @@ def _tuner(launch: Launch, callbacks: list[tune.Callback]) -> tune.Tuner:
     sweep = launch.loaded.sweep
     param_space, search_alg = make_search(sweep, launch.seeds)
     # guard_trainable + NonFiniteGuard: a NaN or inf sweep metric errors its trial (_guard.py)
-    trial_class = guard_trainable(_trial_function(launch), sweep.metric)
+    trial_class = guard_trainable(_trial_function(launch), sweep.objective_names)
     if sweep.trainer is not None:
         trial_class = releasing_workers(trial_class)
     trainable = tune.with_resources(trial_class, _reservation(sweep))
@@ -227,7 +227,7 @@ def _tuner(launch: Launch, callbacks: list[tune.Callback]) -> tune.Tuner:
         if not replace_restored_callbacks(tuner, callbacks):  # only a Ray Client tuner has none
             raise ExecutionError(f"Cannot resume {launch.run_id} through a Ray Client tuner.")
         return tuner
-    scheduler = NonFiniteGuard(make_scheduler(sweep), sweep.metric)
+    scheduler = NonFiniteGuard(make_scheduler(sweep), sweep.objective_names)
     link_early_stops(search_alg, scheduler)  # pickled together: a restored Tuner keeps the link
     return tune.Tuner(
         trainable,
@@ -329,6 +329,7 @@ def _open_store(writer: RunWriter, launch: Launch,
         prior=launch.prior, index_offset=int(launch.record.get("trial_index_offset") or 0),
         space=sweep.space, checkpoint_score=sweep.checkpoint_spec.score,
         checkpoint_order=sweep.checkpoint_spec.score_order(sweep.mode),
+        constraints=sweep.constraints,
     )
 
 
