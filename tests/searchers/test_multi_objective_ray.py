@@ -48,6 +48,14 @@ def _study(ray_root):
     raise AssertionError(f"no Optuna searcher state under {ray_root}")
 
 
+def _report_of(truth: dict[str, dict], trial) -> dict:
+    """The logged last report of the configuration an Optuna trial holds (its x, y and w)."""
+    matches = [r for r in truth.values()
+               if all(r["config"][k] == pytest.approx(trial.params[k], abs=1e-12) for k in "xyw")]
+    assert len(matches) == 1, (trial.params, len(matches))
+    return matches[0]
+
+
 def _front(points: dict[str, tuple[float, float]]) -> set[str]:
     """The non-dominated keys, by brute force (both minimised)."""
     return {k for k, p in points.items()
@@ -80,11 +88,11 @@ def test_optuna_multi_objective_rows_study_pareto_set_and_extend(ray_session, tm
 
     study = _study(root / "_ray")  # Optuna was told both values of every trial
     assert [d.name for d in study.directions] == ["MINIMIZE", "MINIMIZE"]
-    told = {round(t.params["x"], 12): t.values for t in study.get_trials(deepcopy=False)
-            if t.state.is_finished()}
-    assert len(told) == 8
-    for report in truth.values():
-        assert told[round(report["config"]["x"], 12)] == pytest.approx([report["f1"], report["f2"]])
+    finished = [t for t in study.get_trials(deepcopy=False) if t.state.is_finished()]
+    assert len(finished) == 8
+    for trial in finished:
+        report = _report_of(truth, trial)
+        assert trial.values == pytest.approx([report["f1"], report["f2"]])
 
     front = _best(root, sweep.name)  # best: the Pareto set, from the ground truth by brute force
     expected = _front({k: (r["f1"], r["f2"]) for k, r in truth.items()})
@@ -106,7 +114,7 @@ def test_optuna_multi_objective_rows_study_pareto_set_and_extend(ray_session, tm
     finished = [t for t in study.get_trials(deepcopy=False) if t.state.is_finished()]
     assert len(finished) == 10
     for trial in finished:
-        report = next(r for r in truth.values() if r["config"]["x"] == pytest.approx(trial.params["x"]))
+        report = _report_of(truth, trial)
         assert trial.values == pytest.approx([report["f1"], report["f2"]])
 
 
@@ -127,7 +135,7 @@ def _feasible_share(log, first_index: int) -> tuple[float, int]:
 def test_constraints_reach_optuna_and_steer_it_to_the_feasible_half(ray_session, tmp_path):
     n, root = 20, tmp_path / "results"
     shares = {}
-    for searcher in (searchers.optuna(seed=4, n_startup_trials=6), searchers.random(seed=4)):
+    for searcher in (searchers.optuna(seed=4, n_startup_trials=5), searchers.random(seed=4)):
         log = tmp_path / f"{searcher.name}.jsonl"
         sweep = _sweep(f"con_{searcher.name}", log, searcher, n, constraints=["size <= 0.5"])
         run_sweep(sweep, results_root=str(root), progress=False)
@@ -146,6 +154,7 @@ def test_constraints_reach_optuna_and_steer_it_to_the_feasible_half(ray_session,
                     assert list(trial.constraints.values()) == pytest.approx([trial.params["w"] - 0.5])
     # Measured on the second half of each run: random stays near the space's half; Optuna, told
     # which trials were infeasible, suggests mostly feasible ones.
+    print("feasible share of the second half:", shares)
     assert shares["optuna"] > shares["random"], shares
     assert shares["optuna"] > 0.5, shares
 
@@ -162,9 +171,9 @@ def test_nsga2_tells_both_objectives_and_breeds_after_its_population(ray_session
     finished = [t for t in study.get_trials(deepcopy=False) if t.state.is_finished()]
     assert len(finished) == 8 == len(truth)
     for trial in finished:
-        report = next(r for r in truth.values() if r["config"]["x"] == pytest.approx(trial.params["x"]))
+        report = _report_of(truth, trial)
         assert trial.values == pytest.approx([report["f1"], report["f2"]])
-    generations = {t.system_attrs.get("NSGAIISampler:generation") for t in finished}
+    generations = {v for t in finished for k, v in t.system_attrs.items() if k.endswith(":generation")}
     assert generations >= {0, 1}, generations  # the second four were bred from the first
 
 

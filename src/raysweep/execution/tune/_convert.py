@@ -24,7 +24,13 @@ from raysweep.execution.tune._constraints import Constraints, stored_constraints
 from raysweep.execution.tune._crossed import GridCrossed, cell_seeds, cell_space
 from raysweep.execution.tune._hyperband import RecordingHyperBand, RecordingHyperBandForBOHB
 from raysweep.execution.tune._pbt import RecordingPB2, RecordingPBT
-from raysweep.execution.tune._searchers import HyperOptSeeded, OptunaCodec, OptunaSeeded, bohb_searcher
+from raysweep.execution.tune._searchers import (
+    HyperOptSeeded,
+    OptunaCodec,
+    OptunaSeeded,
+    PicklableNSGAII,
+    bohb_searcher,
+)
 from raysweep.execution.tune._spaces import hyperopt_domain, map_space, optuna_distribution, tune_domain
 from raysweep.schedulers import ASHA, FIFO, PB2, PBT, HyperBand, HyperBandForBOHB, SchedulerSpec
 from raysweep.searchers import (
@@ -185,8 +191,7 @@ def _optuna_sampler(sweep: Sweep, spec: OptunaSearch | NSGA2Search, seed: int) -
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         warnings.simplefilter("ignore", FutureWarning)  # constraints_func: deprecated in Optuna 5
         if isinstance(spec, NSGA2Search):
-            return optuna.samplers.NSGAIISampler(population_size=spec.population_size, seed=seed,
-                                                 **constrained)
+            return PicklableNSGAII(population_size=spec.population_size, seed=seed, **constrained)
         return optuna.samplers.TPESampler(
             seed=seed, n_startup_trials=spec.n_startup_trials,
             multivariate=spec.multivariate, constant_liar=spec.constant_liar, **constrained,

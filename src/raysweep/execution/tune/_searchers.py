@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -26,7 +27,7 @@ from raysweep.execution.tune._constraints import CONSTRAINTS_ATTR, Constraints
 from raysweep.space import Categorical, Conditional, Domain, Float, Integer, flatten, unflatten
 from raysweep.warm_start import Seeds, category_index
 
-__all__ = ["HyperOptSeeded", "OptunaCodec", "OptunaSeeded", "bohb_searcher"]
+__all__ = ["HyperOptSeeded", "OptunaCodec", "OptunaSeeded", "PicklableNSGAII", "bohb_searcher"]
 
 Path = tuple[str, ...]
 
@@ -254,6 +255,28 @@ class OptunaSeeded(OptunaSearch):
                 live[trial_id].report(value, step)
             result = None
         super().on_trial_complete(trial_id, result, error)
+
+
+_LOCK = type(threading.Lock())
+
+
+class PicklableNSGAII(optuna.samplers.NSGAIISampler):
+    """Optuna's NSGA-II sampler that pickles (Tune pickles the searcher with its study): the thread
+    locks Optuna's genetic samplers hold are left out and made anew when it is unpickled."""
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        locks = [key for key, value in state.items() if isinstance(value, _LOCK)]
+        for key in locks:
+            state[key] = None
+        state["_raysweep_locks"] = locks
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        locks = state.pop("_raysweep_locks", [])
+        self.__dict__.update(state)
+        for key in locks:
+            self.__dict__[key] = threading.Lock()
 
 
 def _bohb_base() -> Any:
