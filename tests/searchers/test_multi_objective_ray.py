@@ -184,3 +184,24 @@ def test_a_trial_that_never_reports_an_objective_stops_the_sweep_naming_it(ray_s
     with pytest.raises(ExecutionError) as info:
         run_sweep(sweep, results_root=str(tmp_path / "results"), progress=False)
     assert "never reported 'f2'" in str(info.value) and "'f1'" in str(info.value)
+
+
+def test_asha_named_objective_ranks_rungs_by_it(ray_session, tmp_path):
+    from raysweep import schedulers
+
+    root, log = tmp_path / "results", tmp_path / "asha.jsonl"
+    sweep = Sweep(name="mo_asha", trainable=zdt1,
+                  space={"x": space.uniform(0.0, 1.0), "y": space.uniform(0.0, 1.0),
+                         "w": space.uniform(0.0, 1.0), "log": str(log), "iters": 4},
+                  metric=["f1", "f2"], mode=["min", "min"], searcher=searchers.random(seed=1),
+                  scheduler=schedulers.asha(max_t=4, grace_period=1, reduction_factor=2, metric="f2"),
+                  num_samples=8, resources={"cpu": 1})
+    assert run_sweep(sweep, results_root=str(root), progress=False).status == "finished"
+    rungs = results.load_rungs(str(root), sweeps=sweep.name)
+    assert len(rungs) and set(rungs["metric"]) == {"f2"}
+    logged = {(_key(r["config"]), r["i"]): r["f2"] for r in read_log(log)}
+    trials = results.load_trials(str(root), sweeps=sweep.name).set_index("trial_id")
+    for _, rung in rungs.iterrows():  # each decision was taken on the trial's logged f2
+        key = _key(json.loads(trials.loc[rung["trial_id"], "config_json"]))
+        assert rung["value"] == pytest.approx(logged[(key, int(rung["milestone"]))])
+    assert (trials["status"] == "early_stopped").any()
