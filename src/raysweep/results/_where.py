@@ -50,8 +50,13 @@ def where_columns(trials: pd.DataFrame) -> dict[str, str]:
     return names
 
 
+_EXPECTED_CONSTRAINT = ("a condition over reported metrics and config.<key> such as "
+                        "\"latency_ms <= 5 and config.dim <= 64\"")
+
+
 def _error(owner: str, got: Any, fix: str, param: str = "where") -> ConfigError:
-    return ConfigError(invalid_parameter(param, owner, _EXPECTED, got, fix))
+    expected = _EXPECTED_CONSTRAINT if param.startswith("constraints") else _EXPECTED
+    return ConfigError(invalid_parameter(param, owner, expected, got, fix))
 
 
 class _Evaluator:
