@@ -34,6 +34,16 @@ class Sweep:
     A sweep module under ``sweeps/`` defines exactly one ``SWEEP = Sweep(...)``. Construction validates
     every field and raises :class:`raysweep.ConfigError` listing all problems at once.
 
+    ``metric=["val_ndcg", "model_mb"], mode=["max", "min"]`` (equal-length lists or tuples) makes a
+    sweep with several objectives (:attr:`objectives`): Optuna's multi-objective TPE
+    (``searchers.optuna``) or NSGA-II (``searchers.nsga2``) searches them, grid and random search
+    ignore them; ``metric`` and ``mode`` then hold the first objective's. Early stopping takes one:
+    ``schedulers.asha(metric="val_ndcg")``.
+
+    ``constraints=["latency_ms <= 5", "config.dim <= 64"]`` are conditions in ``best --where``'s
+    language over a trial's last reported metrics (by name) and its config (``config.<path>``): each
+    ended trial records ``feasible``, and Optuna is told infeasible trials as such.
+
     ``num_samples`` is the number of trials for random, TPE and Optuna search (required for them), and
     the number of passes over the grid for grid search (default 1). As in Ray Tune, ``space.grid``
     dimensions (Ray's ``grid_search``) cross every sample: random, TPE and Optuna search run
