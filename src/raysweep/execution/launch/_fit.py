@@ -184,7 +184,7 @@ def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback |
                                 "ended_at": datetime.now(UTC)})
     if fit_error is not None:
         reason = (explain_os_error(fit_error, ray_dir=ray_dir, cwd=cwd)
-                  if isinstance(fit_error, OSError) else explain_fit_error(fit_error, sweep.metric))
+                  if isinstance(fit_error, OSError) else explain_fit_error(fit_error, sweep.objective_names))
         raise ExecutionError(f"Sweep {sweep.name!r} (run {run_id}) stopped: {reason}") from fit_error
     return summary
 
