@@ -33,8 +33,9 @@ EXPECTED = {
         "space_to_json", "unflatten", "uniform", "validate_space",
     ],
     "raysweep.searchers": [
-        "TPE_DEFAULT_MAX_CONCURRENT", "BOHBSearch", "GridSearch", "OptunaSearch", "RandomSearch",
-        "SearcherSpec", "TPESearch", "bohb", "from_name", "grid", "optuna", "random", "tpe",
+        "TPE_DEFAULT_MAX_CONCURRENT", "BOHBSearch", "GridSearch", "NSGA2Search", "OptunaSearch",
+        "RandomSearch", "SearcherSpec", "TPESearch", "bohb", "from_name", "grid", "nsga2", "optuna",
+        "random", "tpe",
         "tpe_startup_rule",
     ],
     "raysweep.warm_start": [
@@ -53,14 +54,16 @@ EXPECTED = {
     # Layers above the core (storage, comparison, execution, workloads).
     "raysweep.results": [
         "HEARTBEAT_TIMEOUT_S", "MODES", "POPULATION_SCHEDULERS", "RESERVED_COLUMNS",
-        "RUNG_DECISIONS", "RUN_STATUSES", "SCHEMA_VERSION", "TRIAL_STATUSES", "IterationRow",
+        "RUNG_DECISIONS", "RUN_STATUSES", "SCHEMA_VERSION", "TRIAL_STATUSES", "Condition", "IterationRow",
         "Objective", "PerturbationRow", "ResultsWarning", "RunRow", "RunStatus", "RunWriter",
         "RungDecision", "RungRow", "TrialRow", "TrialStatus", "best_checkpoint", "best_config",
-        "best_schedule", "best_trial", "config_columns", "driver_alive", "effective_curve",
-        "error_groups", "filter_trials", "group_message", "is_population", "latest_run", "lineage",
-        "list_runs", "load_iterations", "load_perturbations", "load_rungs", "load_trials",
-        "local_path", "resolve_root", "resolve_run", "runs_overview", "schedule", "schedule_of",
-        "stable_trial_id", "strip_ansi", "to_json", "top_trials", "trial_schedule", "where_columns",
+        "best_pareto", "best_schedule", "best_trial", "config_columns", "driver_alive", "effective_curve",
+        "error_groups", "filter_trials", "frame_of", "group_message", "is_population", "latest_run",
+        "lineage", "list_runs", "load_iterations", "load_perturbations", "load_rungs", "load_trials",
+        "local_path", "non_dominated", "objective_values", "pareto_mask", "pareto_set",
+        "parse_condition", "resolve_root", "resolve_run", "run_objectives", "runs_overview", "schedule",
+        "schedule_of", "stable_trial_id", "strip_ansi", "to_json", "top_trials", "top_trials_pareto",
+        "trial_schedule", "where_columns",
     ],
     "raysweep.compare": [
         "AXES", "Comparison", "GroupComparison", "anytime_best", "best_params", "best_trials",

@@ -76,6 +76,23 @@ def test_validate_accepts_a_good_sweep(project, invoke):
     assert "OK: sweep 'toy'" in out.stdout and "6 trials" in out.stdout
 
 
+def test_validate_plan_and_list_show_every_objective_and_the_constraints(project, invoke):
+    multi = GOOD.replace('metric="score", mode="max", searcher=searchers.tpe(seed=0, n_initial_points=3),',
+                         'metric=["score", "size"], mode=["max", "min"], searcher="optuna", '
+                         'constraints=["size <= 3"],').replace(
+        "schedulers.asha(max_t=4, grace_period=1, reduction_factor=2)",
+        "schedulers.asha(max_t=4, grace_period=1, reduction_factor=2, metric='score')")
+    (project / "sweeps" / "multi.py").write_text(multi)
+    validate = invoke("validate", "multi", cwd=project)
+    assert validate.returncode == 0, validate.stderr
+    assert "optuna + asha, max score, min size, constraints size <= 3." in validate.stdout
+    plan = invoke("plan", "multi", cwd=project)
+    assert plan.returncode == 0, plan.stderr
+    assert "objectives" in plan.stdout and "max score, min size" in plan.stdout
+    assert "size <= 3" in plan.stdout
+    assert "max score, min size" in invoke("list", cwd=project).stdout
+
+
 def test_validate_and_plan_say_the_same_start_up_warning(project, invoke):
     """Six trials, all of them TPE's start-up trials: validate says so as plan does."""
     (project / "sweeps" / "allrandom.py").write_text(GOOD.replace("n_initial_points=3",

@@ -246,7 +246,7 @@ def test_unsupported_ray_searcher_names_are_refused_by_name(name, words):
         searchers.from_name(name)
     message = str(info.value)
     assert message.startswith("The 'searcher' parameter of Sweep must be one of 'grid', 'random', "
-                              "'tpe', 'optuna', 'bohb' or a spec from raysweep.searchers. "
+                              "'tpe', 'optuna', 'bohb', 'nsga2' or a spec from raysweep.searchers. "
                               f"Got {name!r} instead. searcher={name!r}: ")
     assert (words in message and "searcher=searchers." in message.split(words)[1]) \
         or "searcher='" in message.split(words)[1]

@@ -69,7 +69,9 @@ def plan_table(plan: Plan) -> Table:
         ("trials", trials),
         ("searcher", f"{plan.searcher} {json.dumps(plan.searcher_params)}"),
         ("scheduler", f"{plan.scheduler} {json.dumps(plan.scheduler_params)}"),
-        ("objective", f"{plan.mode} {plan.metric}"),
+        ("objectives" if len(plan.objectives) > 1 else "objective",
+         ", ".join(f"{m} {n}" for n, m in plan.objectives) or f"{plan.mode} {plan.metric}"),
+        *([("constraints", "; ".join(plan.constraints))] if plan.constraints else []),
         ("per trial", json.dumps(plan.resources_per_trial)),
         *([("trainer", plan.trainer)] if plan.trainer else []),
         ("concurrency cap", "none" if plan.concurrency_cap is None else str(plan.concurrency_cap)),
@@ -118,5 +120,5 @@ def sweeps_table(rows: list[tuple[str, Sweep | None, str | None]]) -> Table:
             table.add_row(stem, "[red]invalid[/]", "", "", "", "", error or "")
         else:
             table.add_row(stem, sweep.name, sweep.searcher_spec.name, sweep.scheduler_spec.name,
-                          str(sweep.n_trials), f"{sweep.mode} {sweep.metric}", sweep.description)
+                          str(sweep.n_trials), sweep.objectives_text(), sweep.description)
     return table

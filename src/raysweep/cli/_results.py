@@ -18,6 +18,7 @@ from raysweep.results import (
     RunStatus,
     best_checkpoint,
     best_config,
+    best_pareto,
     error_groups,
     is_population,
     lineage,
@@ -27,7 +28,7 @@ from raysweep.results import (
     resolve_run,
     runs_overview,
     schedule_of,
-    top_trials,
+    top_trials_pareto,
 )
 
 __all__ = ["best_cmd", "runs_cmd", "show_cmd"]
@@ -220,19 +221,31 @@ def show_cmd(target: str, k: int, errors: bool, full_traceback: bool, rungs: boo
     if errors:
         _print_errors(root, target, full=full_traceback)
         return
-    trials, run = top_trials(root, target, k=k)
+    trials, run, objectives = top_trials_pareto(root, target, k=k)
     console = stdout_console()
-    title = f"{run['sweep']} / {run['run']}: top {k} by {run.get('mode')} {run.get('metric')}"
+    multi = len(objectives) > 1
+    title = (f"{run['sweep']} / {run['run']}: top {k}, Pareto set first (pareto *), over "
+             + ", ".join(f"{o.mode} {o.metric}" for o in objectives) if multi else
+             f"{run['sweep']} / {run['run']}: top {k} by {run.get('mode')} {run.get('metric')}")
     table = Table(title=title)
     # Parameters the sweep varied; constants (data sizes, seeds) would only crowd the table.
     config_cols = [c for c in trials.columns if c.startswith("config.")
                    and trials[c].astype(str).nunique() > 1]
-    for name in ("#", "trial_id", "status", "best", "last", "iters", "ckpt", *config_cols):
+    values = [f"last.{o.metric}" for o in objectives] if multi else []
+    constrained = "feasible" in trials and bool(trials["feasible"].notna().any())
+    for name in ("#", "trial_id", "status", *(("pareto",) if multi else ()),
+                 *(("feasible",) if constrained else ()),
+                 *([o.metric for o in objectives] if multi else ("best", "last")), "iters", "ckpt",
+                 *config_cols):
         table.add_column(name.removeprefix("config."))
     for rank, (_, row) in enumerate(trials.iterrows(), start=1):
+        shown = [_fmt(row.get(c)) for c in values] if multi else \
+            [_fmt(row["metric_best"]), _fmt(row["metric_last"])]
         table.add_row(
-            str(rank), str(row["trial_id"]), str(row["status"]), _fmt(row["metric_best"]),
-            _fmt(row["metric_last"]), _fmt(row["iterations"]), checkpoint_mark(row),
+            str(rank), str(row["trial_id"]), str(row["status"]),
+            *(("*" if row["pareto"] else "",) if multi else ()),
+            *((_fmt(row.get("feasible")),) if constrained else ()),
+            *shown, _fmt(row["iterations"]), checkpoint_mark(row),
             *(_fmt(row[c]) for c in config_cols),
         )
     console.print(table)
@@ -280,6 +293,9 @@ def best_cmd(sweep: str, run: str | None, all_runs: bool, where: str | None, met
     [{"from_iteration", "config", "trial_id"}, ...], "value", "trial_id", "run", ...}, the configs
     its weights were trained under (through the exploits it descends from); `raysweep replay RUN
     TRIAL` retrains it.
+    A sweep with several objectives prints its Pareto set instead: a JSON list of
+    {"trial_id", "config", "values"} (feasible trials only when the sweep had constraints);
+    --metric M --mode picks one best by M.
 
     With --where, the best among the trials satisfying a constraint, for example
     `raysweep best mf_tpe --where "last.epoch_seconds < 2 and config.dim <= 32"`.
@@ -289,6 +305,15 @@ def best_cmd(sweep: str, run: str | None, all_runs: bool, where: str | None, met
     if all_runs and run is not None:
         raise click.UsageError("--all-runs and --run exclude each other.")
     root = resolve_root(results)
+    if metric is None and mode is None:  # a multi-objective sweep has a Pareto set, not one best
+        members = best_pareto(sweep, root=root, run=run, where=where)
+        if members is not None and checkpoint:
+            raise click.UsageError(
+                f"Sweep {sweep!r} has several objectives: its Pareto set has no one best trial, so "
+                "--checkpoint needs --metric M --mode min|max to pick one (or use `raysweep show`).")
+        if members is not None:
+            click.echo(json.dumps(members, indent=2, sort_keys=True))
+            return
     if not checkpoint:
         config, trial = best_config(sweep, root=root, run=run, where=where, metric=metric,
                                      mode=mode)

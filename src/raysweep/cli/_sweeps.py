@@ -92,7 +92,8 @@ def validate_cmd(sweep: str, sweeps_dir: str) -> None:
     for warning in s.definition_warnings():
         Console(stderr=True, highlight=False, soft_wrap=True).print(f"[yellow]warning:[/] {warning}")
     click.echo(f"OK: sweep {s.name!r} ({loaded.path}): {s.n_trials} trials, "
-               f"{s.searcher_spec.name} + {s.scheduler_spec.name}, {s.mode} {s.metric}.")
+               f"{s.searcher_spec.name} + {s.scheduler_spec.name}, {s.objectives_text()}"
+               + (f", constraints {'; '.join(s.constraints)}" if s.constraints else "") + ".")
 
 
 @click.command("plan", epilog=_SWEEP_HELP)

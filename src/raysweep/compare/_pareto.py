@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from raysweep._errors import ConfigError, invalid_parameter
+from raysweep.results import non_dominated
 
 from ._load import Comparison
 
@@ -84,21 +85,9 @@ def pareto_front(comp: Comparison, objectives: str | Sequence[tuple[str, str]]) 
     # Minimisation form: a larger-is-better metric is negated.
     points = np.column_stack([frame[m].to_numpy(dtype=float) * (-1.0 if mode == "max" else 1.0)
                               for m, mode in pairs]) if len(frame) else np.empty((0, len(pairs)))
-    frame["on_front"] = _non_dominated(points)
+    frame["on_front"] = non_dominated(points)
     first, first_mode = pairs[0]
     frame = frame.sort_values(["on_front", first, "run", "trial_id"],
                               ascending=[False, first_mode == "min", True, True], kind="stable")
     columns = ["label", "run", "trial_id", *values, "on_front", "config"]
     return frame[columns].reset_index(drop=True)
-
-
-def _non_dominated(points: np.ndarray, chunk: int = 512) -> np.ndarray:
-    """Rows of ``points`` (all minimised) that no other row dominates."""
-    n = len(points)
-    front = np.ones(n, dtype=bool)
-    for start in range(0, n, chunk):
-        block = points[start:start + chunk]  # is row i (of block) dominated by any row j?
-        no_worse = np.all(points[None, :, :] <= block[:, None, :], axis=2)
-        better = np.any(points[None, :, :] < block[:, None, :], axis=2)
-        front[start:start + chunk] = ~np.any(no_worse & better, axis=1)
-    return front

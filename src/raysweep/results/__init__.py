@@ -11,7 +11,8 @@ read with :func:`list_runs`, :func:`load_trials`, :func:`load_iterations` and
 
 from raysweep.results._fs import ResultsWarning, local_path, resolve_root
 from raysweep.results._liveness import HEARTBEAT_TIMEOUT_S, driver_alive
-from raysweep.results._objective import MODES, Objective
+from raysweep.results._objective import MODES, Objective, run_objectives
+from raysweep.results._pareto import non_dominated, objective_values, pareto_mask, pareto_set
 from raysweep.results._reader import latest_run, list_runs, load_iterations, load_trials
 from raysweep.results._records import config_columns, stable_trial_id, strip_ansi
 from raysweep.results._perturbations import load_perturbations
@@ -41,14 +42,16 @@ from raysweep.results._schema import (
 from raysweep.results._views import (
     best_checkpoint,
     best_config,
+    best_pareto,
     best_trial,
     error_groups,
     group_message,
     resolve_run,
     runs_overview,
     top_trials,
+    top_trials_pareto,
 )
-from raysweep.results._where import filter_trials, where_columns
+from raysweep.results._where import Condition, filter_trials, frame_of, parse_condition, where_columns
 from raysweep.results._writer import RunWriter
 
 __all__ = [
@@ -60,6 +63,7 @@ __all__ = [
     "RUN_STATUSES",
     "SCHEMA_VERSION",
     "TRIAL_STATUSES",
+    "Condition",
     "IterationRow",
     "Objective",
     "PerturbationRow",
@@ -73,6 +77,7 @@ __all__ = [
     "TrialStatus",
     "best_checkpoint",
     "best_config",
+    "best_pareto",
     "best_schedule",
     "best_trial",
     "config_columns",
@@ -80,6 +85,7 @@ __all__ = [
     "effective_curve",
     "error_groups",
     "filter_trials",
+    "frame_of",
     "group_message",
     "is_population",
     "latest_run",
@@ -90,8 +96,14 @@ __all__ = [
     "load_rungs",
     "load_trials",
     "local_path",
+    "non_dominated",
+    "objective_values",
+    "pareto_mask",
+    "pareto_set",
+    "parse_condition",
     "resolve_root",
     "resolve_run",
+    "run_objectives",
     "runs_overview",
     "schedule",
     "schedule_of",
@@ -99,6 +111,7 @@ __all__ = [
     "strip_ansi",
     "to_json",
     "top_trials",
+    "top_trials_pareto",
     "trial_schedule",
     "where_columns",
 ]

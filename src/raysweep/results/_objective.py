@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from raysweep._errors import ConfigError, invalid_parameter
 
-__all__ = ["MODES", "Mode", "Objective"]
+__all__ = ["MODES", "Mode", "Objective", "run_objectives"]
 
 Mode = Literal["min", "max"]
 MODES: tuple[Mode, ...] = ("min", "max")
@@ -65,3 +66,22 @@ class Objective:
             if self.better(value, best):
                 best = value
         return best
+
+
+def run_objectives(run: Mapping[str, Any]) -> tuple[Objective, ...]:
+    """Every objective of a run row: its ``objectives_json`` (``[["val_ndcg", "max"], ...]``), or for
+    a run written before that column, its ``metric``/``mode`` pair. Empty when neither is valid."""
+    stored = run.get("objectives_json")
+    pairs: Any = None
+    if isinstance(stored, str) and stored:
+        try:
+            pairs = json.loads(stored)
+        except ValueError:
+            pairs = None
+    if not pairs:
+        pairs = [[run.get("metric"), run.get("mode")]]
+    try:
+        return tuple(Objective(str(metric) if isinstance(metric, str) else metric, mode)
+                     for metric, mode in pairs)
+    except (ConfigError, TypeError, ValueError):
+        return ()

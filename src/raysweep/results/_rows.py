@@ -28,6 +28,8 @@ class RunRow(TypedDict, total=False):
     scheduler_params: str
     metric: str
     mode: str
+    objectives_json: str
+    constraints_json: str
     num_samples: int
     seed: int
     space_json: str
@@ -98,6 +100,7 @@ class TrialRow(TypedDict, total=False):
     iterations: int
     attempts: int
     stopped_by_scheduler: bool
+    feasible: bool
     error_type: str
     error_message: str
     error_traceback: str

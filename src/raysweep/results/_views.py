@@ -16,7 +16,8 @@ from typing import Any
 import pandas as pd
 
 from raysweep._errors import ConfigError, StorageError, invalid_parameter
-from raysweep.results._objective import Objective
+from raysweep.results._objective import Objective, run_objectives
+from raysweep.results._pareto import pareto_mask, pareto_set
 from raysweep.results._fs import resolve_root
 from raysweep.results._reader import list_runs, load_trials, unknown_target
 from raysweep.results._schema import RunStatus, TrialStatus
@@ -120,6 +121,76 @@ def top_trials(root: str | None, target: str, k: int = 10) -> tuple[pd.DataFrame
     return best_trial(trials, _require_objective(run), k=k), run.to_dict()
 
 
+def top_trials_pareto(root: str | None, target: str, k: int = 10
+                      ) -> tuple[pd.DataFrame, dict[str, Any], tuple[Objective, ...]]:
+    """For ``show``: the ``k`` first trials of a run (or of a sweep's latest run) with a boolean
+    ``pareto`` column, the run row and its objectives. A multi-objective run lists its Pareto set
+    first (by the first objective), then the other trials by the first objective; a one-objective
+    run lists its best trials (:func:`top_trials`), ``pareto`` marking the best one."""
+    run = resolve_run(root, target)
+    objectives = run_objectives(run)
+    trials = load_trials(root=root, sweeps=run["sweep"], runs=run["run"])
+    if len(objectives) < 2:
+        ranked = best_trial(trials, _require_objective(run), k=k)
+        return ranked.assign(pareto=[i == 0 for i in range(len(ranked))]), run.to_dict(), objectives
+    trials = trials.assign(pareto=pareto_mask(trials, objectives)) if len(trials) else \
+        trials.assign(pareto=pd.Series(dtype=bool))
+    first = Objective(objectives[0].metric, objectives[0].mode)
+    column = f"last.{first.metric}" if f"last.{first.metric}" in trials else "metric_last"
+    ranked = trials.assign(__value=pd.to_numeric(trials.get(column), errors="coerce"))
+    ranked = ranked[ranked["__value"].map(lambda v: isinstance(v, float) and math.isfinite(v))]
+    order = ["pareto", "__value", *[c for c in ("trial_index", "trial_id") if c in ranked]]
+    ascending = [False, first.ascending, *[True] * (len(order) - 2)]
+    ranked = ranked.sort_values(order, ascending=ascending, kind="stable").head(k)
+    return ranked.drop(columns="__value"), run.to_dict(), objectives
+
+
+def _sweep_runs(sweep: str, root: str | None, run: str | None) -> pd.DataFrame:
+    """The run rows of ``sweep`` (or its one run ``run``), or the did-you-mean error."""
+    everything = list_runs(root=root)
+    runs = everything[everything["sweep"] == sweep] if not everything.empty else everything
+    if runs.empty:
+        names = [] if everything.empty else everything["sweep"]
+        raise unknown_target("sweep", "best", sweep, names, "a sweep with a recorded run")
+    if run is not None:
+        if run not in set(runs["run"]):
+            raise unknown_target("run", "best", run, runs["run"], f"a run id of sweep {sweep!r}")
+        runs = runs[runs["run"] == run]
+    return runs
+
+
+def best_pareto(sweep: str, root: str | None = None, run: str | None = None, *,
+                where: str | None = None) -> list[dict[str, Any]] | None:
+    """The Pareto set of a multi-objective sweep over all its runs (or one run), as
+    ``[{"trial_id", "config", "values"}, ...]`` (:func:`pareto_set`; only feasible trials where the
+    runs had constraints); None when the sweep has one objective (``best_config`` answers then).
+
+    ``where`` keeps only the trials satisfying a condition first. The runs must agree on the
+    objectives.
+    """
+    runs = _sweep_runs(sweep, root, run)
+    found = {run_objectives(row) for _, row in runs.iterrows()}
+    if all(len(o) < 2 for o in found):
+        return None
+    if len(found) > 1:
+        shown = "; ".join(sorted(", ".join(f"{o.mode} {o.metric}" for o in objs) for objs in found))
+        raise StorageError(f"The runs of sweep {sweep!r} optimise different objectives ({shown}); "
+                           "pick one run with --run RUN_ID.")
+    objectives = found.pop()
+    trials = load_trials(root=root, sweeps=sweep, runs=list(runs["run"]))
+    if where is not None:
+        trials = filter_trials(trials, where, owner="best")
+    members = pareto_set(trials, objectives)
+    if not members:
+        live = RunStatus.RUNNING in set(runs["status"])
+        constrained = "feasible" in trials and bool(trials["feasible"].notna().any())
+        raise StorageError(
+            f"Sweep {sweep!r} has no {'feasible ' if constrained else ''}trial with a finite value of every objective ({', '.join(o.metric for o in objectives)})"
+            + (" yet" if live else "")
+            + (f" among the trials where {where}" if where is not None else "") + "; nothing to pick.")
+    return members
+
+
 def best_config(
     sweep: str, root: str | None = None, run: str | None = None, *, where: str | None = None,
     metric: str | None = None, mode: str | None = None,
@@ -131,15 +202,7 @@ def best_config(
     :func:`filter_trials`); ``metric``/``mode`` rank by another metric (its final value
     ``last.<metric>``) or stored column instead of the sweep's objective.
     """
-    everything = list_runs(root=root)
-    runs = everything[everything["sweep"] == sweep] if not everything.empty else everything
-    if runs.empty:
-        names = [] if everything.empty else everything["sweep"]
-        raise unknown_target("sweep", "best", sweep, names, "a sweep with a recorded run")
-    if run is not None:
-        if run not in set(runs["run"]):
-            raise unknown_target("run", "best", run, runs["run"], f"a run id of sweep {sweep!r}")
-        runs = runs[runs["run"] == run]
+    runs = _sweep_runs(sweep, root, run)
     objectives = {_require_objective(row) for _, row in runs.iterrows()}
     if len(objectives) > 1 and metric is None:
         raise StorageError(

@@ -77,16 +77,19 @@ def asha(
     reduction_factor: float = 4,
     brackets: int = 1,
     time_attr: str = "training_iteration",
+    metric: str | None = None,
     **unknown: Any,
 ) -> ASHA:
     """Asynchronous successive halving (Li et al., 2020) over Ray's ``ASHAScheduler``.
 
     Trials are checked at rungs ``grace_period * reduction_factor**k`` (in ``time_attr`` units) and stopped
     when below the ``1 - 1/reduction_factor`` quantile of their rung; none runs past ``max_t``.
+    ``metric`` names the objective trials are ranked by (None: the sweep's ``metric``, its first
+    objective); a sweep with several objectives must name one for now.
     """
     reject_unknown("schedulers.asha", unknown, ASHA.parameter_names())
     return ASHA(max_t=max_t, grace_period=grace_period, reduction_factor=reduction_factor,
-                brackets=brackets, time_attr=time_attr)
+                brackets=brackets, time_attr=time_attr, metric=metric)
 
 
 def hyperband(

@@ -42,8 +42,15 @@ class ASHA(SchedulerSpec):
     reduction_factor: float = 4
     brackets: int = 1
     time_attr: str = "training_iteration"
+    #: The one objective ASHA ranks trials by (None: the sweep's first; the Sweep checks it is one
+    #: of its objectives).
+    metric: str | None = None
 
     def __post_init__(self) -> None:
+        if self.metric is not None and (not isinstance(self.metric, str) or not self.metric):
+            raise ConfigError(invalid_parameter(
+                "metric", "schedulers.asha", "None or the name of one of the sweep's objectives",
+                self.metric, "For example schedulers.asha(metric='val_ndcg')."))
         _positive_int(self.max_t, "max_t")
         _positive_int(self.grace_period, "grace_period")
         _positive_int(self.brackets, "brackets")

@@ -17,6 +17,7 @@ from raysweep.searchers._specs import (
     TPE_DEFAULT_MAX_CONCURRENT,
     BOHBSearch,
     GridSearch,
+    NSGA2Search,
     OptunaSearch,
     RandomSearch,
     SearcherSpec,
@@ -28,6 +29,7 @@ __all__ = [
     "TPE_DEFAULT_MAX_CONCURRENT",
     "BOHBSearch",
     "GridSearch",
+    "NSGA2Search",
     "OptunaSearch",
     "RandomSearch",
     "SearcherSpec",
@@ -35,6 +37,7 @@ __all__ = [
     "bohb",
     "from_name",
     "grid",
+    "nsga2",
     "optuna",
     "random",
     "tpe",
@@ -43,7 +46,7 @@ __all__ = [
 
 _BY_NAME: dict[str, type[SearcherSpec]] = {
     "grid": GridSearch, "random": RandomSearch, "tpe": TPESearch, "optuna": OptunaSearch,
-    "bohb": BOHBSearch,
+    "bohb": BOHBSearch, "nsga2": NSGA2Search,
 }
 
 _MODEL = "use searcher=searchers.optuna(...) or searchers.tpe(...)"
@@ -98,6 +101,14 @@ def optuna(
                         constant_liar=constant_liar, stopped_as_pruned=stopped_as_pruned)
 
 
+def nsga2(*, population_size: int = 50, seed: int | None = None, **unknown: Any) -> NSGA2Search:
+    """Optuna's NSGA-II sampler, for several objectives (``Sweep(metric=[...], mode=[...])``);
+    ``seed=None`` takes the sweep's seed. The first ``population_size`` trials are random; with
+    ``Sweep(constraints=...)`` feasible trials dominate infeasible ones."""
+    reject_unknown("searchers.nsga2", unknown, NSGA2Search.parameter_names())
+    return NSGA2Search(population_size=population_size, seed=seed)
+
+
 def bohb(*, seed: int | None = None, **unknown: Any) -> BOHBSearch:
     """BOHB's model (HpBandSter through Ray's ``TuneBOHB``); ``seed=None`` takes the sweep's seed.
 
@@ -110,7 +121,7 @@ def bohb(*, seed: int | None = None, **unknown: Any) -> BOHBSearch:
 
 
 def from_name(value: Any, owner: str = "Sweep") -> SearcherSpec:
-    """Accept a spec, or one of the names 'grid', 'random', 'tpe', 'optuna', 'bohb' (defaults).
+    """Accept a spec, or one of the names 'grid', 'random', 'tpe', 'optuna', 'bohb', 'nsga2' (defaults).
 
     Ray Tune's other searcher names ('nevergrad', 'ax', 'bayesopt', ...) are refused by name, with
     what to use instead; so is a Ray searcher object."""

@@ -17,6 +17,7 @@ from raysweep._spec import Spec
 __all__ = [
     "BOHBSearch",
     "GridSearch",
+    "NSGA2Search",
     "OptunaSearch",
     "RandomSearch",
     "SearcherSpec",
@@ -154,6 +155,29 @@ class OptunaSearch(SearcherSpec):
 
     def startup_trials(self, num_samples: int) -> int:
         return self.n_startup_trials
+
+
+@dataclass(frozen=True)
+class NSGA2Search(SearcherSpec):
+    """NSGA-II (Deb et al., 2002): Optuna's ``NSGAIISampler`` through Ray's ``OptunaSearch``.
+
+    A genetic algorithm for several objectives (one works too): the first ``population_size``
+    trials are random, each later generation is bred from the non-dominated (and, with
+    constraints, feasible-first) trials of the ones before. ``seed=None`` takes the sweep's seed.
+    No concurrency cap of its own. No warm start or ``extend`` yet: NSGA-II ranks trials by
+    generation, and earlier trials belong to none.
+    """
+
+    name: ClassVar[str] = "nsga2"
+    seed: int | None = None
+    population_size: int = 50
+
+    def __post_init__(self) -> None:
+        _int_at_least(self.seed, 0, "seed", "searchers.nsga2", allow_none=True)
+        _int_at_least(self.population_size, 2, "population_size", "searchers.nsga2")
+
+    def startup_trials(self, num_samples: int) -> int:
+        return self.population_size
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,9 @@ class Plan:
     #: Ray Tune's run options the sweep set, as lines to show (``stop``, ``callbacks``,
     #: ``checkpoint``, ``points to evaluate``): name -> text.
     options: dict[str, str] = field(default_factory=dict)
+    #: Every objective as ``(metric, mode)``, and the constraints as written.
+    objectives: tuple[tuple[str, str], ...] = ()
+    constraints: tuple[str, ...] = ()
 
 
 def make_plan(sweep: Sweep, cluster_cpus: float | None = None,
@@ -121,6 +124,8 @@ def make_plan(sweep: Sweep, cluster_cpus: float | None = None,
         trials_per_gpu=_per_gpu(sweep),
         trainer=_trainer_line(sweep),
         options=_options(sweep),
+        objectives=tuple((o.metric, o.mode) for o in sweep.objectives),
+        constraints=tuple(sweep.constraints),
     )
 
 

@@ -7,7 +7,7 @@ import functools
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from raysweep import checkpoints as _checkpoints
 from raysweep import schedulers as _schedulers
@@ -21,6 +21,9 @@ from raysweep.sweep import _checks, _options
 from raysweep.sweep._trainer import TrainerFacts, describe_trainer, loop_reads
 from raysweep.warm_start import WarmStart
 
+if TYPE_CHECKING:
+    from raysweep.results import Condition, Objective
+
 __all__ = ["Sweep"]
 
 
@@ -30,6 +33,16 @@ class Sweep:
 
     A sweep module under ``sweeps/`` defines exactly one ``SWEEP = Sweep(...)``. Construction validates
     every field and raises :class:`raysweep.ConfigError` listing all problems at once.
+
+    ``metric=["val_ndcg", "model_mb"], mode=["max", "min"]`` (equal-length lists or tuples) makes a
+    sweep with several objectives (:attr:`objectives`): Optuna's multi-objective TPE
+    (``searchers.optuna``) or NSGA-II (``searchers.nsga2``) searches them, grid and random search
+    ignore them; ``metric`` and ``mode`` then hold the first objective's. Early stopping takes one:
+    ``schedulers.asha(metric="val_ndcg")``.
+
+    ``constraints=["latency_ms <= 5", "config.dim <= 64"]`` are conditions in ``best --where``'s
+    language over a trial's last reported metrics (by name) and its config (``config.<path>``): each
+    ended trial records ``feasible``, and Optuna is told infeasible trials as such.
 
     ``num_samples`` is the number of trials for random, TPE and Optuna search (required for them), and
     the number of passes over the grid for grid search (default 1). As in Ray Tune, ``space.grid``
@@ -64,6 +77,7 @@ class Sweep:
     name: str
     trainable: Callable[..., Any] | type | Any  # a function, a Trainable class or a Ray Train trainer
     space: Mapping[str, Any]
+    # Given as lists for several objectives; once built, the first objective's (``objectives``: all).
     metric: str
     mode: str | None = None
     searcher: SearcherSpec | str = "random"
@@ -81,6 +95,10 @@ class Sweep:
     callbacks: Sequence[Any] = ()
     checkpoint: Keep | Mapping[str, Any] | None = None
     points_to_evaluate: Sequence[Mapping[str, Any]] | None = None
+    constraints: Sequence[str] = ()
+    #: Every objective, set from ``metric``/``mode`` when the Sweep is built (kept through
+    #: ``dataclasses.replace``, where ``metric``/``mode`` are already the first objective's).
+    _objectives: tuple[Any, ...] = field(default=(), repr=False)
 
     def __post_init__(self) -> None:
         # Normalise string shorthands first: bad names are reported with the other problems.
@@ -105,7 +123,10 @@ class Sweep:
         errors += [
             _checks.name(self.name),
             _checks.trainable(self.trainable),
-            *_checks.metric_and_mode(self.metric, self.mode),
+            *self._set_objectives(),
+            _checks.multi_objective_searcher(self.searcher, self._objectives),
+            _checks.early_stopping_objectives(self.scheduler, self._objectives),
+            *self._set_constraints(None if space_errors else self.space),
             self._check_num_samples(),
             _checks.resources(self.resources, trainer=self.trainer is not None),
             _checks.positive_int(self.max_concurrent, "max_concurrent", allow_none=True),
@@ -131,6 +152,26 @@ class Sweep:
         if self.points_to_evaluate is not None:
             object.__setattr__(self, "points_to_evaluate",
                                tuple(dict(p) for p in self.points_to_evaluate))
+
+    def _set_objectives(self) -> list[str]:
+        """``metric``/``mode`` (one or equal-length lists) become the objectives; ``metric`` and
+        ``mode`` then hold the first one's name and mode."""
+        kept = self._objectives
+        if kept and isinstance(self.metric, str) and (self.metric, self.mode) == \
+                (kept[0].metric, kept[0].mode):
+            return []  # dataclasses.replace of a built Sweep
+        errors, objectives = _checks.objectives(self.metric, self.mode)
+        object.__setattr__(self, "_objectives", objectives)
+        if objectives:
+            object.__setattr__(self, "metric", objectives[0].metric)
+            object.__setattr__(self, "mode", objectives[0].mode)
+        return errors
+
+    def _set_constraints(self, space: Any) -> list[str]:
+        errors, _conditions = _checks.constraints(self.constraints, space)
+        if not errors:
+            object.__setattr__(self, "constraints", tuple(self.constraints or ()))
+        return errors
 
     def _check_points(self) -> list[str]:
         if not isinstance(self.searcher, SearcherSpec):
@@ -167,6 +208,33 @@ class Sweep:
         return _checks.positive_int(self.num_samples, "num_samples")
 
     # Derived facts, used by plan, execution and results.
+
+    @property
+    def objectives(self) -> tuple[Objective, ...]:
+        """Every objective, in order: ``metric`` and ``mode`` are the first one's."""
+        return cast("tuple[Objective, ...]", self._objectives)
+
+    @property
+    def is_multi_objective(self) -> bool:
+        return len(self._objectives) > 1
+
+    @property
+    def objective_names(self) -> tuple[str, ...]:
+        return tuple(o.metric for o in self.objectives)
+
+    @property
+    def conditions(self) -> tuple[Condition, ...]:
+        """The parsed ``constraints`` (validated when the Sweep was built)."""
+        return _checks.constraints(self.constraints, self.space)[1]
+
+    @property
+    def constraint_metrics(self) -> tuple[str, ...]:
+        """The reported metrics the constraints read."""
+        return _checks.constraint_metrics(self.conditions)
+
+    def objectives_text(self) -> str:
+        """``max val_ndcg, min model_mb`` (as plan, validate and the run summary show them)."""
+        return ", ".join(f"{o.mode} {o.metric}" for o in self.objectives)
 
     @property
     def searcher_spec(self) -> SearcherSpec:
@@ -298,11 +366,12 @@ _TUNE_NAMES: dict[str, str] = {
 def _reject_unknown_arguments(init: Any) -> Any:
     """Sweep's generated ``__init__``, refusing unknown keywords with the error template: every one
     at once, with a did-you-mean, or for Ray Tune's own names what raysweep takes instead."""
-    fields = [f.name for f in dataclasses.fields(Sweep)]
+    fields = [f.name for f in dataclasses.fields(Sweep) if not f.name.startswith("_")]
 
     @functools.wraps(init)
     def __init__(self: Sweep, *args: Any, **kwargs: Any) -> None:
-        unknown = {name: value for name, value in kwargs.items() if name not in fields}
+        unknown = {name: value for name, value in kwargs.items()
+                   if name not in fields and name != "_objectives"}
         if unknown:
             errors = unknown_parameters("Sweep", unknown, fields, _TUNE_NAMES)
             raise_all(list(errors), f"Sweep {kwargs.get('name', '?')!r}")

@@ -52,6 +52,8 @@ from raysweep.execution._internals._schedulers import (
 from raysweep.execution._internals._searchers import (
     hyperopt_preset_points,
     hyperopt_trials,
+    optuna_constraints_key,
+    optuna_study,
     optuna_trials,
 )
 from raysweep.execution._internals._trials import (
@@ -106,6 +108,8 @@ __all__ = [
     "kept_checkpoints",
     "mark_for_snapshot",
     "name_function_trainable",
+    "optuna_constraints_key",
+    "optuna_study",
     "optuna_trials",
     "ray_version",
     "replace_bracket_cutoff",

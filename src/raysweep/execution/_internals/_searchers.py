@@ -7,7 +7,8 @@ from typing import Any
 
 from raysweep.execution._internals._registry import missing, requirement
 
-__all__ = ["hyperopt_preset_points", "hyperopt_trials", "optuna_trials"]
+__all__ = ["hyperopt_preset_points", "hyperopt_trials", "optuna_constraints_key", "optuna_study",
+           "optuna_trials"]
 
 _HPOPT_TRIALS = requirement(
     "ray.tune.search.hyperopt:HyperOptSearch", "_hpopt_trials", "attribute",
@@ -18,6 +19,13 @@ _HPOPT_POINTS = requirement(
 _OT_TRIALS = requirement(
     "ray.tune.search.optuna:OptunaSearch", "_ot_trials", "attribute",
     why="read the parameters Optuna sampled for a trial and report its last value when pruned")
+
+_OT_STUDY = requirement(
+    "ray.tune.search.optuna:OptunaSearch", "_ot_study", "attribute",
+    why="add warm-start trials with every objective's value and their constraints to Optuna's study")
+_OT_CONSTRAINTS = requirement(
+    "optuna.study._constrained_optimization", "_CONSTRAINTS_KEY", "attribute",
+    why="give warm-start trials their constraint values (the system attribute Optuna's samplers read)")
 
 
 def hyperopt_trials(searcher: Any) -> Any:
@@ -58,3 +66,25 @@ def optuna_trials(searcher: Any) -> dict[str, Any]:
     if not isinstance(trials, dict):
         raise missing(_OT_TRIALS)
     return trials
+
+
+def optuna_study(searcher: Any) -> Any:
+    """The ``optuna.Study`` of Ray's ``OptunaSearch`` (``_ot_study``; made at construction when a
+    space is given). Raises :class:`~raysweep.ExecutionError` when there is none."""
+    study = getattr(searcher, _OT_STUDY.name, None)
+    if study is None:
+        raise missing(_OT_STUDY)
+    return study
+
+
+def optuna_constraints_key() -> str:
+    """The system attribute under which Optuna keeps a finished trial's constraint values (a list;
+    ``"constraints"`` in Optuna 4 and 5, which both read it): what ``constraints_func`` sets after a
+    live trial, set here for a trial created finished (``optuna.trial.create_trial`` runs no
+    sampler hook)."""
+    from optuna.study import _constrained_optimization
+
+    key = getattr(_constrained_optimization, _OT_CONSTRAINTS.name, None)
+    if not isinstance(key, str):
+        raise missing(_OT_CONSTRAINTS)
+    return key

@@ -184,7 +184,7 @@ def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback |
                                 "ended_at": datetime.now(UTC)})
     if fit_error is not None:
         reason = (explain_os_error(fit_error, ray_dir=ray_dir, cwd=cwd)
-                  if isinstance(fit_error, OSError) else explain_fit_error(fit_error, sweep.metric))
+                  if isinstance(fit_error, OSError) else explain_fit_error(fit_error, sweep.objective_names))
         raise ExecutionError(f"Sweep {sweep.name!r} (run {run_id}) stopped: {reason}") from fit_error
     return summary
 
@@ -210,7 +210,7 @@ def _tuner(launch: Launch, callbacks: list[tune.Callback]) -> tune.Tuner:
     sweep = launch.loaded.sweep
     param_space, search_alg = make_search(sweep, launch.seeds)
     # guard_trainable + NonFiniteGuard: a NaN or inf sweep metric errors its trial (_guard.py)
-    trial_class = guard_trainable(_trial_function(launch), sweep.metric)
+    trial_class = guard_trainable(_trial_function(launch), sweep.objective_names)
     if sweep.trainer is not None:
         trial_class = releasing_workers(trial_class)
     trainable = tune.with_resources(trial_class, _reservation(sweep))
@@ -228,7 +228,7 @@ def _tuner(launch: Launch, callbacks: list[tune.Callback]) -> tune.Tuner:
             raise ExecutionError(f"Cannot resume {launch.run_id} through a Ray Client tuner.")
         return tuner
     own = make_scheduler(sweep) if launch.scheduler is None else launch.scheduler
-    scheduler = NonFiniteGuard(own, sweep.metric)
+    scheduler = NonFiniteGuard(own, sweep.objective_names)
     link_early_stops(search_alg, scheduler)  # pickled together: a restored Tuner keeps the link
     return tune.Tuner(
         trainable,
@@ -330,6 +330,7 @@ def _open_store(writer: RunWriter, launch: Launch,
         prior=launch.prior, index_offset=int(launch.record.get("trial_index_offset") or 0),
         space=sweep.space, checkpoint_score=sweep.checkpoint_spec.score,
         checkpoint_order=sweep.checkpoint_spec.score_order(sweep.mode),
+        constraints=sweep.constraints,
     )
 
 

@@ -16,7 +16,7 @@ Status rule (documented in docs/results.md):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +28,7 @@ from raysweep.execution.recording._identity import TrialStates
 from raysweep.execution.recording._rows import iteration_row, metric_columns, trial_row
 from raysweep.execution.recording._tally import RunTally
 from raysweep.execution.recording._trial_info import attempt, error_info, stored_results
+from raysweep.execution.tune._constraints import Constraints
 from raysweep.execution.tune._driver_bound import DriverBound
 from raysweep.execution.tune._hyperband import scheduler_stops
 from raysweep.results import Objective, RunWriter, TrialStatus
@@ -74,6 +75,9 @@ class ParquetResultsCallback(DriverBound):
             None: ``metric``. Each trial row names the best checkpoint Ray keeps by it
             (``checkpoint_path``, see ``_checkpoint.py``).
         checkpoint_order: ``"min"`` or ``"max"`` for ``checkpoint_score``; None: ``mode``.
+        constraints: The sweep's constraints: the end row of a completed or early-stopped trial
+            records whether they all hold on its last metrics and config (``feasible``; None for
+            other statuses and without constraints).
     """
 
     def __init__(
@@ -91,7 +95,9 @@ class ParquetResultsCallback(DriverBound):
         space: Mapping[str, Any] | None = None,
         checkpoint_score: str | None = None,
         checkpoint_order: str | None = None,
+        constraints: Sequence[str] = (),
     ):
+        self.constraints = Constraints(constraints)
         self.writer = writer
         self.space = dict(space or {})
         self.sweep = sweep
@@ -158,8 +164,10 @@ class ParquetResultsCallback(DriverBound):
         # No flush here (it wrote two Parquet files per trial): the writer writes iterations before
         # trial rows in every flush, so a stored end row has its iterations stored; a driver killed
         # before the end row is stored leaves an end the resume repairs from Tune's files.
-        self.gate.hold(self._trial_row(state, status, self.metric, ended_at=datetime.now(UTC), **extra),
-                       end_of=trial)
+        feasible = (self.constraints.feasible(state.last, state.config)
+                    if status in (TrialStatus.COMPLETED, TrialStatus.EARLY_STOPPED) else None)
+        self.gate.hold(self._trial_row(state, status, self.metric, ended_at=datetime.now(UTC),
+                                       feasible=feasible, **extra), end_of=trial)
         self.tally.add(str(status), state.metric_best, state.trial_id, state.config)
         self.trials.end(trial)
 

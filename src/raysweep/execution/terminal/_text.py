@@ -6,7 +6,7 @@ import difflib
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from raysweep.execution.recording._rows import RAY_RESULT_KEYS
@@ -48,15 +48,18 @@ def error_groups(errors: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
     return [{"error_type": t, "error_message": m, "n_trials": n} for (t, m), n in counts.most_common()]
 
 
-def explain_fit_error(error: BaseException, metric: str) -> str:
+def explain_fit_error(error: BaseException, metric: str | Sequence[str]) -> str:
     """One line for an error that aborted the whole sweep; a metric never reported is explained
-    with the metrics the trainable did report (instead of Ray's hint to disable the check)."""
+    with the metrics the trainable did report (instead of Ray's hint to disable the check). With
+    several objectives (``metric`` a list) it names the first one the result lacked."""
     text = strip_ansi(str(error)) or ""
     if "TUNE_DISABLE_STRICT_METRIC_CHECKING" not in text:
         return clean_error(error)
     result = text.split("Result:", 1)[1] if "Result:" in text else ""
     reported = [k for k in dict.fromkeys(_RESULT_KEY.findall(result))
                 if k not in RAY_RESULT_KEYS and not k.startswith("config/")]
+    names = [metric] if isinstance(metric, str) else list(metric)
+    metric = next((m for m in names if m not in reported), names[0])
     close = difflib.get_close_matches(metric, reported, n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""
     shown = ", ".join(repr(k) for k in reported) or "no metric at all"

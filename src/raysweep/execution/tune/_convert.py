@@ -20,14 +20,29 @@ from ray.tune.search.basic_variant import BasicVariantGenerator
 from raysweep._errors import ExecutionError
 from raysweep.execution.cluster._resources import cluster_nodes
 from raysweep.execution.tune._asha import RecordingASHA, recording_scheduler
+from raysweep.execution.tune._constraints import Constraints, stored_constraints
 from raysweep.execution.tune._crossed import GridCrossed, cell_seeds, cell_space
 from raysweep.execution.tune._hyperband import RecordingHyperBand, RecordingHyperBandForBOHB
 from raysweep.execution.tune._moasha import make_mo_asha
 from raysweep.execution.tune._pbt import RecordingPB2, RecordingPBT
-from raysweep.execution.tune._searchers import HyperOptSeeded, OptunaCodec, OptunaSeeded, bohb_searcher
+from raysweep.execution.tune._searchers import (
+    HyperOptSeeded,
+    OptunaCodec,
+    OptunaSeeded,
+    PicklableNSGAII,
+    bohb_searcher,
+)
 from raysweep.execution.tune._spaces import hyperopt_domain, map_space, optuna_distribution, tune_domain
 from raysweep.schedulers import ASHA, FIFO, PB2, PBT, HyperBand, HyperBandForBOHB, SchedulerSpec
-from raysweep.searchers import BOHBSearch, GridSearch, OptunaSearch, RandomSearch, SearcherSpec, TPESearch
+from raysweep.searchers import (
+    BOHBSearch,
+    GridSearch,
+    NSGA2Search,
+    OptunaSearch,
+    RandomSearch,
+    SearcherSpec,
+    TPESearch,
+)
 from raysweep.space import Categorical, Domain, Float, crossed_cells, flatten, grid_values, unflatten
 from raysweep.sweep import Sweep, pack_trials
 from raysweep.warm_start import Seeds, collect
@@ -71,10 +86,14 @@ def scheduler_types() -> tuple[type[SchedulerSpec], ...]:
 
 
 def load_seeds(sweep: Sweep, root: str | None) -> Seeds | None:
-    """The earlier trials that warm-start ``sweep`` (None without a warm start)."""
+    """The earlier trials that warm-start ``sweep`` (None without a warm start): with several
+    objectives each seed has every objective's value, with constraints its constraint values."""
     if sweep.warm_start is None:
         return None
-    return collect(sweep.warm_start, sweep.space, sweep.metric, str(sweep.mode), root)
+    constraints = Constraints(sweep.constraints)
+    return collect(sweep.warm_start, sweep.space, sweep.metric, str(sweep.mode), root,
+                   objectives=sweep.objectives,
+                   constraints=constraints.values if constraints else None)
 
 
 def make_search(sweep: Sweep, seeds: Seeds | None = None) -> Search:
@@ -108,7 +127,12 @@ def make_scheduler(sweep: Sweep) -> TrialScheduler:
     make = _SCHEDULERS.get(type(spec))
     if make is None:
         raise TypeError(f"no Ray conversion registered for scheduler spec {spec!r}")
-    return make(spec)
+    scheduler = make(spec)
+    chosen = getattr(spec, "metric", None)
+    if chosen is not None:  # schedulers.asha(metric=...): it ranks by that objective, not Tune's
+        mode = next(o.mode for o in sweep.objectives if o.metric == chosen)
+        scheduler.set_search_properties(chosen, mode)
+    return scheduler
 
 
 # Searchers.
@@ -140,7 +164,8 @@ def _crossed(sweep: Sweep, seeds: Seeds | None, make: _MakeCell) -> Searcher:
         return make(dict(sweep.space), sweep.searcher_seed, seeds)
     searchers = [make(cell_space(sweep.space, cell), sweep.searcher_seed + i, cell_seeds(seeds, cell))
                  for i, cell in enumerate(cells)]
-    return GridCrossed(searchers, int(sweep.num_samples or 0), sweep.metric, sweep.mode)
+    objectives = _objective_args(sweep)
+    return GridCrossed(searchers, int(sweep.num_samples or 0), objectives["metric"], objectives["mode"])
 
 
 @_searcher(TPESearch)
@@ -162,30 +187,50 @@ def _tpe(sweep: Sweep, spec: TPESearch, seeds: Seeds | None) -> Search:
     return {}, ConcurrencyLimiter(_crossed(sweep, seeds, make), max_concurrent=concurrency(sweep) or 1)
 
 
+def _optuna_sampler(sweep: Sweep, spec: OptunaSearch | NSGA2Search, seed: int) -> Any:
+    """Optuna's TPE (``searchers.optuna``: multi-objective TPE with several objectives) or NSGA-II
+    sampler; with constraints, its ``constraints_func`` reads what OptunaSeeded set on each trial."""
+    constrained: dict[str, Any] = {"constraints_func": stored_constraints} if sweep.constraints else {}
+    with warnings.catch_warnings():  # multivariate / constant_liar are "experimental" in Optuna;
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        warnings.simplefilter("ignore", FutureWarning)  # constraints_func: deprecated in Optuna 5
+        if isinstance(spec, NSGA2Search):
+            return PicklableNSGAII(population_size=spec.population_size, seed=seed, **constrained)
+        return optuna.samplers.TPESampler(
+            seed=seed, n_startup_trials=spec.n_startup_trials,
+            multivariate=spec.multivariate, constant_liar=spec.constant_liar, **constrained,
+        )
+
+
+def _objective_args(sweep: Sweep) -> dict[str, Any]:
+    """Ray's searcher ``metric``/``mode``: a name and a mode, or lists of them (several objectives)."""
+    if sweep.is_multi_objective:
+        return {"metric": [o.metric for o in sweep.objectives],
+                "mode": [o.mode for o in sweep.objectives]}
+    return {"metric": sweep.metric, "mode": sweep.mode}
+
+
 @_searcher(OptunaSearch)
-def _optuna(sweep: Sweep, spec: OptunaSearch, seeds: Seeds | None) -> Search:
+@_searcher(NSGA2Search)
+def _optuna(sweep: Sweep, spec: OptunaSearch | NSGA2Search, seeds: Seeds | None) -> Search:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
 
     def make(space: dict[str, Any], seed: int, seeds: Seeds | None) -> Searcher:
         codec = OptunaCodec(space, optuna_distribution)
-        with warnings.catch_warnings():  # multivariate / constant_liar are "experimental" in Optuna
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            sampler = optuna.samplers.TPESampler(
-                seed=seed, n_startup_trials=spec.n_startup_trials,
-                multivariate=spec.multivariate, constant_liar=spec.constant_liar,
-            )
         # The points are enqueued (Optuna asks them first); the warm-start seeds are told as finished
         # trials (Ray's evaluated_rewards would take the points for seeds: one list or the other).
         points = [codec.encode(_point(space, p)) for p in sweep.points_to_evaluate or ()]
         searcher = OptunaSeeded(
-            codec, stopped_as_pruned=spec.stopped_as_pruned, metric=sweep.metric, mode=sweep.mode,
+            codec, stopped_as_pruned=getattr(spec, "stopped_as_pruned", False),
+            constraints=Constraints(sweep.constraints), **_objective_args(sweep),
             # a conditional space is define-by-run: a branch's parameters exist only when chosen
             space=codec.define_by_run() if codec.conditional else codec.distributions,
-            sampler=sampler, points_to_evaluate=points or None,
+            sampler=_optuna_sampler(sweep, spec, seed), points_to_evaluate=points or None,
         )
         if seeds is not None and seeds.n:  # never with a conditional space (Sweep refuses it)
-            for point, value in zip(seeds.points, seeds.values, strict=True):
-                searcher.add_evaluated_point(codec.encode(point), value)
+            for i, (point, value) in enumerate(zip(seeds.points, seeds.values, strict=True)):
+                searcher.add_seed(codec.encode(point), value if isinstance(value, tuple) else (value,),
+                                  seeds.constraints[i] if seeds.constraints else None)
         return searcher
 
     # No cap of its own: as many trials as fit run at once (Tune keeps a searcher without a limiter to one

@@ -34,9 +34,8 @@ def cell_seeds(seeds: Seeds | None, cell: Mapping[Path, Any]) -> Seeds | None:
     """The warm-start points whose grid values are ``cell``'s."""
     if seeds is None:
         return None
-    kept = [(p, v) for p, v in zip(seeds.points, seeds.values, strict=True)
-            if all(p.get(path) == value for path, value in cell.items())]
-    return Seeds(tuple(p for p, _ in kept), tuple(v for _, v in kept), seeds.runs, seeds.n_candidates)
+    return seeds.where([all(p.get(path) == value for path, value in cell.items())
+                        for p in seeds.points])
 
 
 class GridCrossed(Searcher):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+import threading
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import hyperopt
@@ -15,11 +16,18 @@ from ray.tune.result import TRAINING_ITERATION
 from ray.tune.search.hyperopt import HyperOptSearch
 from ray.tune.search.optuna import OptunaSearch
 
-from raysweep.execution._internals import hyperopt_preset_points, hyperopt_trials, optuna_trials
+from raysweep.execution._internals import (
+    hyperopt_preset_points,
+    hyperopt_trials,
+    optuna_constraints_key,
+    optuna_study,
+    optuna_trials,
+)
+from raysweep.execution.tune._constraints import CONSTRAINTS_ATTR, Constraints
 from raysweep.space import Categorical, Conditional, Domain, Float, Integer, flatten, unflatten
 from raysweep.warm_start import Seeds, category_index
 
-__all__ = ["HyperOptSeeded", "OptunaCodec", "OptunaSeeded", "bohb_searcher"]
+__all__ = ["HyperOptSeeded", "OptunaCodec", "OptunaSeeded", "PicklableNSGAII", "bohb_searcher"]
 
 Path = tuple[str, ...]
 
@@ -56,7 +64,9 @@ class HyperOptSeeded(HyperOptSearch):
                                       else raw]
             docs.append({
                 "state": hyperopt.JOB_STATE_DONE, "tid": tid, "spec": None,
-                "result": {"loss": self.metric_op * value, "status": hyperopt.STATUS_OK},
+                # one objective: the Sweep refuses TPE with several
+                "result": {"loss": self.metric_op * float(value),  # type: ignore[arg-type]
+                           "status": hyperopt.STATUS_OK},
                 "misc": {"tid": tid, "cmd": ("domain_attachment", "FMinIter_Domain"), "workdir": None,
                          "idxs": {k: [tid] for k in vals}, "vals": vals},
                 "exp_key": None, "owner": None, "version": 0, "book_time": None, "refresh_time": None,
@@ -165,17 +175,42 @@ class OptunaSeeded(OptunaSearch):
     """Ray's OptunaSearch over raysweep's conversion: flat Optuna parameters become the nested config,
     constants included (Ray would otherwise split keys on '/' and drop constants).
 
+    With several objectives (``metric`` and ``mode`` lists) Optuna's study has one direction per
+    objective and every ended trial is told all its values. With ``constraints``, each trial that
+    ended is given its constraint values (<= 0: holds) before it is told, which the sampler's
+    ``constraints_func`` (:func:`stored_constraints`) hands to Optuna: infeasible trials rank behind
+    feasible ones. Constraints read the trial's last value of every metric it reported and its config.
+
     With ``stopped_as_pruned``, once linked to the Ray trial ids a scheduler stopped early
     (:class:`RecordingASHA`'s ``stopped_early``), such a trial is told to Optuna as PRUNED at its last
     value instead of COMPLETE (Ray's rule): Optuna's TPE then ranks it below every trial that ran to the
     end.
     """
 
-    def __init__(self, codec: OptunaCodec, stopped_as_pruned: bool = False, **kwargs: Any) -> None:
+    def __init__(self, codec: OptunaCodec, stopped_as_pruned: bool = False,
+                 constraints: Constraints | None = None, **kwargs: Any) -> None:
         self._codec = codec
         self.stopped_as_pruned = stopped_as_pruned
         self._early_stopped: set[str] | None = None
+        self.constraints = constraints or Constraints(())
+        self._seen: dict[str, dict[str, Any]] = {}  # Ray trial id -> every metric's last value
+        self._configs: dict[str, dict[str, Any]] = {}
         super().__init__(**kwargs)
+
+    @property
+    def objectives(self) -> list[str]:
+        return list(self.metric) if isinstance(self.metric, list | tuple) else [self.metric]
+
+    def add_seed(self, params: dict[str, Any], values: Sequence[float],
+                 constraints: Sequence[float] | None = None) -> None:
+        """An earlier trial, told to Optuna as finished with every objective's value (and its
+        constraint values): the sampler models it; it is never suggested again."""
+        system_attrs = {optuna_constraints_key(): list(constraints)} if constraints else None
+        trial = optuna.trial.create_trial(
+            state=optuna.trial.TrialState.COMPLETE, values=[float(v) for v in values], params=params,
+            distributions=self._codec.distributions, system_attrs=system_attrs,
+            user_attrs={CONSTRAINTS_ATTR: list(constraints)} if constraints else None)
+        optuna_study(self).add_trial(trial)
 
     def link_early_stops(self, stopped: set[str]) -> None:
         """Read which trials were stopped early from ``stopped`` (kept up to date by the scheduler)."""
@@ -190,14 +225,28 @@ class OptunaSeeded(OptunaSearch):
     def suggest(self, trial_id: str) -> dict | None:
         if super().suggest(trial_id) is None:
             return None
-        return self._codec.decode(optuna_trials(self)[trial_id].params)
+        config = self._codec.decode(optuna_trials(self)[trial_id].params)
+        if self.constraints:
+            self._configs[trial_id] = config
+        return config
+
+    def on_trial_result(self, trial_id: str, result: dict) -> None:
+        if self.constraints:
+            self._seen.setdefault(trial_id, {}).update(result)
+        super().on_trial_result(trial_id, result)
 
     def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
-        value = None if result is None else result.get(self.metric)
-        if isinstance(value, float) and math.isnan(value):
+        values = [None if result is None else result.get(m) for m in self.objectives]
+        seen = {**self._seen.pop(trial_id, {}), **(result or {})}
+        config = self._configs.pop(trial_id, {})
+        if any(isinstance(v, float) and math.isnan(v) for v in values):
             result = None  # Optuna refuses NaN: the trial counts as failed, not as a score
             error = True
-        elif not error and self._early_stopped is not None and trial_id in self._early_stopped:
+        if not error and self.constraints and trial_id in optuna_trials(self):
+            optuna_trials(self)[trial_id].set_user_attr(CONSTRAINTS_ATTR,
+                                                        self.constraints.values(seen, config))
+        value = values[0]
+        if not error and self._early_stopped is not None and trial_id in self._early_stopped:
             # Tune never passed the result ASHA stopped the trial on to on_trial_result: it becomes the
             # last intermediate value, and no value makes Ray tell the trial PRUNED (Optuna scores it there)
             step = None if result is None else result.get(TRAINING_ITERATION)
@@ -206,6 +255,28 @@ class OptunaSeeded(OptunaSearch):
                 live[trial_id].report(value, step)
             result = None
         super().on_trial_complete(trial_id, result, error)
+
+
+_LOCK = type(threading.Lock())
+
+
+class PicklableNSGAII(optuna.samplers.NSGAIISampler):
+    """Optuna's NSGA-II sampler that pickles (Tune pickles the searcher with its study): the thread
+    locks Optuna's genetic samplers hold are left out and made anew when it is unpickled."""
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        locks = [key for key, value in state.items() if isinstance(value, _LOCK)]
+        for key in locks:
+            state[key] = None
+        state["_raysweep_locks"] = locks
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        locks = state.pop("_raysweep_locks", [])
+        self.__dict__.update(state)
+        for key in locks:
+            self.__dict__[key] = threading.Lock()
 
 
 def _bohb_base() -> Any:
