@@ -1,9 +1,8 @@
 """MO-ASHA on a real sweep: the stored rung decisions against the trainable's ground-truth log.
 
-The multi-objective Sweep (``Sweep(metric=[...])``) is another branch's; until it lands, the
-sweep is single-objective and the launch's ``make_scheduler`` is replaced by the one line the
-lead wires (``make_mo_asha(spec, objectives)``). Everything else is the real path: Tune calls
-the scheduler, ``RungCallback`` writes its decisions, the store keeps them.
+A two-objective ``Sweep(metric=[...], mode=[...])`` with ``schedulers.asha(...)`` runs MO-ASHA
+through the real path: the launch builds it, Tune calls it, ``RungCallback`` writes its decisions,
+the store keeps them.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ import pytest
 from raysweep import Sweep, results, schedulers, searchers, space
 from raysweep.execution import run_sweep
 from raysweep.execution.tune._mo_rank import promotes, rank_rung
-from raysweep.execution.tune._moasha import make_mo_asha
 
 from ._rung_trainables import two_objectives
 
@@ -26,14 +24,10 @@ MAX_T, GRACE, RF = 9, 1, 3
 OBJECTIVES = (("err", "min"), ("mb", "min"))
 
 
-def test_stored_decisions_are_the_ranking_of_the_logged_values(ray_session, tmp_path, monkeypatch):
-    from raysweep.execution.launch import _fit
-
-    monkeypatch.setattr(_fit, "make_scheduler",
-                        lambda sweep: make_mo_asha(sweep.scheduler_spec, OBJECTIVES))
+def test_stored_decisions_are_the_ranking_of_the_logged_values(ray_session, tmp_path):
     log, root = tmp_path / "reports.jsonl", str(tmp_path / "results")
     sweep = Sweep(
-        name="moasha_run", trainable=two_objectives, metric="err", mode="min",
+        name="moasha_run", trainable=two_objectives, metric=["err", "mb"], mode=["min", "min"],
         space={"x": space.uniform(0.0, 1.0), "y": space.uniform(0.0, 1.0), "iters": MAX_T,
                "log": str(log)},
         searcher=searchers.random(seed=5), num_samples=12, resources={"cpu": 1},

@@ -81,14 +81,15 @@ def test_searchers_that_ignore_or_search_several_objectives_are_accepted(searche
     assert _sweep(searcher=searcher, num_samples=None if searcher == "grid" else 20).is_multi_objective
 
 
-def test_early_stopping_on_several_objectives_needs_one_named():
-    message = _problems(scheduler="asha")
-    assert message == (
-        "The 'scheduler' parameter of Sweep must be 'fifo' or an ASHA that names one objective with 2 "
-        "objectives. Got 'asha' instead. Early stopping on several objectives is not supported yet. "
-        "Name the objective ASHA ranks trials by, e.g. schedulers.asha(metric='val_ndcg'), or use "
+def test_early_stopping_on_several_objectives_is_asha_or_mo_asha():
+    mo_asha = _sweep(scheduler="asha")  # MO-ASHA: every objective ranks the rungs
+    assert mo_asha.scheduler_spec.metric is None and mo_asha.is_multi_objective
+    assert _problems(scheduler="hyperband") == (
+        "The 'scheduler' parameter of Sweep must be 'fifo' or an ASHA with 2 objectives. Got "
+        "'hyperband' instead. Early stopping on several objectives is not supported by "
+        "schedulers.hyperband yet. Use scheduler=schedulers.asha(...) (MO-ASHA: each rung ranked on "
+        "every objective), schedulers.asha(metric='val_ndcg') to stop on one objective, or "
         "scheduler='fifo'.")
-    assert "Got 'hyperband' instead" in _problems(scheduler="hyperband")
     named = _sweep(scheduler=schedulers.asha(max_t=4, metric="model_mb"))
     assert named.scheduler_spec.metric == "model_mb"
     assert _problems(scheduler=schedulers.asha(max_t=4, metric="loss")) == (

@@ -403,10 +403,10 @@ def multi_objective_searcher(searcher: Any, objectives: tuple[Any, ...]) -> str 
 
 
 def early_stopping_objectives(scheduler: Any, objectives: tuple[Any, ...]) -> str | None:
-    """The one place that says which schedulers stop trials on several objectives: none yet. An
-    ASHA that names one objective (``schedulers.asha(metric=...)``) ranks by that one; that name
-    must be one of the sweep's objectives. Every other early-stopping or population scheduler
-    takes one objective only (relax it here once a scheduler ranks several)."""
+    """The one place that says which schedulers stop trials on several objectives: ASHA, as
+    MO-ASHA (its rungs ranked by non-dominated sorting, execution/tune/_moasha.py), or as plain
+    ASHA on one objective it names (``schedulers.asha(metric=...)``, one of the sweep's
+    objectives). Every other early-stopping or population scheduler takes one objective only."""
     name = getattr(scheduler, "name", None)
     chosen = getattr(scheduler, "metric", None)
     names = [o.metric for o in objectives]
@@ -414,15 +414,13 @@ def early_stopping_objectives(scheduler: Any, objectives: tuple[Any, ...]) -> st
         return invalid_parameter(
             "metric", f"schedulers.{name}", f"one of the sweep's objectives {names}", chosen,
             "The scheduler stops trials on one of the metrics the sweep optimises.")
-    if len(objectives) < 2 or name in (None, "fifo") or chosen is not None:
+    if len(objectives) < 2 or name in (None, "fifo", "asha") or chosen is not None:
         return None
-    fix = (f"Name the objective ASHA ranks trials by, e.g. schedulers.asha(metric={names[0]!r}), "
-           "or use scheduler='fifo'." if name == "asha" else
-           f"Use scheduler=schedulers.asha(metric={names[0]!r}) to stop on one objective, or "
-           "scheduler='fifo'.")
     return invalid_parameter(
-        "scheduler", _OWNER, f"'fifo' or an ASHA that names one objective with {len(objectives)} "
-        "objectives", name, f"Early stopping on several objectives is not supported yet. {fix}")
+        "scheduler", _OWNER, f"'fifo' or an ASHA with {len(objectives)} objectives", name,
+        f"Early stopping on several objectives is not supported by schedulers.{name} yet. Use "
+        f"scheduler=schedulers.asha(...) (MO-ASHA: each rung ranked on every objective), "
+        f"schedulers.asha(metric={names[0]!r}) to stop on one objective, or scheduler='fifo'.")
 
 
 def constraints(value: Any, space: Any) -> tuple[list[str], tuple[Any, ...]]:

@@ -122,7 +122,7 @@ def make_scheduler(sweep: Sweep) -> TrialScheduler:
     if population is not None:  # PBT: its seed and mutations need the sweep
         return population(spec, sweep)
     objectives = tuple(getattr(sweep, "objectives", None) or ())  # multi-objective sweeps (issue 24)
-    if isinstance(spec, ASHA) and len(objectives) > 1:
+    if isinstance(spec, ASHA) and len(objectives) > 1 and spec.metric is None:  # MO-ASHA
         return make_mo_asha(spec, [(o.metric, o.mode) for o in objectives], seed=sweep.seed)
     make = _SCHEDULERS.get(type(spec))
     if make is None:
