@@ -6,26 +6,10 @@ import importlib
 
 import pytest
 
-from raysweep import ConfigError, results, searchers, space
+from raysweep import ConfigError, results
 from raysweep.sweep import load_sweep
 
-
-def _sweep_takes_several_objectives() -> bool:
-    """Whether Sweep accepts a list metric with Optuna's searcher (the multi-objective Sweep, issue 24)."""
-    from raysweep import Sweep
-
-    try:
-        Sweep(name="probe", trainable=lambda config: None, space={"x": space.uniform(0, 1)},
-              metric=["a", "b"], mode=["max", "min"], searcher=searchers.optuna(seed=0), num_samples=1)
-    except (ConfigError, TypeError):
-        return False
-    return True
-
-
-MULTI_OBJECTIVE = pytest.mark.skipif(
-    not _sweep_takes_several_objectives(),
-    reason="Sweep refuses a list metric here: the multi-objective Sweep (branch moc) has not landed",
-)
+from .._features import MULTI_OBJECTIVE
 
 SWEEPS = [
     "recsys_mf_grid",
