@@ -62,7 +62,7 @@ def test_train_epochs_reports_documented_metrics():
     assert [row["epoch"] for row in rows] == [1, 2]
     for row in rows:
         assert set(row) == {"val_ndcg", "val_ndcg_best", "val_recall", "train_loss", "epoch_seconds",
-                            "epoch"}
+                            "epoch", "model_mb", "score_ms_per_1k_users"}
         assert 0.0 <= row["val_ndcg"] <= 1.0 and 0.0 <= row["val_recall"] <= 1.0
 
 

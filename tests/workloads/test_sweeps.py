@@ -9,6 +9,8 @@ import pytest
 from raysweep import ConfigError, results
 from raysweep.sweep import load_sweep
 
+from .._features import MULTI_OBJECTIVE
+
 SWEEPS = [
     "recsys_mf_grid",
     "recsys_mf_random_asha",
@@ -21,6 +23,7 @@ SWEEPS = [
     "recsys_twotower_optuna_asha",
     "recsys_twotower_ddp",
     "recsys_mf_pbt",
+    pytest.param("recsys_mf_multiobj", marks=MULTI_OBJECTIVE),
 ]
 
 
@@ -80,3 +83,30 @@ def test_sweep_runs_end_to_end_tiny(ray_session, repo, tmp_path, monkeypatch, na
     assert (trials["status"] != "errored").all(), list(trials["error_message"].dropna())
     assert trials["metric_best"].notna().all()
     assert summary.best_value is not None
+
+
+@MULTI_OBJECTIVE
+def test_multiobj_sweep_trades_ndcg_against_size_over_wider_dims(repo, monkeypatch):
+    from search_spaces import recsys
+
+    monkeypatch.setenv("RAYSWEEP_SIZE", "full")
+    sweep = load_sweep(repo / "sweeps" / "recsys_mf_multiobj.py").sweep
+    assert [(o.metric, o.mode) for o in sweep.objectives] == [("val_ndcg", "max"), ("model_mb", "min")]
+    assert sweep.is_multi_objective and (sweep.metric, sweep.mode) == ("val_ndcg", "max")
+    shared = load_sweep(repo / "sweeps" / "recsys_mf_optuna_asha.py").sweep.space
+    assert {k: v for k, v in sweep.space.items() if k != "dim"} == \
+           {k: v for k, v in shared.items() if k != "dim"}
+    assert sweep.space["dim"] != shared["dim"] and recsys.MULTIOBJECTIVE_DIMS == [4, 8, 16, 32, 64, 128]
+
+
+def test_multiobjective_space_widens_dim_only_and_leaves_the_shared_space_alone():
+    from search_spaces import recsys
+
+    before = repr(recsys.SPACE)
+    for size in ("tiny", "small", "full"):
+        wide, shared = recsys.multiobjective_space_for(size), recsys.space_for(size)
+        assert set(wide) == set(shared)
+        assert {k: v for k, v in wide.items() if k != "dim"} == \
+               {k: v for k, v in shared.items() if k != "dim"}
+        assert list(wide["dim"].values) == recsys.MULTIOBJECTIVE_DIMS
+    assert repr(recsys.SPACE) == before and list(recsys.SPACE["dim"].values) == [16, 32, 64]

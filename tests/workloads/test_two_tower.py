@@ -83,10 +83,45 @@ def test_training_learns_and_reports_documented_metrics(data):
     rows = [metrics for _, metrics in two_tower_epochs(config, split, evaluator)]
     assert [row["epoch"] for row in rows] == [1, 2, 3]
     assert set(rows[0]) == {"val_ndcg", "val_ndcg_best", "val_recall", "train_loss", "epoch_seconds",
-                            "samples_per_s", "epoch"}
+                            "samples_per_s", "epoch", "model_mb", "score_ms_per_1k_users"}
     assert rows[-1]["train_loss"] < rows[0]["train_loss"] < math.log(2) + 1e-3
     assert rows[-1]["val_ndcg_best"] == max(row["val_ndcg"] for row in rows)
     assert all(row["samples_per_s"] > 0 for row in rows)
+
+
+@pytest.mark.parametrize("depth", [0, 1, 2])
+def test_model_mb_counts_both_tables_and_both_towers_in_float32(data, depth):
+    split, evaluator = data
+    dim, width = 8, 16
+    config = {**CONFIG, "dim": dim, "tower_width": width, "tower_depth": depth, "epochs": 1}
+    rows = [metrics for _, metrics in two_tower_epochs(config, split, evaluator)]
+    tables = (split.train.n_users + split.train.n_items) * dim
+    # One tower: Linear(dim, width), depth - 1 x Linear(width, width), Linear(width, dim); none at 0.
+    tower = 0 if depth == 0 else (dim * width + width) + (depth - 1) * (width * width + width) \
+        + (width * dim + dim)
+    assert rows[0]["model_mb"] == pytest.approx((tables + 2 * tower) * 4 / 2**20, rel=1e-12)
+    latency = rows[0]["score_ms_per_1k_users"]
+    assert math.isfinite(latency) and latency > 0
+
+
+def test_the_latency_scores_the_documented_users_in_evaluation_mode(data):
+    from raysweep.workloads.recsys._cost import LATENCY_REPEATS, score_ms_per_1k_users
+
+    split, _ = data
+    model = TwoTower(split.train.n_users, split.train.n_items, TwoTowerConfig(dim=8, dropout=0.5))
+    calls = []
+
+    class Recording:
+        def score(self, users):
+            calls.append(np.array(users))
+            return model.score(users)
+
+    before = torch.get_rng_state()
+    assert score_ms_per_1k_users(Recording(), model.n_users) > 0
+    assert torch.equal(before, torch.get_rng_state())  # no dropout draws: training's generator intact
+    assert len(calls) == 1 + LATENCY_REPEATS
+    for users in calls:
+        np.testing.assert_array_equal(users, np.arange(1_000) % split.train.n_users)
 
 
 def _weights(trainer: TwoTowerTrainer) -> dict[str, torch.Tensor]:
@@ -107,7 +142,8 @@ def test_same_seed_same_model_and_metrics(data):
 
 def _strip(metrics: dict[str, float]) -> dict[str, float]:
     """The metrics that do not depend on wall time."""
-    return {k: v for k, v in metrics.items() if k not in ("epoch_seconds", "samples_per_s")}
+    return {k: v for k, v in metrics.items()
+            if k not in ("epoch_seconds", "samples_per_s", "score_ms_per_1k_users")}
 
 
 def test_resume_from_checkpoint_continues_exactly(data, tmp_path):

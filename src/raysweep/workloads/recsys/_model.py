@@ -115,6 +115,10 @@ class BPRMF:
         b += (lr * bias).astype(_DTYPE)
         return loss
 
+    def n_parameters(self) -> int:
+        """The trainable parameters: the user and item factor tables and the item biases."""
+        return int(self.user_factors.size + self.item_factors.size + self.item_bias.size)
+
     def score(self, users: np.ndarray) -> np.ndarray:
         """Scores of every item for each user in ``users``: shape ``(len(users), n_items)``."""
         return self.user_factors[users] @ self.item_factors.T + self.item_bias[None, :]

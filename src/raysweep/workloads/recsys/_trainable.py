@@ -10,7 +10,9 @@ Reported each epoch: ``val_ndcg`` (NDCG@10), ``val_ndcg_best`` (the running best
 trial's epochs so far: the model over-fits after a few epochs, and a sweep with
 ``metric="val_ndcg_best"`` makes the searcher learn from the trial's best epoch, not its last one),
 ``val_recall`` (recall@20), ``train_loss`` (mean BPR loss), ``epoch_seconds`` (training + evaluation
-wall time) and ``epoch``.
+wall time), ``epoch``, and the model's cost (``raysweep.workloads.recsys._cost``): ``model_mb`` (the
+factor tables and item biases as float32, in MiB) and ``score_ms_per_1k_users`` (median wall time of
+scoring every item for 1,000 fixed users, measured after the epoch and outside ``epoch_seconds``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..._errors import ConfigError, invalid_parameter
+from ._cost import model_mb, score_ms_per_1k_users
 from ._data import Split, generate_interactions, leave_last_out, load_movielens, time_split
 from ._evaluate import Evaluator
 from ._model import BPRMF, BPRConfig
@@ -95,13 +98,16 @@ def train_epochs(
         scores = evaluator.evaluate(model)
         if not math.isnan(scores["ndcg"]) and not scores["ndcg"] <= best_ndcg:
             best_ndcg = float(scores["ndcg"])
+        seconds = time.perf_counter() - start
         yield model, {
             "val_ndcg": scores["ndcg"],
             "val_ndcg_best": best_ndcg,
             "val_recall": scores["recall"],
             "train_loss": loss,
-            "epoch_seconds": time.perf_counter() - start,
+            "epoch_seconds": seconds,
             "epoch": model.epochs_done,
+            "model_mb": model_mb(model.n_parameters()),
+            "score_ms_per_1k_users": score_ms_per_1k_users(model, model.n_users),
         }
 
 

@@ -36,6 +36,7 @@ import torch
 from torch import nn
 
 from ..._errors import ConfigError, invalid_parameter
+from ._cost import model_mb, score_ms_per_1k_users
 from ._data import Interactions, Split
 from ._evaluate import Evaluator
 
@@ -146,6 +147,10 @@ class TwoTower(nn.Module):
         nn.init.normal_(self.item_embedding.weight, std=cfg.init_scale)
         self.user_tower = _Tower(cfg.dim, cfg.tower_width, cfg.tower_depth, cfg.dropout)
         self.item_tower = _Tower(cfg.dim, cfg.tower_width, cfg.tower_depth, cfg.dropout)
+
+    def n_parameters(self) -> int:
+        """The trainable parameters: both embedding tables and both towers' weights and biases."""
+        return sum(parameter.numel() for parameter in self.parameters())
 
     def user_vectors(self, users: torch.Tensor) -> torch.Tensor:
         """The user tower's output for ``users`` (int64 ids): ``(len(users), dim)``."""
@@ -340,15 +345,20 @@ class TwoTowerTrainer:
 def epoch_metrics(
     trainer: TwoTowerTrainer, stats: EpochStats, scores: Mapping[str, float], started: float
 ) -> dict[str, float]:
-    """The metrics one epoch reports (BPR-MF's names plus ``samples_per_s``)."""
+    """The metrics one epoch reports (BPR-MF's names, with ``model_mb`` and ``score_ms_per_1k_users``,
+    plus ``samples_per_s``). The latency is measured after ``epoch_seconds`` is taken."""
+    seconds = time.perf_counter() - started
+    model = trainer.model
     return {
         "val_ndcg": float(scores["ndcg"]),
         "val_ndcg_best": trainer.record(float(scores["ndcg"])),
         "val_recall": float(scores["recall"]),
         "train_loss": stats.loss_sum / max(stats.triples, 1),
-        "epoch_seconds": time.perf_counter() - started,
+        "epoch_seconds": seconds,
         "samples_per_s": stats.samples / stats.seconds if stats.seconds > 0 else math.nan,
         "epoch": trainer.epochs_done,
+        "model_mb": model_mb(model.n_parameters()),
+        "score_ms_per_1k_users": score_ms_per_1k_users(model, model.n_users),
     }
 
 
@@ -365,7 +375,9 @@ def two_tower_epochs(
     ``trainer`` resumes a partly trained one (its ``epochs_done`` counts toward ``config["epochs"]``,
     default 20). Metrics: ``val_ndcg`` (NDCG@10), ``val_ndcg_best``, ``val_recall`` (recall@20),
     ``train_loss`` (mean BPR loss of the epoch's triples), ``epoch_seconds`` (training + evaluation),
-    ``samples_per_s`` (training interactions per second of training) and ``epoch``.
+    ``samples_per_s`` (training interactions per second of training), ``epoch``, ``model_mb`` (both
+    embedding tables and both towers as float32, in MiB) and ``score_ms_per_1k_users`` (median wall time
+    of scoring every item for 1,000 fixed users; ``raysweep.workloads.recsys._cost``).
     """
     epochs = int(config.get("epochs", 20))
     if trainer is None:

@@ -8,7 +8,8 @@ optional ``num_threads`` (default: the CPUs Ray reserved for the trial or worker
 :func:`train_bpr_mf`'s (``n_interactions`` and ``seed``, or ``path``; ``split``, ``max_eval_users``).
 
 Reported each epoch, with the names of BPR-MF's so that sweeps of both compare: ``val_ndcg``,
-``val_ndcg_best``, ``val_recall``, ``train_loss``, ``epoch_seconds``, ``epoch``, plus ``samples_per_s``
+``val_ndcg_best``, ``val_recall``, ``train_loss``, ``epoch_seconds``, ``epoch``, ``model_mb``,
+``score_ms_per_1k_users`` (measured on rank 0's model under Ray Train), plus ``samples_per_s``
 (training interactions per second of training, summed over ranks). Ray is imported only inside the
 two entry points.
 """
