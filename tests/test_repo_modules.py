@@ -12,8 +12,6 @@ from raysweep import Sweep, load_sweep
 from raysweep.space import Domain, flatten, validate_space
 from raysweep.sweep import make_plan
 
-from ._features import MULTI_OBJECTIVE, MULTI_OBJECTIVE_SWEEPS
-
 REPO = Path(__file__).resolve().parent.parent
 SWEEPS = sorted(p for p in (REPO / "sweeps").glob("*.py") if not p.name.startswith("_"))
 SPACES = sorted(p for p in (REPO / "search_spaces").glob("*.py") if not p.name.startswith("_"))
@@ -24,9 +22,7 @@ def test_the_repository_ships_sweeps_and_spaces():
     assert SPACES
 
 
-@pytest.mark.parametrize("path", [
-    pytest.param(p, marks=MULTI_OBJECTIVE) if p.stem in MULTI_OBJECTIVE_SWEEPS else p for p in SWEEPS
-], ids=[p.stem for p in SWEEPS])
+@pytest.mark.parametrize("path", SWEEPS, ids=[p.stem for p in SWEEPS])
 def test_sweep_module_loads_and_validates(path):
     loaded = load_sweep(str(path))
     assert isinstance(loaded.sweep, Sweep)

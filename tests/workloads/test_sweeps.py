@@ -9,8 +9,6 @@ import pytest
 from raysweep import ConfigError, results
 from raysweep.sweep import load_sweep
 
-from .._features import MULTI_OBJECTIVE
-
 SWEEPS = [
     "recsys_mf_grid",
     "recsys_mf_random_asha",
@@ -23,7 +21,7 @@ SWEEPS = [
     "recsys_twotower_optuna_asha",
     "recsys_twotower_ddp",
     "recsys_mf_pbt",
-    pytest.param("recsys_mf_multiobj", marks=MULTI_OBJECTIVE),
+    "recsys_mf_multiobj",
 ]
 
 
@@ -85,7 +83,6 @@ def test_sweep_runs_end_to_end_tiny(ray_session, repo, tmp_path, monkeypatch, na
     assert summary.best_value is not None
 
 
-@MULTI_OBJECTIVE
 def test_multiobj_sweep_trades_ndcg_against_size_over_wider_dims(repo, monkeypatch):
     from search_spaces import recsys
 
