@@ -136,9 +136,12 @@ def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback |
                                                 for row in launch.prior.values())
     ray_dir = launch.ray_dir
 
+    # A PBT/PB2 run cannot be resumed (Tune restores no scheduler state: _continue.refuse_population)
+    later = ("" if getattr(sweep.scheduler_spec, "population", False)
+             else f"(continue it with `raysweep resume {run_id}`). ")
+
     def notify(signum):
-        launch.console.print("[yellow]Stopping the sweep; results so far are kept "
-                             f"(continue it with `raysweep resume {run_id}`). "
+        launch.console.print(f"[yellow]Stopping the sweep; results so far are kept {later}"
                              "Press Ctrl-C again to abort at once.[/]")
 
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")  # with verbose=0: no tables, our progress bar only
