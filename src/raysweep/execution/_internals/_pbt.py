@@ -40,6 +40,9 @@ _NEW_CONFIG = requirement(_PBT, "_get_new_config", "method", params=("trial", "t
 _STATE = requirement(_PBT, "_trial_state", "attribute",
                      why="observe PBT: a trial's last result and checkpoint at a perturbation")
 _METRIC = requirement(_PBT, "_metric", "attribute", why="observe PBT: the metric it ranks by")
+_RESOLVE = requirement("ray.train._internal.session:_FutureTrainingResult", "resolve", "method",
+                       params=("block",),
+                       why="PBT retention: which checkpoint a member's finished save holds")
 
 
 class _Streams:
@@ -85,7 +88,7 @@ class _Observed:
 
     def __init__(self, *args: Any, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for req in (_STEP, _EXPLOIT, _NEW_CONFIG):
+        for req in (_STEP, _EXPLOIT, _NEW_CONFIG, _RESOLVE):
             problem = verify(req)
             if problem:
                 raise missing(req, problem)
@@ -100,6 +103,29 @@ class _Observed:
 
     def exploit_skipped(self, trial: Any, without_checkpoint: list[Any], time: Any) -> None:
         """``trial`` drew one of ``without_checkpoint`` to copy, and it had no checkpoint."""
+
+    def held_checkpoints(self) -> tuple[list[Any], set[str]]:
+        """What an exploit may still copy: the checkpoint each member was saved with when it was
+        last ranked top (PBT keeps it until that member's next perturbation), resolved where its
+        save is done; and the Ray ids of members whose save is still running (which checkpoint it
+        will hold is not known yet; None from Ray's ``resolve`` also means a failed save)."""
+        held: list[Any] = []
+        pending: set[str] = set()
+        for trial, state in vars(self)[_STATE.name].items():
+            last = getattr(state, "last_checkpoint", None)
+            if last is None or trial.is_finished():  # an ended member is never copied again
+                continue
+            save = _pending_save(state)
+            if save is None:
+                held.append(last)
+                continue
+            result = save.resolve(block=False)  # Ray's own non-blocking resolve; PBT's state is untouched
+            checkpoint = getattr(result, "checkpoint", None)
+            if checkpoint is None:
+                pending.add(trial.trial_id)
+            else:
+                held.append(checkpoint)
+        return held, pending
 
     # Ray's methods, observed.
 
