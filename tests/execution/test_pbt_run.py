@@ -5,6 +5,7 @@ checkpoints, which fails the run at the first perturbation with the fix."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import threading
@@ -171,3 +172,34 @@ def test_pb2_runs_and_records_its_exploits(ray_session, tmp_path):
     for r in stored.itertuples():
         assert json.loads(r.operations_json) == {"lr": "pb2"} and json.loads(r.perturbed) == ["lr"]
         assert 1e-3 <= json.loads(r.config_json)["lr"] <= 0.3  # PB2 keeps to its bounds
+
+
+def test_a_member_that_errors_after_it_was_copied_leaves_its_copiers_intact(ray_session, tmp_path):
+    """The first member whose checkpoint another started from raises at its next step (the
+    trainable logs it first): it is stored errored with its iterations up to then, and every copier
+    of it completes, its rows and lineage equal to the log (its copied checkpoint stays readable)."""
+    log = tmp_path / "log.jsonl"
+    sweep = _sweep(log, "pbt_err", population=4)
+    sweep = dataclasses.replace(sweep, space={**sweep.space, "iters": 8,
+                                              "fail_once_copied": str(tmp_path / "failed")})
+    summary = run_sweep(sweep, results_root=str(tmp_path), progress=False)
+    logged = _log(log)
+    failed = [r for r in logged if "failed" in r]
+    assert len(failed) == 1, "no member was copied before the end: the test proves nothing"
+    victim = failed[0]["trial"]
+    assert summary.status == "finished" and summary.counts["errored"] == 1
+    assert summary.counts["completed"] == 3
+    rows = [r for r in logged if "step" in r]
+    exploits = sorted((r["trial"], r["origin"][0], r["origin"][1], r["lr"]) for r in logged
+                      if "start" in r and r["origin"] and r["origin"][0] != r["trial"])
+    copiers = {e[0] for e in exploits if e[1] == victim}
+    assert copiers and victim not in copiers
+    _check_lineage(tmp_path, sweep.name, exploits, rows)  # every row and exploit, the victim's too
+    trials = results.load_trials(str(tmp_path), sweeps=sweep.name).set_index("ray_trial_id")
+    assert trials.loc[victim, "status"] == "errored"
+    assert f"member {victim} fails at step {failed[0]['failed']}" in trials.loc[victim, "error_message"]
+    assert trials.loc[victim, "iterations"] == failed[0]["failed"] - 1
+    for copier in copiers:  # each trained to its end from the victim's checkpoint, with its own rows
+        assert trials.loc[copier, "status"] == "completed" and trials.loc[copier, "iterations"] == 8
+        assert max(r["step"] for r in rows if r["trial"] == copier) == 8
+        assert (tmp_path / trials.loc[copier, "checkpoint_path"]).is_dir()
