@@ -101,24 +101,31 @@ def main() -> None:
 
     _resume.refuse_population = lambda row, sweep=None: None  # measure what a resume would do
     resume_run(run_id, results_root=str(root), progress=False, num_cpus=2)
-    after = _log(log)
+    after = _log(log)[len(before):]
     stored = R.load_perturbations(str(root))
     trials = R.load_trials(str(root))
     ray_id = dict(zip(trials["trial_id"], trials["ray_trial_id"], strict=True))
-    truth = Counter(_exploits(after))
-    seen = Counter((ray_id[r.trial_id], ray_id[r.source_trial_id], r.source_training_iteration)
-                   for r in stored.itertuples())
-    resumed = _exploits(after)[len(_exploits(before)):]
+    # After the resume, each member's first start is Tune restoring it from the snapshot (its own
+    # checkpoint, or the one an exploit before the kill gave it); the later ones are exploits.
+    restored, resumed = set(), []
+    for r in after:
+        if "start" not in r:
+            continue
+        if r["trial"] not in restored:
+            restored.add(r["trial"])
+        elif r["origin"] and r["origin"][0] != r["trial"]:
+            resumed.append((r["trial"], r["origin"][0], r["origin"][1]))
+    def keyed(frame):
+        return Counter((ray_id[r.trial_id], ray_id[r.source_trial_id], r.source_training_iteration)
+                       for r in frame.itertuples())
+
+    new_rows = list((keyed(stored) - keyed(stored_before)).elements())
     off_grid = [e for e in resumed if e[2] % INTERVAL]
-    print("exploits after the resume:", len(resumed), "at a source iteration off the interval grid:",
-          len(off_grid))
-    print("store rows", sum(seen.values()), "log exploits", sum(truth.values()),
-          "in the store not the log", sum((seen - truth).values()),
-          "in the log not the store", sum((truth - seen).values()))
-    starts = [r for r in after[len(before):] if "start" in r]
-    print("starts after the resume:", len(starts), [(r["trial"][-5:], r["start"], r["origin"])
-                                                   for r in starts])
-    print("trial statuses:", Counter(trials["status"]))
+    print("exploits after the resume (log):", len(resumed), "of them at an iteration off the "
+          f"every-{INTERVAL} grid:", len(off_grid), sorted(e[2] for e in resumed))
+    print("perturbation rows stored after the resume:", len(new_rows),
+          "equal to the log's exploits:", sorted(new_rows) == sorted(resumed))
+    print("trial statuses:", dict(Counter(trials["status"])))
 
 
 def _scheduler_in(state):

@@ -8,8 +8,10 @@ Ray's PBT draws with the module-level ``random`` (which trial to copy, resample 
 factor) and, to resample a ``tune`` domain, numpy's global generator (``Domain.sample(None)``); PB2
 also fits and optimises with numpy's. Around each of Ray's steps, both global states are swapped
 for the scheduler's own (seeded), then swapped back: PBT's draws depend only on its seed and on
-the order in which results reach it, nothing else in the driver consumes them, and the states are
-pickled with the scheduler in Tune's experiment state.
+the order in which results reach it, and nothing else in the driver consumes them. Tune's
+experiment snapshot holds no scheduler (``TuneController.__getstate__`` leaves it out): a restored
+run would get the scheduler ``tuner.pkl`` saved at the start, which is why raysweep refuses to
+resume a PBT run (``launch/_continue.refuse_population``).
 
 Nothing here can degrade silently: without these methods PBT could not be observed, so a missing
 one raises (:func:`~raysweep.execution._internals._registry.missing`) when the scheduler is built.
