@@ -76,6 +76,8 @@ class PopulationRetention(DriverBound):
         self.scheduler: Any = None
         self._known: dict[str, tuple[str, Any]] = {}  # path -> (Ray trial id, checkpoint)
         self._pinned: dict[str, set[str]] = {}  # ended trial's id -> its latest and best paths
+        self._best: dict[str, str | None] = {}  # trial id -> its best checkpoint's path (cached)
+        self._stale: set[str] = set()  # trials that reported a checkpoint since their best was found
         self._dirty = False
         self.registered = 0  #: distinct checkpoints reported in this driver
         self.deleted = 0  #: of them, deleted
@@ -93,18 +95,30 @@ class PopulationRetention(DriverBound):
             self._known[path] = (trial.trial_id, checkpoint)
             self.registered += 1
             self._dirty = True
+        self._stale.add(trial.trial_id)
 
     def _own(self, trial: Any) -> set[str]:
-        """``trial``'s latest and best checkpoints' paths."""
-        return {p for p in (_path(trial.checkpoint), _path(self.pointer.best_checkpoint(trial))) if p}
+        """``trial``'s latest and best checkpoints' paths. The best changes only when the trial
+        reports a checkpoint (then Ray registers it before the step ends); the latest also when it
+        exploits another member, so it is read every time."""
+        tid = trial.trial_id
+        if tid in self._stale or tid not in self._best:
+            self._stale.discard(tid)
+            self._best[tid] = _path(self.pointer.best_checkpoint(trial))
+        return {p for p in (_path(trial.checkpoint), self._best[tid]) if p}
 
     def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
-        # Tune may drop an ended trial from its list (raysweep releases it, durability/_trim.py):
-        # what it keeps is decided now, from its final checkpoints.
-        self._pinned[trial.trial_id] = self._own(trial)
+        self._pin(trial)
 
     def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+        self._pin(trial)
+
+    def _pin(self, trial: Any) -> None:
+        # Tune may drop an ended trial from its list (raysweep releases it, durability/_trim.py):
+        # what it keeps is decided now, from its final checkpoints.
+        self._stale.add(trial.trial_id)
         self._pinned[trial.trial_id] = self._own(trial)
+        self._best.pop(trial.trial_id, None)
 
     def on_step_end(self, iteration: int, trials: list, **info: Any) -> None:
         if self._dirty and self.scheduler is not None:
