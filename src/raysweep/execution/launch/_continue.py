@@ -25,7 +25,8 @@ from raysweep.execution.launch._summary import RunSummary
 from raysweep.results import RunWriter, driver_alive, load_trials, local_path
 from raysweep.sweep import LoadedSweep, load_sweep
 
-__all__ = ["carried_columns", "continue_run", "load_unchanged", "run_lock", "stored_int"]
+__all__ = ["POPULATION_SCHEDULERS", "carried_columns", "continue_run", "load_unchanged", "refuse_population",
+           "run_lock", "stored_int"]
 
 #: Run-record fields compared when a sweep module's sha256 changed: what the message names.
 _COMPARED = ("metric", "mode", "num_samples", "space_json", "searcher", "searcher_params",
