@@ -111,3 +111,58 @@ def test_tune_restores_pbt_from_the_first_launch_not_from_the_snapshot(ray_sessi
     import random
 
     assert restored.random_streams.python == random.Random(5).getstate()
+
+
+_KILLED_MODULE = '''
+from raysweep import Sweep, schedulers, space
+from tests.execution._pbt_trainables import numpy_model
+
+SWEEP = Sweep(
+    name="pbt_killed", trainable=numpy_model, metric="loss", mode="min", num_samples=4,
+    space={{"lr": space.loguniform(1e-3, 0.3), "iters": 12, "log": {log!r}, "sleep": 0.3}},
+    scheduler=schedulers.pbt(2, {{"lr": space.loguniform(1e-3, 0.3)}}, seed=5),
+    resources={{"cpu": 0.5}}, seed=3)
+'''
+
+
+@pytest.mark.slow
+def test_a_sigkilled_pbt_run_is_refused_by_raysweep_resume_and_nothing_runs(ray_address, tmp_path):
+    """The whole path: `raysweep run` of a PBT sweep SIGKILLed once the store holds an exploit; its
+    run reads crashed, resuming it is refused with the reason and runs nothing (the trainable's
+    log does not grow), and every value the store kept is the logged one."""
+    project, root, log = tmp_path / "project", tmp_path / "results", tmp_path / "log.jsonl"
+    (project / "sweeps").mkdir(parents=True)
+    (project / "sweeps" / "pbt_killed.py").write_text(_KILLED_MODULE.format(log=str(log)))
+    driver = H.cli("run", "pbt_killed", "--results", str(root), "--no-progress", cwd=project,
+                   address=ray_address)
+
+    def exploited():
+        _, trials, _ = H.store(root)
+        return (not trials.empty and (root / "perturbations").is_dir()
+                and len(results.load_perturbations(str(root))) > 0)
+
+    try:
+        H.wait_until(exploited, timeout=180, proc=driver, interval=0.2, what="a stored exploit")
+    finally:
+        H.kill_group(driver)
+    runs = results.list_runs(str(root))
+    assert list(runs["status"]) == ["crashed"]
+    lines = log.read_text().splitlines()
+    with pytest.raises(ConfigError, match="Resuming population-based training is not supported"):
+        resume_run("pbt_killed", results_root=str(root), progress=False)  # the CLI: exit 2, above
+    assert log.read_text().splitlines() == lines  # nothing ran
+    assert list(results.list_runs(str(root))["status"]) == ["crashed"]
+    # every stored value is one the trainable logged for that (trial, iteration): the store never
+    # runs ahead of the log, but the driver's last unflushed rows died with it, among them a
+    # member's re-run of an iteration after an exploit (no resume supersedes them: docs/pbt.md)
+    logged = [json.loads(line) for line in lines]
+    truth: dict[tuple[str, int], list[float]] = {}
+    for r in logged:
+        if "step" in r:
+            truth.setdefault((r["trial"], r["step"]), []).append(r["loss"])
+    trials = results.load_trials(str(root))
+    ray_id = dict(zip(trials["trial_id"], trials["ray_trial_id"], strict=True))
+    its = results.load_iterations(str(root))
+    assert len(its) > 0
+    for t, i, v in zip(its["trial_id"], its["training_iteration"], its["loss"], strict=True):
+        assert any(v == pytest.approx(x) for x in truth[(ray_id[t], int(i))]), (t, i, v)
