@@ -23,8 +23,9 @@ nothing can read again. It keeps:
 A checkpoint that is none of these can never become one: a trial's latest only moves on, and PBT
 ranks a member only with the checkpoint it has then. The checkpoint an exploit copied is not kept
 once nothing points at it: the lineage row holds what it came from (source, iteration, values,
-configs), and ``raysweep replay`` retrains a schedule from scratch. At most three checkpoints per
-trial stay at the end of a step (latest, ranked, best), in practice one or two.
+configs), and ``raysweep replay`` retrains a schedule from scratch. At the end of a step a trial's
+directory holds at most its latest, ranked and best checkpoints (in practice one or two) and the
+ones a copier that has not reported since its exploit still continues from.
 
 The checkpoints are learnt from Tune's public ``Callback.on_checkpoint`` and deleted with the public
 ``Checkpoint.filesystem.delete_dir``; Ray's checkpoint manager still lists the deleted ones (it never
