@@ -1,13 +1,18 @@
 """schedulers.pbt end to end on the session's real local Ray: a population whose members copy each
-other's checkpoints under a bounded ``num_to_keep`` (all complete), and a trainable without
+other's checkpoints under a bounded ``num_to_keep`` (all complete, raysweep's retention bounds the
+checkpoints kept), a member that errors after another copied it, and a trainable without
 checkpoints, which fails the run at the first perturbation with the fix."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
+import threading
 from collections import defaultdict
+from contextlib import contextmanager
 
+import numpy as np
 import pytest
 
 from raysweep import ExecutionError, Sweep, checkpoints, results, schedulers, space
@@ -35,7 +40,8 @@ def _log(path):
 def test_population_completes_under_a_bounded_num_to_keep(ray_session, tmp_path):
     log = tmp_path / "log.jsonl"
     sweep = _sweep(log, "pbt_keep")
-    summary = run_sweep(sweep, results_root=str(tmp_path), progress=False)
+    with _peak_checkpoints(tmp_path / "_ray") as peak:
+        summary = run_sweep(sweep, results_root=str(tmp_path), progress=False)
 
     assert summary.status == "finished"
     assert summary.counts == {"trials": 6, "completed": 6, "early_stopped": 0, "errored": 0,
@@ -55,20 +61,50 @@ def test_population_completes_under_a_bounded_num_to_keep(ray_session, tmp_path)
     saved = {(r["trial"], r["step"]) for r in rows}
     assert all((source, step) in saved and step % 2 == 0 for _, source, step, _ in exploits)
     _check_lineage(tmp_path, sweep.name, exploits, rows)
-    # Retention: no checkpoint is deleted while the run lasts, whatever num_to_keep=1 says: each
-    # member's checkpoints are all there, numbered 0..n-1 with n near its 10 reports (Ray numbers
-    # them on from a copied checkpoint's index).
-    kept = list((tmp_path / "_ray").rglob("checkpoint_*"))
+    _check_retention(tmp_path, sweep.name, rows, peak)
+
+
+@contextmanager
+def _peak_checkpoints(ray_dir):
+    """The most checkpoint directories seen at once under ``ray_dir`` while the block runs (sampled:
+    the true peak is at least this)."""
+    peak, done = {"dirs": 0}, threading.Event()
+
+    def sample():
+        while not done.wait(0.05):
+            peak["dirs"] = max(peak["dirs"], sum(1 for _ in ray_dir.rglob("checkpoint_*")))
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    try:
+        yield peak
+    finally:
+        done.set()
+        thread.join()
+
+
+def _check_retention(root, name, rows, peak):
+    """raysweep's PBT retention (tune/_retention.py): of the checkpoints the members wrote (one per
+    logged step here), at most 3 per member are left (its latest, the one PBT last ranked it with,
+    its best), and each trial's stored checkpoint_path and its final checkpoint are among them."""
+    kept = sorted((root / "_ray").rglob("checkpoint_*"))
     by_member = defaultdict(list)
     for d in kept:
-        by_member[d.parent.name].append(int(d.name.split("_")[-1]))
-    assert len(by_member) == 6
-    for indices in by_member.values():
-        assert sorted(indices) == list(range(len(indices))) and len(indices) >= 8
+        by_member[d.parent.name].append(d)
+    assert len(by_member) == 6 and all(len(ds) <= 3 for ds in by_member.values()), by_member
+    trials = results.load_trials(str(root), sweeps=name)
+    for row in trials.itertuples():
+        assert (root / row.checkpoint_path).is_dir(), row.checkpoint_path
+        last = max(by_member[row.ray_trial_id], key=lambda d: int(d.name.split("_")[-1]))
+        state = np.load(last / "state.npz")  # its final checkpoint: the last step it trained
+        assert int(state["step"]) == 10 and str(state["owner"]) == row.ray_trial_id
+    written = len(rows)  # a checkpoint with every report
     used = sum(f.stat().st_size for d in kept for f in d.rglob("*") if f.is_file())
-    print(f"PBT kept {len(kept)} checkpoints, {used / 1024:.0f} KiB")
-    trials = results.load_trials(str(tmp_path), sweeps=sweep.name)
-    assert set(trials["status"]) == {"completed"}
+    print(f"PBT retention: {written} checkpoints written, {len(kept)} kept, {used / 1024:.1f} KiB "
+          f"kept (all written: ~{used / len(kept) * written / 1024:.0f} KiB)")
+    print(f"PBT retention: at most {peak['dirs']} checkpoints on disk at once (sampled)")
+    # latest, ranked and best per member, and one being written that the driver has not seen yet
+    assert len(kept) < written and peak["dirs"] <= 4 * 6
 
 
 def _check_lineage(root, name, exploits, rows):
@@ -136,3 +172,34 @@ def test_pb2_runs_and_records_its_exploits(ray_session, tmp_path):
     for r in stored.itertuples():
         assert json.loads(r.operations_json) == {"lr": "pb2"} and json.loads(r.perturbed) == ["lr"]
         assert 1e-3 <= json.loads(r.config_json)["lr"] <= 0.3  # PB2 keeps to its bounds
+
+
+def test_a_member_that_errors_after_it_was_copied_leaves_its_copiers_intact(ray_session, tmp_path):
+    """The first member whose checkpoint another started from raises at its next step (the
+    trainable logs it first): it is stored errored with its iterations up to then, and every copier
+    of it completes, its rows and lineage equal to the log (its copied checkpoint stays readable)."""
+    log = tmp_path / "log.jsonl"
+    sweep = _sweep(log, "pbt_err", population=4)
+    sweep = dataclasses.replace(sweep, space={**sweep.space, "iters": 8,
+                                              "fail_once_copied": str(tmp_path / "failed")})
+    summary = run_sweep(sweep, results_root=str(tmp_path), progress=False)
+    logged = _log(log)
+    failed = [r for r in logged if "failed" in r]
+    assert len(failed) == 1, "no member was copied before the end: the test proves nothing"
+    victim = failed[0]["trial"]
+    assert summary.status == "finished" and summary.counts["errored"] == 1
+    assert summary.counts["completed"] == 3
+    rows = [r for r in logged if "step" in r]
+    exploits = sorted((r["trial"], r["origin"][0], r["origin"][1], r["lr"]) for r in logged
+                      if "start" in r and r["origin"] and r["origin"][0] != r["trial"])
+    copiers = {e[0] for e in exploits if e[1] == victim}
+    assert copiers and victim not in copiers
+    _check_lineage(tmp_path, sweep.name, exploits, rows)  # every row and exploit, the victim's too
+    trials = results.load_trials(str(tmp_path), sweeps=sweep.name).set_index("ray_trial_id")
+    assert trials.loc[victim, "status"] == "errored"
+    assert f"member {victim} fails at step {failed[0]['failed']}" in trials.loc[victim, "error_message"]
+    assert trials.loc[victim, "iterations"] == failed[0]["failed"] - 1
+    for copier in copiers:  # each trained to its end from the victim's checkpoint, with its own rows
+        assert trials.loc[copier, "status"] == "completed" and trials.loc[copier, "iterations"] == 8
+        assert max(r["step"] for r in rows if r["trial"] == copier) == 8
+        assert (tmp_path / trials.loc[copier, "checkpoint_path"]).is_dir()

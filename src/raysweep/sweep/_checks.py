@@ -332,8 +332,9 @@ def pbt_warnings(sweep: Any) -> tuple[str, ...]:
     if sweep.checkpoint is not None and keep.num_to_keep is not None:
         out.append(
             f"checkpoint num_to_keep={keep.num_to_keep} is not applied under schedulers.{pbt.name}: "
-            "every checkpoint is kept while the run lasts, because Ray's PBT exploits a checkpoint that "
-            "a bounded retention may already have deleted (ray-project/ray #27170).")
+            "raysweep keeps each member's latest checkpoint, the one PBT last ranked it with and its best, "
+            "and deletes the others once no exploit can copy them (Ray's num_to_keep would delete "
+            "checkpoints an exploit still copies, ray-project/ray #27170).")
     return tuple(out)
 
 

@@ -8,8 +8,10 @@ Ray's PBT draws with the module-level ``random`` (which trial to copy, resample 
 factor) and, to resample a ``tune`` domain, numpy's global generator (``Domain.sample(None)``); PB2
 also fits and optimises with numpy's. Around each of Ray's steps, both global states are swapped
 for the scheduler's own (seeded), then swapped back: PBT's draws depend only on its seed and on
-the order in which results reach it, nothing else in the driver consumes them, and the states are
-pickled with the scheduler in Tune's experiment state.
+the order in which results reach it, and nothing else in the driver consumes them. Tune's
+experiment snapshot holds no scheduler (``TuneController.__getstate__`` leaves it out): a restored
+run would get the scheduler ``tuner.pkl`` saved at the start, which is why raysweep refuses to
+resume a PBT run (``launch/_continue.refuse_population``).
 
 Nothing here can degrade silently: without these methods PBT could not be observed, so a missing
 one raises (:func:`~raysweep.execution._internals._registry.missing`) when the scheduler is built.
@@ -40,6 +42,9 @@ _NEW_CONFIG = requirement(_PBT, "_get_new_config", "method", params=("trial", "t
 _STATE = requirement(_PBT, "_trial_state", "attribute",
                      why="observe PBT: a trial's last result and checkpoint at a perturbation")
 _METRIC = requirement(_PBT, "_metric", "attribute", why="observe PBT: the metric it ranks by")
+_RESOLVE = requirement("ray.train._internal.session:_FutureTrainingResult", "resolve", "method",
+                       params=("block",),
+                       why="PBT retention: which checkpoint a member's finished save holds")
 
 
 class _Streams:
@@ -85,7 +90,7 @@ class _Observed:
 
     def __init__(self, *args: Any, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for req in (_STEP, _EXPLOIT, _NEW_CONFIG):
+        for req in (_STEP, _EXPLOIT, _NEW_CONFIG, _RESOLVE):
             problem = verify(req)
             if problem:
                 raise missing(req, problem)
@@ -100,6 +105,29 @@ class _Observed:
 
     def exploit_skipped(self, trial: Any, without_checkpoint: list[Any], time: Any) -> None:
         """``trial`` drew one of ``without_checkpoint`` to copy, and it had no checkpoint."""
+
+    def held_checkpoints(self) -> tuple[list[Any], set[str]]:
+        """What an exploit may still copy: the checkpoint each member was saved with when it was
+        last ranked top (PBT keeps it until that member's next perturbation), resolved where its
+        save is done; and the Ray ids of members whose save is still running (which checkpoint it
+        will hold is not known yet; None from Ray's ``resolve`` also means a failed save)."""
+        held: list[Any] = []
+        pending: set[str] = set()
+        for trial, state in vars(self)[_STATE.name].items():
+            last = getattr(state, "last_checkpoint", None)
+            if last is None or trial.is_finished():  # an ended member is never copied again
+                continue
+            save = _pending_save(state)
+            if save is None:
+                held.append(last)
+                continue
+            result = save.resolve(block=False)  # Ray's own non-blocking resolve; PBT's state is untouched
+            checkpoint = getattr(result, "checkpoint", None)
+            if checkpoint is None:
+                pending.add(trial.trial_id)
+            else:
+                held.append(checkpoint)
+        return held, pending
 
     # Ray's methods, observed.
 

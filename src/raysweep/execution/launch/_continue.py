@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from raysweep._errors import ConfigError
+from raysweep._errors import ConfigError, invalid_parameter
 from raysweep.execution.launch._fit import start
 from raysweep.execution.launch._launch import Launch, RayTarget
 from raysweep.execution.launch._record import build_run_record
@@ -25,7 +25,8 @@ from raysweep.execution.launch._summary import RunSummary
 from raysweep.results import RunWriter, driver_alive, load_trials, local_path
 from raysweep.sweep import LoadedSweep, load_sweep
 
-__all__ = ["carried_columns", "continue_run", "load_unchanged", "run_lock", "stored_int"]
+__all__ = ["POPULATION_SCHEDULERS", "carried_columns", "continue_run", "load_unchanged", "refuse_population",
+           "run_lock", "stored_int"]
 
 #: Run-record fields compared when a sweep module's sha256 changed: what the message names.
 _COMPARED = ("metric", "mode", "num_samples", "space_json", "searcher", "searcher_params",
@@ -46,6 +47,39 @@ def continue_run(root: str, row: pd.Series, target: RayTarget,
         launch = make_launch(_prior_trials(root, sweep_name, run_id))
         with RunWriter(root, sweep=sweep_name, run_id=run_id) as writer:
             return start(launch, writer, target)
+
+
+#: Schedulers whose state Ray Tune does not restore: a run of one is never resumed nor extended.
+POPULATION_SCHEDULERS = ("pbt", "pb2")
+
+
+def refuse_population(row: pd.Series, action: str) -> None:
+    """``ConfigError`` for ``raysweep resume`` / ``extend`` (``action``) of a PBT or PB2 run.
+
+    Ray Tune's experiment snapshot holds no scheduler (``TuneController.__getstate__`` leaves it
+    out); ``Tuner.restore`` unpickles the one ``tuner.pkl`` holds, saved when the run started. A
+    resumed population would have lost every member's perturbation time, score and ranked
+    checkpoint, and PBT's random draws would start over (docs/pbt.md, "Resume", measures it). An
+    extension would be a second population that never meets the first.
+    """
+    scheduler = str(row.get("scheduler") or "")
+    if scheduler not in POPULATION_SCHEDULERS:
+        return
+    run, sweep = str(row["run"]), str(row["sweep"])
+    if action == "raysweep resume":
+        why = ("Resuming population-based training is not supported: Ray Tune restores the "
+               f"schedulers.{scheduler} pickled when the run started, without any member's "
+               "perturbation time, score or saved checkpoint, and with its random draws from the start, "
+               "so the resumed population would perturb every member again at its first result and its "
+               "lineage would not continue the stored one.")
+    else:
+        why = ("Extending population-based training is not supported: the new members would be a "
+               "second population with a fresh scheduler, which never copies the ended members.")
+    raise ConfigError(invalid_parameter(
+        "run", action, "a run whose scheduler Ray Tune can continue (not schedulers.pbt or schedulers.pb2)",
+        f"{run} (sweep {sweep!r}, schedulers.{scheduler})",
+        f"{why} Its results so far stay in the store. Start a new run with `raysweep run {sweep}`, or "
+        f"retrain the best member's schedule from scratch with `raysweep replay {run}`."))
 
 
 def run_ray_dir(root: str, sweep: str, run_id: str) -> str:

@@ -10,7 +10,7 @@ finished experiment was the alternative; Tune marks a finished experiment's sear
 private state. Feeding the points back uses public searcher APIs and survives a lost Ray directory.
 
 Refused before Ray starts (``ConfigError``, exit status 2): ``num_samples`` < 1, an unknown run, a
-run whose driver is alive, a crashed or interrupted run (resume it first), a grid sweep (use
+run whose driver is alive, a crashed or interrupted run (resume it first), a PBT or PB2 run, a grid sweep (use
 ``raysweep run SWEEP --only-new``), a sweep module that changed since the run started (``force``).
 """
 
@@ -27,6 +27,7 @@ from raysweep.execution.launch._continue import (
     carried_columns,
     continue_run,
     load_unchanged,
+    refuse_population,
     stored_int,
 )
 from raysweep.execution.launch._launch import (
@@ -75,6 +76,7 @@ def extend_run(
         root = resolve_results_root(results_root)
         row = resolve_run(root, run, owner="raysweep extend")
         sweep_name, run_id = str(row["sweep"]), str(row["run"])
+        refuse_population(row, "raysweep extend")  # before 'resume it first': PBT is never resumed
         refuse_unless_extendable(row)
         loaded = load_unchanged(row, force) if sweep is None else as_loaded(sweep)
         check_sweep(loaded.sweep)  # before Ray starts, as a new run does

@@ -52,6 +52,7 @@ from raysweep.execution.tune._convert import concurrency, link_early_stops, make
 from raysweep.execution.tune._driver_bound import DriverBound
 from raysweep.execution.tune._guard import NonFiniteGuard, guard_trainable
 from raysweep.execution.tune._pbt import LineageCallback
+from raysweep.execution.tune._retention import PopulationRetention
 from raysweep.execution.tune._trainer import releasing_workers, trainer_trial, trial_reservation
 from raysweep.results import RunStatus, RunWriter
 from raysweep.schedulers import PB2, PBT
@@ -136,9 +137,12 @@ def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback |
                                                 for row in launch.prior.values())
     ray_dir = launch.ray_dir
 
+    # A PBT/PB2 run cannot be resumed (Tune restores no scheduler state: _continue.refuse_population)
+    later = ("" if getattr(sweep.scheduler_spec, "population", False)
+             else f"(continue it with `raysweep resume {run_id}`). ")
+
     def notify(signum):
-        launch.console.print("[yellow]Stopping the sweep; results so far are kept "
-                             f"(continue it with `raysweep resume {run_id}`). "
+        launch.console.print(f"[yellow]Stopping the sweep; results so far are kept {later}"
                              "Press Ctrl-C again to abort at once.[/]")
 
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")  # with verbose=0: no tables, our progress bar only
@@ -150,6 +154,10 @@ def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback |
         if store and isinstance(population, PBT | PB2):
             rungs.append(LineageCallback(store.writer, store.trial_key, population.time_attr,
                                          [".".join(p) for p in population.mutated_paths()]))
+        if isinstance(population, PBT | PB2):  # Ray deletes none of its checkpoints: this does
+            keep = sweep.checkpoint_spec
+            rungs.append(PopulationRetention(keep.score or sweep.metric,
+                                             keep.score_order(sweep.mode) or str(sweep.mode)))
         # The sweep's own callbacks (MLflow, W&B, ...) after the store, before the trim below.
         own = make_callbacks(sweep)
         callbacks: list[tune.Callback] = [_ForwardInterrupt(interrupted), progress, *rungs,
@@ -261,7 +269,8 @@ def _checkpoint_config(sweep: Sweep) -> tune.CheckpointConfig:
     return tune.CheckpointConfig(
         # PBT copies the checkpoint a trial had when it was ranked, and the copier may restore it
         # only after that trial saved more: Ray's retention can delete it first (ray #27170), so
-        # under PBT every checkpoint is kept while the run lasts (docs/pbt.md measures the disk).
+        # under PBT Ray deletes none and raysweep's PopulationRetention deletes the checkpoints
+        # nothing can copy or restore any more (tune/_retention.py; docs/pbt.md measures the disk).
         num_to_keep=None if getattr(sweep.scheduler_spec, "population", False) else keep.num_to_keep,
         checkpoint_score_attribute=keep.score,
         checkpoint_score_order=keep.score_order(sweep.mode) or "max",

@@ -1,8 +1,9 @@
 """``resume_run``: continue a crashed or interrupted run with Ray's ``Tuner.restore``, same run id.
 
 What is refused, before Ray starts (``ConfigError``, exit status 2): a finished run, a run whose
-driver is still alive (or that another ``raysweep resume`` is resuming), a run whose sweep module
-changed since it started (``force=True`` overrides only this), a run whose Ray files are gone.
+driver is still alive (or that another ``raysweep resume`` is resuming), a PBT or PB2 run (Tune
+restores no scheduler state: ``_continue.refuse_population``), a run whose sweep module changed
+since it started (``force=True`` overrides only this), a run whose Ray files are gone.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from raysweep.execution.launch._continue import (
     carried_columns,
     continue_run,
     load_unchanged,
+    refuse_population,
     run_ray_dir,
     stored_int,
 )
@@ -54,6 +56,7 @@ def resume_run(
         row = resolve_run(root, run, owner="raysweep resume")
         sweep_name, run_id = str(row["sweep"]), str(row["run"])
         refuse_unless_resumable(row)
+        refuse_population(row, "raysweep resume")  # Tune restores no PBT state (docs/pbt.md)
         loaded = load_unchanged(row, force)
         check_sweep(loaded.sweep)  # before Ray starts, as a new run does
         ray_dir = run_ray_dir(root, sweep_name, run_id)

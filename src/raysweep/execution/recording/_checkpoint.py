@@ -5,7 +5,8 @@ in its order (``order``, else the sweep's mode), among the checkpoints Ray keeps
 deletes the others as newer ones arrive (``num_to_keep``), so a pointer to one of them would dangle.
 With the default policy (``keep(num_to_keep=1)``) that is the trial's latest checkpoint; with a
 score, the best by it (Ray keeps it). Ties go to the later checkpoint, as in Ray's own ranking; when
-no kept checkpoint carries a finite score, the latest (which Ray never deletes).
+no kept checkpoint carries a finite score, the latest (which Ray never deletes). Under PBT/PB2 Ray
+deletes none and raysweep's retention (``tune/_retention.py``) keeps this one.
 """
 
 from __future__ import annotations
@@ -57,6 +58,11 @@ class CheckpointPointer:
 
     def best(self, trial: Any) -> str | None:
         """Where the best kept checkpoint of ``trial`` is (see the module), or None without one."""
+        chosen = self.best_checkpoint(trial)
+        return None if chosen is None else self.location(chosen)
+
+    def best_checkpoint(self, trial: Any) -> Any:
+        """The best kept checkpoint of ``trial`` (a Ray ``Checkpoint``), or None without one."""
         kept = kept_checkpoints(trial)
         if not kept:
             return None
@@ -65,8 +71,7 @@ class CheckpointPointer:
             value = as_number(_flat(metrics).get(self.score))
             if value is not None and math.isfinite(value):
                 ranked.append((self.sign * value, order, checkpoint))
-        chosen = max(ranked, key=lambda r: (r[0], r[1]))[2] if ranked else kept[-1][0]
-        return self.location(chosen)
+        return max(ranked, key=lambda r: (r[0], r[1]))[2] if ranked else kept[-1][0]
 
     def location(self, checkpoint: Any) -> str | None:
         """``checkpoint``'s path relative to the results root, or its absolute path (local) or URI."""
