@@ -87,8 +87,16 @@ def runs_cmd(sweeps: tuple[str, ...], results: str | None) -> None:
         )
     console.print(table)
     for _, row in frame[frame["status"].isin(_RESUMABLE)].iterrows():
-        console.print(Text(f"Run {row['run']} {_VERB[row['status']]}: continue it with "
-                           f"`raysweep resume {row['run']}`"))
+        console.print(Text(_continue_hint(row)))
+
+
+def _continue_hint(run: Any) -> str:
+    """What to do with a crashed or interrupted run: resume it, or, for PBT/PB2 (whose resume is
+    refused: Tune restores no PBT state, docs/pbt.md), start anew or replay its best member."""
+    if is_population(run):
+        return (f"Run {run['run']} {_VERB[run['status']]}; a PBT run cannot be resumed: start a new "
+                f"run, or retrain its best member with `raysweep replay {run['run']}`")
+    return f"Run {run['run']} {_VERB[run['status']]}: continue it with `raysweep resume {run['run']}`"
 
 
 def _print_errors(root: str, target: str, full: bool = False) -> None:
@@ -258,8 +266,7 @@ def show_cmd(target: str, k: int, errors: bool, full_traceback: bool, rungs: boo
         console.print(f"No trial has reported a finite {run.get('metric')}"
                       + (" yet." if live else f"; the run is {run.get('status')}."))
     if run.get("status") in _RESUMABLE:
-        console.print(Text(f"Run {run['run']} {_VERB[run['status']]}: continue it with "
-                           f"`raysweep resume {run['run']}`"))
+        console.print(Text(_continue_hint(run)))
 
 
 @click.command("best")
