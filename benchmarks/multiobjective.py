@@ -7,10 +7,8 @@ Usage (from the repository root)::
     python benchmarks/multiobjective.py [--seeds 10] [--trials 120] [--out multiobjective.jsonl]
     python benchmarks/multiobjective.py --report multiobjective.jsonl   # the table only
 
-WAITS FOR the multi-objective Sweep (branch ``moc``: ``Sweep(metric=[...], mode=[...])`` and
-Optuna's multi-objective TPE behind ``searchers.optuna``). Until it lands the ``raysweep-*``
-contenders are skipped with a message (``_multi_objective_sweep`` is the one check); the
-in-process contenders run today. Not yet run: no result of it is recorded in docs/benchmarks.md.
+The ``raysweep-*`` contenders need the multi-objective Sweep (``Sweep(metric=[...], mode=[...])``);
+on a raysweep without it they are skipped with a message (``_multi_objective_sweep`` is the check).
 
 Measured: each (contender, problem, seed) appends one JSON line (every trial's two objective
 values, in trial order) to ``--out`` as it ends. The table gives the median hypervolume over the
@@ -71,7 +69,7 @@ def _multi_objective_sweep() -> bool:
 
     try:
         Sweep(name="probe", trainable=trainable, space={"x": space.uniform(0, 1)},
-              metric=["f1", "f2"], mode=["min", "min"])
+              metric=["f1", "f2"], mode=["min", "min"], num_samples=1)
     except (ConfigError, TypeError):
         return False
     return True
