@@ -213,7 +213,7 @@ def cached_decisions(controller: Any) -> dict[str, str] | None:
     (``_cached_trial_decisions``: Ray trial id -> ``"STOP"``, ``"PAUSE"`` or ``"CONTINUE"``).
 
     Tune writes this dict into every experiment snapshot and a restored controller starts with the
-    previous driver's (docs/reliability.md, "A decision Tune carried across the restore"). None
+    previous driver's (docs/reliability.md, "A STOP Tune carried across the restore"). None
     (warned once) when the controller has none."""
     decisions = getattr(controller, "_cached_trial_decisions", None)
     if not isinstance(decisions, dict):

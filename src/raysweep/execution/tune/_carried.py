@@ -13,7 +13,7 @@ CONTINUE).
 raysweep keeps Tune's behaviour: an uninterrupted run would have stopped the trial there too.
 :class:`CarriedStops` only tells raysweep's callbacks what happened, so that the store records the
 trial ``early_stopped`` (not ``completed``) and keeps the previous driver's rung row for that decision
-(``docs/reliability.md``, "A decision Tune carried across the restore").
+(``docs/reliability.md``, "A STOP Tune carried across the restore").
 """
 
 from __future__ import annotations
