@@ -120,9 +120,14 @@ def test_rungs_after_ctrl_c_and_resume_are_exactly_once(ray_address, tmp_path):
     summary = resume_run("rungs_resume", results_root=str(root), progress=False)
     assert summary.status == "finished"
 
+    _check_rungs_against_log(root, H.read_log(log_dir))
+
+
+def _check_rungs_against_log(root, log):
+    """One row per (trial, rung); decisions agree with their cutoffs (min mode); values are what the
+    trainable reported last; a trial's final row matches its status and how far it ran (log)."""
     rungs = results.load_rungs(str(root))
     trials = results.load_trials(str(root))
-    log = H.read_log(log_dir)
     assert not rungs.duplicated(["trial_id", "milestone"]).any()
     assert set(rungs["trial_id"]) == set(trials["trial_id"])
     # Decisions agree with their cutoffs (min mode: stopped means value > cutoff).
@@ -144,3 +149,112 @@ def test_rungs_after_ctrl_c_and_resume_are_exactly_once(ray_address, tmp_path):
         else:
             assert final["decision"] == "completed" and status[trial_id] == "completed"
             assert final["milestone"] == MAX_T and ran == MAX_T
+    return rungs, trials
+
+
+# A sweep whose Ctrl-C comes in the very Tune step in which ASHA stops a trial below max_t: Tune has
+# just held that STOP until the trial's checkpoint (reported with the result) is saved, and its loop
+# ends before the save is processed. The callback raises SIGINT (raysweep's first Ctrl-C) and SIGUSR1
+# (Tune's interrupt, which raysweep's _ForwardInterrupt would raise at the next step's start) once.
+_CARRIED_MODULE = """
+import json, os, signal, tempfile
+from ray import tune
+from raysweep import Sweep, schedulers, searchers, space
+
+LOG_DIR, FIRED = {log_dir!r}, {fired!r}
+
+
+def trainable(config):
+    trial = tune.get_context().get_trial_id()
+    start = 1
+    ckpt = tune.get_checkpoint()
+    if ckpt is not None:
+        with ckpt.as_directory() as d, open(os.path.join(d, "state.json")) as fh:
+            start = json.load(fh)["it"] + 1
+    for it in range(start, {max_t} + 1):
+        v = round(config["x"] + (2 - 2 * config["x"]) / it, 12)
+        with open(os.path.join(LOG_DIR, trial + ".log"), "a") as fh:
+            fh.write(json.dumps({{"trial": trial, "pid": os.getpid(), "it": it, "value": v,
+                                 "x": config["x"]}}) + "\\n")
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "state.json"), "w") as fh:
+                json.dump({{"it": it}}, fh)
+            tune.report({{"loss": v}}, checkpoint=tune.Checkpoint.from_directory(d))
+
+
+class CtrlCAtAStop(tune.Callback):
+    def on_trial_result(self, iteration, trials, trial, result, **info):
+        if result.get("done") and result["training_iteration"] < {max_t} and not os.path.exists(FIRED):
+            open(FIRED, "w").close()
+            signal.raise_signal(signal.SIGINT)
+            signal.raise_signal(signal.SIGUSR1)
+
+
+SWEEP = Sweep(
+    name="carried", trainable=trainable, space={{"x": space.grid({xs})}}, metric="loss", mode="min",
+    searcher=searchers.grid(), max_concurrent=1, resources={{"cpu": 1}}, seed=3,
+    scheduler=schedulers.asha(max_t={max_t}, grace_period={grace}, reduction_factor={rf}),
+    callbacks=[CtrlCAtAStop()],
+)
+"""
+
+
+@pytest.mark.parametrize(("stopped_x", "stop_at"), [(0.2, 1), (0.95, 3)],
+                         ids=["stop-at-rung-1-restarts", "stop-at-rung-3-restores-its-checkpoint"])
+def test_a_stop_tune_carried_across_ctrl_c_is_stored_early_stopped(ray_session, tmp_path, stopped_x,
+                                                                   stop_at):
+    """Ctrl-C while a trial's STOP waits for its checkpoint save: Tune's snapshot keeps the STOP, and
+    the resumed run executes it at the trial's next save. The store says early_stopped at that rung,
+    with the first driver's decision, as the trainable's log shows it ran (ground truth).
+
+    loss = x + (2 - 2x) / it. The first trial (x=0.5) runs to max_t; x=0.2 is worse at rung 1 and
+    stops there (no checkpoint registered yet: the resumed attempt restarts from iteration 1);
+    x=0.95 is better at rung 1 and worse at rung 3 (restored from its checkpoint at iteration 2).
+    The last trial (x=0.4) runs after the resume.
+    """
+    import glob
+
+    from raysweep.execution import resume_run
+    from raysweep.sweep import load_sweep
+
+    from . import _resume_harness as H
+
+    log_dir, root = tmp_path / "logs", tmp_path / "results"
+    log_dir.mkdir()
+    path = tmp_path / "project" / "carried.py"
+    path.parent.mkdir()
+    path.write_text(_CARRIED_MODULE.format(log_dir=str(log_dir), fired=str(tmp_path / "fired"),
+                                           max_t=MAX_T, grace=GRACE, rf=RF, xs=[0.5, stopped_x, 0.4]))
+    first = run_sweep(load_sweep(str(path)), results_root=str(root), progress=False)
+    assert first.status == "interrupted"
+    stopped = H.read_log(log_dir).query("x == @stopped_x")
+    ray_id = stopped["trial"].iloc[0]
+    assert list(stopped["it"]) == list(range(1, stop_at + 1))
+    # The state this test is about: Tune's last snapshot still holds that trial's STOP.
+    state = sorted(glob.glob(str(root / "_ray" / "carried" / "*" / "experiment_state-*.json")))[-1]
+    with open(state) as handle:
+        held = json.load(handle)["runner_data"]["_cached_trial_decisions"]
+    assert held == {ray_id: "STOP"}
+
+    summary = resume_run("carried", results_root=str(root), progress=False)
+    assert summary.status == "finished"
+    log = H.read_log(log_dir)
+    # Ground truth: the resumed attempt ran from its checkpoint to the stopping iteration, no further.
+    rerun = [*range(1, stop_at + 1), stop_at]
+    assert list(log.loc[log["trial"] == ray_id, "it"]) == rerun
+    rungs, trials = _check_rungs_against_log(root, log)
+    assert len(trials) == 3 and set(log["trial"]) == set(trials["ray_trial_id"])
+    row = trials.set_index("ray_trial_id").loc[ray_id]
+    assert row["status"] == "early_stopped" and row["iterations"] == stop_at
+    assert bool(row["stopped_by_scheduler"])
+    final = rungs[rungs["trial_id"] == row["trial_id"]].sort_values("milestone").iloc[-1]
+    assert final["decision"] == "stopped" and final["milestone"] == stop_at
+    assert final["cutoff"] == final["cutoff"]  # the first driver's cutoff, not a restarted rung's NaN
+    # Every stored iteration once, equal to the last value the trainable reported for it.
+    iterations = results.load_iterations(str(root))
+    assert not iterations.duplicated(["trial_id", "training_iteration"]).any()
+    last = log.drop_duplicates(["trial", "it"], keep="last").set_index(["trial", "it"])["value"]
+    ray_of = dict(zip(trials["trial_id"], trials["ray_trial_id"], strict=True))
+    assert len(iterations) == len(last)
+    for it in iterations.itertuples():
+        assert it.loss == last[(ray_of[it.trial_id], int(it.training_iteration))]

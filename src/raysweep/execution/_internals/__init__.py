@@ -22,6 +22,7 @@ actors), ``_versions`` (the supported Ray range).
 from raysweep.execution._internals._analysis import without_result_frames
 from raysweep.execution._internals._cluster import actor_address, actor_id, find_cluster_address
 from raysweep.execution._internals._controller import (
+    cached_decisions,
     checkpoint_experiment,
     controller_scheduler,
     controller_trials,
@@ -96,6 +97,7 @@ __all__ = [
     "asha_settings",
     "bracket_cutoff",
     "bracket_rungs",
+    "cached_decisions",
     "checkpoint_experiment",
     "controller_scheduler",
     "controller_trials",

@@ -15,7 +15,8 @@ from typing import Any
 from raysweep.execution._internals._registry import degrade, missing, requirement
 
 __all__ = [
-    "checkpoint_experiment", "controller_scheduler", "controller_trials", "find_controller",
+    "cached_decisions", "checkpoint_experiment", "controller_scheduler", "controller_trials",
+    "find_controller",
     "mark_for_snapshot", "replace_trial_states", "trial_holders", "trial_states",
     "wait_for_experiment_sync",
 ]
@@ -66,6 +67,10 @@ _CALLBACKS = requirement(
 _CALLBACK_LIST = requirement(
     "ray.tune.callback:CallbackList", "_callbacks", "attribute",
     why="release ended trials: the callbacks inside Tune's CallbackList")
+_CACHED = requirement(
+    _CONTROLLER, "_cached_trial_decisions", "attribute",
+    why="know the scheduler decisions a restored run carries over from its snapshot (a STOP taken "
+        "while the trial's checkpoint was being saved is executed at the trial's next save)")
 _MARK = requirement(
     _CONTROLLER, "_mark_trial_to_checkpoint", "method", params=("trial",),
     why="have the next snapshot write a trimmed trial's JSON state")
@@ -201,3 +206,18 @@ def mark_for_snapshot(controller: Any, trial: Any) -> None:
         degrade(_MARK, "snapshots keep the untrimmed state of trimmed trials")
         return
     mark(trial)
+
+
+def cached_decisions(controller: Any) -> dict[str, str] | None:
+    """A copy of the decisions the controller holds until a trial's checkpoint is saved
+    (``_cached_trial_decisions``: Ray trial id -> ``"STOP"``, ``"PAUSE"`` or ``"CONTINUE"``).
+
+    Tune writes this dict into every experiment snapshot and a restored controller starts with the
+    previous driver's (docs/reliability.md, "A STOP Tune carried across the restore"). None
+    (warned once) when the controller has none."""
+    decisions = getattr(controller, "_cached_trial_decisions", None)
+    if not isinstance(decisions, dict):
+        degrade(_CACHED, "a STOP a resumed run carries over from the previous driver is stored as the "
+                         "trial's natural end (completed)")
+        return None
+    return dict(decisions)

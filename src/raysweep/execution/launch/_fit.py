@@ -48,6 +48,7 @@ from raysweep.execution.terminal._text import (
 )
 from raysweep.execution.tune._asha import RungCallback
 from raysweep.execution.tune._callbacks import make_callbacks, write_after_trial_end
+from raysweep.execution.tune._carried import CarriedStops
 from raysweep.execution.tune._convert import concurrency, link_early_stops, make_scheduler, make_search
 from raysweep.execution.tune._driver_bound import DriverBound
 from raysweep.execution.tune._guard import NonFiniteGuard, guard_trainable
@@ -96,9 +97,10 @@ def fit(launch: Launch, cluster: dict[str, float], writer: RunWriter | None,
     sweep = loaded.sweep
     record = {**build_run_record(loaded, run_id, datetime.now(UTC), cluster), **launch.record}
     store = None
+    carried = CarriedStops()  # a resumed run's STOPs carried over from the previous driver
     try:
-        store = _open_store(writer, launch, record) if writer is not None else None
-        return _fit(launch, record, store, logs)
+        store = _open_store(writer, launch, record, carried) if writer is not None else None
+        return _fit(launch, record, store, logs, carried)
     except BaseException as exc:
         if writer is not None and store is not None:
             status = RunStatus.INTERRUPTED if isinstance(exc, KeyboardInterrupt) else RunStatus.FAILED
@@ -121,12 +123,13 @@ def _reason(exc: BaseException, ray_dir: str) -> str:
 
 
 def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback | None,
-         logs: LogRoute) -> RunSummary:
+         logs: LogRoute, carried: CarriedStops) -> RunSummary:
     loaded, run_id = launch.loaded, launch.run_id
     sweep = loaded.sweep
     progress = ProgressCallback(launch.total_trials or sweep.n_trials, sweep.metric,
                                 str(sweep.mode), launch.console, live=launch.live,
-                                asha_max_t=sweep.early_stopping.max_t if sweep.early_stopping else None)
+                                asha_max_t=sweep.early_stopping.max_t if sweep.early_stopping else None,
+                                carried=carried)
     if store is not None:  # a resumed run starts with the trials that ended before
         so_far = store.summary()
         progress.done = int(so_far["n_completed"])
@@ -149,7 +152,7 @@ def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback |
     clock = time.monotonic()
     fit_error: BaseException | None = None
     with interrupt_guard(notify) as interrupted, progress:
-        rungs: list[tune.Callback] = [RungCallback(store.writer, store.trial_key)] if store else []
+        rungs: list[tune.Callback] = [RungCallback(store.writer, store.trial_key, carried)] if store else []
         population = sweep.scheduler_spec  # PBT's exploits: the perturbations dataset (tune/_pbt.py)
         if store and isinstance(population, PBT | PB2):
             rungs.append(LineageCallback(store.writer, store.trial_key, population.time_attr,
@@ -160,7 +163,8 @@ def _fit(launch: Launch, record: dict[str, Any], store: ParquetResultsCallback |
                                              keep.score_order(sweep.mode) or str(sweep.mode)))
         # The sweep's own callbacks (MLflow, W&B, ...) after the store, before the trim below.
         own = make_callbacks(sweep)
-        callbacks: list[tune.Callback] = [_ForwardInterrupt(interrupted), progress, *rungs,
+        # CarriedStops first: the others ask it in their hooks for the same event
+        callbacks: list[tune.Callback] = [_ForwardInterrupt(interrupted), carried, progress, *rungs,
                                           *([store] if store else []), *own]
         if store:
             store.gate.prune = not write_after_trial_end(own)
@@ -327,8 +331,8 @@ def _trial_dirname(trial: Any) -> str:
     return str(trial.trial_id)
 
 
-def _open_store(writer: RunWriter, launch: Launch,
-                record: dict[str, Any]) -> ParquetResultsCallback:
+def _open_store(writer: RunWriter, launch: Launch, record: dict[str, Any],
+                carried: CarriedStops) -> ParquetResultsCallback:
     """Write the run row ('running') and make the callback that feeds the writer."""
     sweep = launch.loaded.sweep
     writer.write_run(record)
@@ -339,7 +343,7 @@ def _open_store(writer: RunWriter, launch: Launch,
         prior=launch.prior, index_offset=int(launch.record.get("trial_index_offset") or 0),
         space=sweep.space, checkpoint_score=sweep.checkpoint_spec.score,
         checkpoint_order=sweep.checkpoint_spec.score_order(sweep.mode),
-        constraints=sweep.constraints,
+        constraints=sweep.constraints, carried=carried,
     )
 
 

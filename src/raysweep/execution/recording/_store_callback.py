@@ -5,9 +5,11 @@ Status rule (documented in docs/results.md):
 * ``errored``: Tune called ``on_trial_error`` (the error survived every allowed retry).
 * ``early_stopped``: the trial ended without error, a result reached the driver with ``done=True``
   set by Tune (only the scheduler or a stopper sets it on a non-final result; a trainable that returns
-  on its own ends with a duplicate result callbacks never see) or HyperBand stopped it while paused
-  (``scheduler_stops``), and the trial had fewer iterations than ``asha_max_t`` (ASHA's or
-  HyperBand's ``max_t``). ASHA also sets ``done`` at ``max_t``; that trial is ``completed``.
+  on its own ends with a duplicate result callbacks never see), HyperBand stopped it while paused
+  (``scheduler_stops``) or, in a resumed run, Tune executed a STOP the previous driver's scheduler
+  took (``CarriedStops``, ``tune/_carried.py``), and the trial had fewer iterations than
+  ``asha_max_t`` (ASHA's or HyperBand's ``max_t``). ASHA also sets ``done`` at ``max_t``; that trial
+  is ``completed``.
 * ``completed``: every other trial that ended without error, including a trainable that returned
   early on its own.
 * ``cancelled``: still pending or running when the sweep ended (time budget, Ctrl-C, crash of the
@@ -28,6 +30,7 @@ from raysweep.execution.recording._identity import TrialStates
 from raysweep.execution.recording._rows import iteration_row, metric_columns, trial_row
 from raysweep.execution.recording._tally import RunTally
 from raysweep.execution.recording._trial_info import attempt, error_info, stored_results
+from raysweep.execution.tune._carried import CarriedStops
 from raysweep.execution.tune._constraints import Constraints
 from raysweep.execution.tune._driver_bound import DriverBound
 from raysweep.execution.tune._hyperband import scheduler_stops
@@ -78,6 +81,9 @@ class ParquetResultsCallback(DriverBound):
         constraints: The sweep's constraints: the end row of a completed or early-stopped trial
             records whether they all hold on its last metrics and config (``feasible``; None for
             other statuses and without constraints).
+        carried: The run's :class:`CarriedStops` (a callback of the same Tuner, before this one):
+            a trial Tune ends with a STOP carried over from the previous driver is early-stopped.
+            None: no such STOP is recognised.
     """
 
     def __init__(
@@ -96,6 +102,7 @@ class ParquetResultsCallback(DriverBound):
         checkpoint_score: str | None = None,
         checkpoint_order: str | None = None,
         constraints: Sequence[str] = (),
+        carried: CarriedStops | None = None,
     ):
         self.constraints = Constraints(constraints)
         self.writer = writer
@@ -116,6 +123,7 @@ class ParquetResultsCallback(DriverBound):
         self._trials_seen: list[Any] = []
         self._repaired = False
         self._scheduler_stops: set[str] = set()
+        self.carried = carried
 
 
     # ----------------------------------------------------------------- counters of the gate
@@ -222,6 +230,8 @@ class ParquetResultsCallback(DriverBound):
 
     def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         state = self.trials.state(trial)
+        if self.carried is not None and self.carried.executed_stop(trial.trial_id):
+            state.stopped_by_scheduler = True  # the previous driver's STOP, executed by Tune now
         early = (
             (state.stopped_by_scheduler or trial.trial_id in self._scheduler_stops)
             and self.asha_max_t is not None

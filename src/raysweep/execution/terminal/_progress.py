@@ -8,6 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from raysweep.execution.tune._carried import CarriedStops
 from raysweep.execution.tune._driver_bound import DriverBound
 from raysweep.results import Objective
 
@@ -15,11 +16,17 @@ __all__ = ["ProgressCallback"]
 
 
 class ProgressCallback(DriverBound):
-    """Counts trials by state and tracks the best metric value as results arrive."""
+    """Counts trials by state and tracks the best metric value as results arrive.
+
+    ``carried`` (the run's :class:`CarriedStops`, a callback before this one): a trial Tune ends with
+    a STOP carried over from the previous driver counts as early-stopped, as in the store.
+    """
 
     def __init__(self, total: int, metric: str, mode: str, console: Console | None = None,
-                 live: bool = True, asha_max_t: int | None = None) -> None:
+                 live: bool = True, asha_max_t: int | None = None,
+                 carried: CarriedStops | None = None) -> None:
         self.metric, self.mode, self.asha_max_t = metric, mode, asha_max_t
+        self.carried = carried
         self.objective = Objective(metric, mode)  # type: ignore[arg-type]
         self.running = self.done = self.early_stopped = self.errored = 0
         self.started_any = False
@@ -65,6 +72,8 @@ class ProgressCallback(DriverBound):
         self.running = max(0, self.running - 1)
         self._lifetime_ends(trial)
         stopped_at = self._stopped.pop(trial.trial_id, None)
+        if stopped_at is None and self.carried is not None and self.carried.executed_stop(trial.trial_id):
+            stopped_at = int((trial.last_result or {}).get("training_iteration", 0))
         if stopped_at is not None and self.asha_max_t is not None and stopped_at < self.asha_max_t:
             self.early_stopped += 1
         else:

@@ -13,11 +13,15 @@ decision is Ray's returned action: ``STOP`` -> ``stopped``, else ``promoted``; a
 (Tune's final ``done`` result).
 
 :class:`RungCallback` drains those records on Tune's driver loop into the run's ``rungs`` dataset
-(``RunWriter.add_rung``), keyed by raysweep's stable trial id.
+(``RunWriter.add_rung``), keyed by raysweep's stable trial id. In a resumed run, the rows the
+restarted scheduler records on the result a STOP carried over from the previous driver was taken on
+are held, and dropped once Tune executes that STOP (:mod:`raysweep.execution.tune._carried`): the
+previous driver's row of the decision Tune acts on stays the trial's row at that rung.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,9 +36,10 @@ from raysweep.execution._internals import (
     bracket_rungs,
     replace_bracket_cutoff,
 )
+from raysweep.execution.tune._carried import CarriedStops
 from raysweep.execution.tune._decisions import DecisionCallback, KeyOf
 from raysweep.execution.tune._moasha import MOASHA
-from raysweep.results import RungDecision
+from raysweep.results import RungDecision, RunWriter
 
 __all__ = ["RecordingASHA", "RungCallback"]
 
@@ -194,14 +199,54 @@ class RungCallback(DecisionCallback):
     Args:
         writer: The run's writer.
         trial_key: Maps a Ray ``Trial`` to raysweep's stable trial id.
+        carried: The run's :class:`CarriedStops` (a callback before this one), or None.
     """
 
     purpose = "recording ASHA's rung decisions"
+
+    def __init__(self, writer: RunWriter, trial_key: Callable[[Any, list | None], str],
+                 carried: CarriedStops | None = None) -> None:
+        super().__init__(writer, trial_key)
+        self.carried = carried
+        self._held: dict[str, list[dict[str, Any]]] = {}  # Ray trial id -> rows awaiting its STOP
 
     def recording(self, scheduler: Any) -> RecordingASHA | MOASHA | None:
         return recording_scheduler(scheduler)
 
     def write(self, event: dict[str, Any], key_of: KeyOf) -> None:
-        trial_id = key_of(event.pop("ray_trial_id"))
-        if trial_id is not None:
-            self.writer.add_rung({"trial_id": trial_id, **event})
+        ray_id = event.pop("ray_trial_id")
+        trial_id = key_of(ray_id)
+        if trial_id is None:
+            return
+        row = {"trial_id": trial_id, **event}
+        if (self.carried is not None
+                and self.carried.decided_at(ray_id, event["time_attr"]) == event["time_value"]):
+            self._held.setdefault(ray_id, []).append(row)  # Tune may act on the carried STOP instead
+            return
+        self.writer.add_rung(row)
+
+    def _settle(self, trial: Any) -> None:
+        """The trial's held rows: dropped when Tune executed its carried STOP (the previous driver's
+        row stands), written when it ended otherwise (the restarted scheduler's decision held)."""
+        rows = self._held.pop(trial.trial_id, [])
+        if self.carried is not None and self.carried.executed_stop(trial.trial_id):
+            return
+        for row in rows:
+            self.writer.add_rung(row)
+
+    def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+        super().on_trial_complete(iteration, trials, trial, **info)
+        self._settle(trial)
+
+    def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+        super().on_trial_error(iteration, trials, trial, **info)
+        self._settle(trial)
+
+    def on_trial_recover(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+        self._settle(trial)
+
+    def on_experiment_end(self, trials: list, **info: Any) -> None:
+        super().on_experiment_end(trials, **info)
+        # Still running, its STOP still held: Tune's final snapshot keeps that STOP for the next
+        # resume, and the previous driver's row stays the decision of record.
+        self._held.clear()
