@@ -2,8 +2,9 @@
 
 ``sweeps/recsys_mf_multiobj.py`` (NDCG@10 against model size, Optuna's multi-objective TPE) at the
 small size runs twice per seed on one embedded local Ray (2 CPUs, one trial per CPU): as shipped
-(FIFO: every trial trains all 8 epochs) and with ``schedulers.asha(max_t=8, grace_period=2,
-reduction_factor=3)``, which with two objectives is MO-ASHA. The same searcher seed in both.
+(FIFO: 24 trials, each trains all 8 epochs) and with ``schedulers.asha(max_t=8, grace_period=2,
+reduction_factor=3)``, which with two objectives is MO-ASHA, given 48 trials (``--moasha-trials``:
+early stopping is for spending the epochs it saves on more trials). The same searcher seed in both.
 
 Per run: the hypervolume of its trials' final points (each trial's last ``val_ndcg`` and its
 ``model_mb``) against one reference point shared by every run (``raysweep.compare.reference_point``
@@ -34,7 +35,7 @@ sys.path.insert(0, str(REPO))
 VARIANTS = ("fifo", "moasha")
 
 
-def _sweep(variant: str, seed: int):
+def _sweep(variant: str, seed: int, moasha_trials: int):
     from raysweep import schedulers
     from raysweep.sweep import load_sweep
 
@@ -43,11 +44,12 @@ def _sweep(variant: str, seed: int):
     scheduler = (schedulers.asha(max_t=8, grace_period=2, reduction_factor=3) if variant == "moasha"
                  else schedulers.fifo())
     sweep = dataclasses.replace(sweep, name=f"mo_{variant}", seed=seed, scheduler=scheduler,
-                                searcher=dataclasses.replace(sweep.searcher, seed=seed))
+                                searcher=dataclasses.replace(sweep.searcher, seed=seed),
+                                num_samples=moasha_trials if variant == "moasha" else sweep.num_samples)
     return dataclasses.replace(loaded, sweep=sweep)
 
 
-def run(seeds: int, root: str) -> None:
+def run(seeds: int, root: str, moasha_trials: int) -> None:
     import ray
 
     from raysweep.execution import run_sweep
@@ -58,7 +60,8 @@ def run(seeds: int, root: str) -> None:
     try:
         for seed in range(seeds):
             for variant in VARIANTS:
-                summary = run_sweep(_sweep(variant, seed), results_root=root, progress=False)
+                summary = run_sweep(_sweep(variant, seed, moasha_trials), results_root=root,
+                                    progress=False)
                 print(f"{variant:7s} seed {seed}: {summary.status}, run {summary.run_id}", flush=True)
     finally:
         ray.shutdown()
@@ -106,10 +109,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--root", default="results/moasha_recsys")
+    parser.add_argument("--moasha-trials", type=int, default=48,
+                        help="MO-ASHA's trials (FIFO runs the sweep's 24): it spends what it saves")
     parser.add_argument("--report", action="store_true", help="only print the table of --root")
     args = parser.parse_args()
     if not args.report:
-        run(args.seeds, args.root)
+        run(args.seeds, args.root, args.moasha_trials)
     print(report(args.root))
 
 

@@ -79,3 +79,24 @@ def test_show_rungs_prints_each_decision_and_says_when_there_is_none(tmp_path):
     assert out.exit_code == 0 and "no ASHA rung decision recorded (scheduler: fifo)" in out.output
     out = CliRunner().invoke(raysweep, ["show", "nope", "--rungs", "--results", root])
     assert out.exit_code == 2
+
+
+def test_show_rungs_of_mo_asha_prints_every_objective_its_front_and_position(tmp_path):
+    from click.testing import CliRunner
+
+    from raysweep.cli._main import raysweep
+
+    root = str(tmp_path)
+    multi = {"objectives_json": '[["err","min"],["mb","min"]]', "cutoff": None}
+    with RunWriter(root, sweep="m", run_id="r1") as writer:
+        writer.write_run({**run_record("m", "r1"), "scheduler": "asha"})
+        writer.add_rung({**_rung("trial-a", 1, "promoted", 0.5, None, 1), **multi,
+                         "values_json": '{"err": 0.5, "mb": 2.0}', "nd_rank": 0, "position": 0})
+        writer.add_rung({**_rung("trial-b", 1, "stopped", 0.75, None, 2), **multi,
+                         "values_json": '{"err": 0.75, "mb": 3.0}', "nd_rank": 1, "position": 1})
+    out = CliRunner().invoke(raysweep, ["show", "m", "--rungs", "--results", root], terminal_width=220)
+    assert out.exit_code == 0, out.output
+    assert "MO-ASHA rungs" in out.output and "worse than the cutoff" not in out.output
+    lines = [line for line in out.output.splitlines() if "trial-" in line]
+    assert "err=0.5 mb=2" in lines[0] and "promoted" in lines[0]
+    assert "err=0.75 mb=3" in lines[1] and "stopped" in lines[1]

@@ -21,6 +21,7 @@ SWEEPS = [
     "recsys_twotower_optuna_asha",
     "recsys_twotower_ddp",
     "recsys_mf_pbt",
+    "recsys_twotower_pbt",
     "recsys_mf_multiobj",
 ]
 

@@ -3,6 +3,7 @@ Evaluator, and ``import raysweep.workloads`` without PyTorch."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import subprocess
 import sys
@@ -168,6 +169,22 @@ def test_resume_from_checkpoint_continues_exactly(data, tmp_path):
     for group, other in zip(final.optimizer.state_dict()["state"].values(),
                             resumed.optimizer.state_dict()["state"].values(), strict=True):
         assert all(torch.equal(group[k], other[k]) for k in group)
+
+
+def test_a_restored_trainer_steps_with_its_own_lr_and_weight_decay(data, tmp_path):
+    """Under PBT a member restores another's checkpoint with a perturbed lr: torch's optimiser
+    state would bring back the checkpoint's lr; the trainer's config decides it."""
+    split, evaluator = data
+    (trained, _), = list(two_tower_epochs({**CONFIG, "epochs": 1}, split, evaluator))
+    state = trained.state_dict()
+    perturbed = dataclasses.replace(trained.config, lr=0.05, weight_decay=0.001)
+    copier = TwoTowerTrainer(split.train.n_users, split.train.n_items, perturbed)
+    copier.load_state_dict(state)
+    assert [(g["lr"], g["weight_decay"]) for g in copier.optimizer.param_groups] == [(0.05, 0.001)]
+    assert state["optimizer"]["param_groups"][0]["lr"] == CONFIG["lr"]  # the checkpoint's own
+    same = TwoTowerTrainer(split.train.n_users, split.train.n_items, trained.config)
+    same.load_state_dict(state)
+    assert same.optimizer.state_dict()["param_groups"] == state["optimizer"]["param_groups"]
 
 
 def test_checkpoint_of_other_data_is_refused(data, tmp_path):

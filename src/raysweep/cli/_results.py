@@ -147,23 +147,42 @@ def _print_rungs(root: str, target: str) -> None:
                       f"(scheduler: {run.get('scheduler')}).")
         return
     counts = rungs["decision"].value_counts()
-    title = (f"{run['sweep']} / {run['run']}: ASHA rungs, {run.get('mode')} {run.get('metric')} "
+    multi = "nd_rank" in rungs and bool(rungs["nd_rank"].notna().any())  # MO-ASHA's decisions
+    kind = "MO-ASHA rungs" if multi else f"ASHA rungs, {run.get('mode')} {run.get('metric')}"
+    title = (f"{run['sweep']} / {run['run']}: {kind} "
              f"({', '.join(f'{counts[d]} {d}' for d in _DECISION_STYLE if d in counts)})")
-    table = Table(title=title, caption="stopped: worse than the cutoff; promoted: at or better; "
-                  "cutoff '-': the rung held no earlier result, or the trial completed")
-    for name in ("bracket", "milestone", "trial_id", "value", "cutoff", "decision", "rung size",
-                 "time (UTC)"):
-        table.add_column(name, justify="right" if name not in ("trial_id", "decision") else "left")
+    measured: tuple[str, ...]
+    if multi:
+        caption = ("values: every objective at the rung; front: the trial's non-dominated front in "
+                   "its rung (0 best); position: its place in the rung's order (fronts, then the "
+                   "epsilon-net); promoted: position below the rung's size / reduction factor")
+        measured = ("values", "front", "position")
+    else:
+        caption = ("stopped: worse than the cutoff; promoted: at or better; cutoff '-': the rung "
+                   "held no earlier result, or the trial completed")
+        measured = ("value", "cutoff")
+    table = Table(title=title, caption=caption)
+    for name in ("bracket", "milestone", "trial_id", *measured, "decision", "rung size", "time (UTC)"):
+        table.add_column(name, justify="right" if name not in ("trial_id", "decision", "values")
+                         else "left")
     for _, row in rungs.iterrows():
         decision = str(row["decision"])
         stamp = row["timestamp"]
-        table.add_row(_fmt(row["bracket"]), _fmt(row["milestone"]), str(row["trial_id"]),
-                      _fmt(row["value"]), _fmt(row["cutoff"]),
+        cells = ((_values_text(row["values_json"]), _fmt(row["nd_rank"]), _fmt(row["position"]))
+                 if multi else (_fmt(row["value"]), _fmt(row["cutoff"])))
+        table.add_row(_fmt(row["bracket"]), _fmt(row["milestone"]), str(row["trial_id"]), *cells,
                       f"[{_DECISION_STYLE.get(decision, 'white')}]{decision}[/]",
                       _fmt(row["rung_size"]),
                       stamp.strftime("%H:%M:%S.%f")[:-3] if isinstance(stamp, pd.Timestamp)
                       else "-")
     console.print(table)
+
+
+def _values_text(values_json: Any) -> str:
+    """``{"err": 0.1, "mb": 2.0}`` as ``err=0.1 mb=2``; '-' for a row without values."""
+    if not isinstance(values_json, str):
+        return "-"
+    return " ".join(f"{name}={_fmt(value)}" for name, value in json.loads(values_json).items())
 
 
 def _print_lineage(root: str, target: str) -> None:

@@ -325,6 +325,11 @@ class TwoTowerTrainer:
             )
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
+        # torch restores each param group's lr and weight_decay with the optimiser's state: the
+        # trainer's config decides them (under PBT a member that copied another's checkpoint carries
+        # a perturbed lr; restoring the checkpoint's would silently undo it). Same config: no change.
+        for group in self.optimizer.param_groups:
+            group["lr"], group["weight_decay"] = self.config.lr, self.config.weight_decay
         if self.scaler is not None and state.get("scaler"):
             self.scaler.load_state_dict(state["scaler"])
         self.set_rng_state(rng if rng is not None else state["rng"])
