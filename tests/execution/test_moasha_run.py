@@ -93,3 +93,37 @@ def test_stored_decisions_are_the_ranking_of_the_logged_values(ray_session, tmp_
     reference = compare.reference_point(comp, OBJECTIVES)
     assert compare.run_hypervolumes(comp, OBJECTIVES)["hypervolume"].iloc[0] == pytest.approx(
         compare.hypervolume(finals, reference))
+
+
+def test_a_monotone_constraint_stops_a_trial_at_its_first_violating_result(ray_session, tmp_path):
+    # mb = 1 - x + y / 2 is fixed by the config: a trial over 0.8 at its first report is over it at
+    # every report, so MO-ASHA stops it there, and the store says why.
+    log, root = tmp_path / "reports.jsonl", str(tmp_path / "results")
+    sweep = Sweep(
+        name="moasha_bound", trainable=two_objectives, metric=["err", "mb"], mode=["min", "min"],
+        space={"x": space.uniform(0.0, 1.0), "y": space.uniform(0.0, 1.0), "iters": 4, "log": str(log)},
+        searcher=searchers.random(seed=11), num_samples=8, resources={"cpu": 1},
+        constraints=["mb <= 0.8"],
+        scheduler=schedulers.asha(max_t=4, grace_period=2, reduction_factor=2,
+                                  stop_on_violation=["mb <= 0.8"]),
+    )
+    assert run_sweep(sweep, results_root=root, progress=False).status == "finished"
+    ran: dict[float, list[tuple[int, float]]] = defaultdict(list)
+    for line in log.read_text().splitlines():
+        entry = json.loads(line)
+        ran[entry["x"]].append((entry["iteration"], entry["mb"]))
+    trials = results.load_trials(root, sweeps=sweep.name)
+    rungs = results.load_rungs(root, sweeps=sweep.name)
+    over = 0
+    for trial in trials.itertuples():
+        reports = ran[json.loads(trial.config_json)["x"]]
+        mb = reports[0][1]
+        mine = rungs[rungs["trial_id"] == trial.trial_id]
+        if mb > 0.8:
+            over += 1
+            assert [it for it, _ in reports] == [1]  # stopped at its first, violating, result
+            assert (trial.status, trial.iterations, trial.feasible) == ("early_stopped", 1, False)
+            assert list(mine["decision"]) == ["stopped"] and list(mine["constraint"]) == ["mb <= 0.8"]
+        else:
+            assert mine["constraint"].isna().all() and trial.feasible
+    assert 0 < over < len(trials)  # the seed gives both kinds

@@ -149,3 +149,24 @@ def test_plan_shows_every_objective_and_the_constraints():
     text = console.export_text()
     assert "objectives" in text and "max val_ndcg, min model_mb" in text
     assert "constraints" in text and "latency_ms <= 5" in text
+
+
+def test_stop_on_violation_takes_the_sweeps_monotone_bounds_under_mo_asha():
+    sweep = _sweep(constraints=["model_mb <= 2", "last.latency_ms >= -1.5", "config.dim < 64"],
+                   scheduler=schedulers.asha(max_t=4, stop_on_violation=["model_mb <= 2",
+                                                                          "last.latency_ms >= -1.5"]))
+    assert sweep.scheduler_spec.violation_bounds() == [("model_mb", "<=", 2.0),
+                                                       ("latency_ms", ">=", -1.5)]
+    message = _problems(constraints=["model_mb <= 2", "config.dim < 64"],
+                        scheduler=schedulers.asha(max_t=4, stop_on_violation=["model_mb <= 3",
+                                                                               "config.dim < 64"]))
+    assert ("The 'stop_on_violation' parameter of schedulers.asha must be one of the sweep's "
+            "constraints ['model_mb <= 2', 'config.dim < 64']. Got 'model_mb <= 3' instead.") in message
+    assert ("The 'stop_on_violation' parameter of schedulers.asha must be constraints of the form "
+            "'<metric> <= <number>' or '<metric> >= <number>'. Got 'config.dim < 64' instead.") in message
+    one = _problems(metric="val_ndcg", mode="max", constraints=["model_mb <= 2"],
+                    scheduler=schedulers.asha(max_t=4, stop_on_violation=["model_mb <= 2"]))
+    assert "not supported by one-objective ASHA yet" in one
+    with pytest.raises(ConfigError, match=r"The 'stop_on_violation' parameter of schedulers\.asha must be "
+                                          r"a list of the sweep's constraints\. Got 'model_mb <= 2'"):
+        schedulers.asha(stop_on_violation="model_mb <= 2")

@@ -10,7 +10,7 @@ HyperBand(max_t=27, reduction_factor=3, time_attr='training_iteration', stop_las
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from raysweep._errors import reject_unknown
@@ -78,6 +78,7 @@ def asha(
     brackets: int = 1,
     time_attr: str = "training_iteration",
     metric: str | None = None,
+    stop_on_violation: Sequence[str] = (),
     **unknown: Any,
 ) -> ASHA:
     """Asynchronous successive halving (Li et al., 2020) over Ray's ``ASHAScheduler``.
@@ -85,11 +86,20 @@ def asha(
     Trials are checked at rungs ``grace_period * reduction_factor**k`` (in ``time_attr`` units) and stopped
     when below the ``1 - 1/reduction_factor`` quantile of their rung; none runs past ``max_t``.
     ``metric`` names the objective trials are ranked by (None: the sweep's ``metric``, its first
-    objective); a sweep with several objectives must name one for now.
+    objective). A sweep with several objectives and no ``metric`` runs MO-ASHA: each rung ranked
+    by non-dominated sorting over every objective.
+
+    ``stop_on_violation`` (MO-ASHA): constraints of the sweep, each ``<metric> <= <number>`` or
+    ``>=``, that are monotone, so a trial that violates one can never satisfy it later: a cumulative
+    cost (``time_total_s <= 600``) or a size fixed by the config (``model_mb <= 200``), not a
+    measured or learned value (a per-epoch latency, a validation metric). A trial is stopped at its
+    first result that violates one, before any rung.
     """
     reject_unknown("schedulers.asha", unknown, ASHA.parameter_names())
     return ASHA(max_t=max_t, grace_period=grace_period, reduction_factor=reduction_factor,
-                brackets=brackets, time_attr=time_attr, metric=metric)
+                brackets=brackets, time_attr=time_attr, metric=metric,
+                stop_on_violation=tuple(stop_on_violation) if isinstance(stop_on_violation, list | tuple)
+                else stop_on_violation)  # type: ignore[arg-type]  # validated by the spec
 
 
 def hyperband(

@@ -45,8 +45,19 @@ class ASHA(SchedulerSpec):
     #: The one objective ASHA ranks trials by (None: the sweep's first; the Sweep checks it is one
     #: of its objectives).
     metric: str | None = None
+    #: Constraints of the sweep that are monotone (a trial cannot recover once it violates them):
+    #: MO-ASHA stops a trial at its first result that violates one (see :func:`raysweep.schedulers.asha`).
+    stop_on_violation: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        if isinstance(self.stop_on_violation, list):
+            object.__setattr__(self, "stop_on_violation", tuple(self.stop_on_violation))
+        if (not isinstance(self.stop_on_violation, tuple)
+                or not all(isinstance(c, str) and c.strip() for c in self.stop_on_violation)):
+            raise ConfigError(invalid_parameter(
+                "stop_on_violation", "schedulers.asha", "a list of the sweep's constraints",
+                self.stop_on_violation, "For example stop_on_violation=['model_mb <= 200'] with "
+                "Sweep(constraints=['model_mb <= 200', ...])."))
         if self.metric is not None and (not isinstance(self.metric, str) or not self.metric):
             raise ConfigError(invalid_parameter(
                 "metric", "schedulers.asha", "None or the name of one of the sweep's objectives",
@@ -72,6 +83,15 @@ class ASHA(SchedulerSpec):
                 invalid_parameter("time_attr", "schedulers.asha", "a non-empty metric name",
                                   self.time_attr)
             )
+
+    def violation_bounds(self) -> list[tuple[str, str, float]]:
+        """``(metric, op, bound)`` of each ``stop_on_violation`` entry (the Sweep checked their form)."""
+        return [b for b in map(self.bound_of, self.stop_on_violation) if b is not None]
+
+    @staticmethod
+    def bound_of(text: str) -> tuple[str, str, float] | None:
+        """``(metric, op, bound)`` of ``<metric> <= <number>`` or ``>=``, else None."""
+        return _monotone_bound(text)
 
     def rungs(self) -> list[int]:
         """The milestones at which trials are compared (first bracket)."""
@@ -345,3 +365,31 @@ class PB2(SchedulerSpec):
 
     def mutation_domains(self) -> dict[tuple[str, ...], Any]:
         return dict(flatten(self.bounds))
+
+
+def _monotone_bound(text: str) -> tuple[str, str, float] | None:
+    """``(metric, op, bound)`` of a constraint of the form ``<metric> <= <number>`` or ``>=``
+    (``last.<metric>`` names the same metric), else None: the only form a scheduler can stop on."""
+    import ast
+
+    try:
+        tree = ast.parse(text.strip(), mode="eval").body
+    except SyntaxError:
+        return None
+    if not (isinstance(tree, ast.Compare) and len(tree.ops) == 1
+            and isinstance(tree.ops[0], ast.LtE | ast.GtE)):
+        return None
+    left, right = tree.left, tree.comparators[0]
+    if isinstance(left, ast.Attribute) and isinstance(left.value, ast.Name) and left.value.id == "last":
+        name = left.attr
+    elif isinstance(left, ast.Name):
+        name = left.id
+    else:
+        return None
+    negative = isinstance(right, ast.UnaryOp) and isinstance(right.op, ast.USub)
+    number = right.operand if negative else right  # type: ignore[attr-defined]
+    if not isinstance(number, ast.Constant) or isinstance(number.value, bool) \
+            or not isinstance(number.value, int | float):
+        return None
+    bound = -float(number.value) if negative else float(number.value)
+    return name, "<=" if isinstance(tree.ops[0], ast.LtE) else ">=", bound

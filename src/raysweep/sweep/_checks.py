@@ -424,6 +424,35 @@ def early_stopping_objectives(scheduler: Any, objectives: tuple[Any, ...]) -> st
         f"schedulers.asha(metric={names[0]!r}) to stop on one objective, or scheduler='fifo'.")
 
 
+def violation_stops(scheduler: Any, objectives: tuple[Any, ...], given: Any) -> list[str]:
+    """The problems of ``schedulers.asha(stop_on_violation=[...])``: MO-ASHA only (several
+    objectives, no single ``metric``), each entry one of the sweep's ``constraints``, each of the
+    form ``<metric> <= <number>`` or ``>=``."""
+    stops = tuple(getattr(scheduler, "stop_on_violation", ()) or ())
+    if not stops:
+        return []
+    owner = "schedulers.asha"
+    if len(objectives) < 2 or getattr(scheduler, "metric", None) is not None:
+        return [invalid_parameter(
+            "stop_on_violation", owner, "empty unless the sweep has several objectives and ASHA "
+            "ranks on all of them (MO-ASHA)", list(stops),
+            "Stopping on a constraint is not supported by one-objective ASHA yet; for a cumulative "
+            "cost use Sweep(stop={'time_total_s': ...}) or time_budget_s.")]
+    declared = [str(c).strip() for c in (given or ()) if isinstance(c, str)]
+    errors = []
+    for text in stops:
+        if text.strip() not in declared:
+            errors.append(invalid_parameter(
+                "stop_on_violation", owner, f"one of the sweep's constraints {declared}", text,
+                "Add it to Sweep(constraints=[...]) too: a trial it stops is infeasible."))
+        elif scheduler.bound_of(text) is None:
+            errors.append(invalid_parameter(
+                "stop_on_violation", owner, "constraints of the form '<metric> <= <number>' or "
+                "'<metric> >= <number>'", text, "A scheduler stops on one reported metric against "
+                "a bound; keep other conditions in Sweep(constraints=...) only."))
+    return errors
+
+
 def constraints(value: Any, space: Any) -> tuple[list[str], tuple[Any, ...]]:
     """The problems of ``constraints`` (conditions in ``best --where``'s language over the metrics
     a trial reports and ``config.<path>``) and, when there are none, their parsed conditions. A

@@ -127,6 +127,7 @@ class Sweep:
             _checks.multi_objective_searcher(self.searcher, self._objectives),
             _checks.early_stopping_objectives(self.scheduler, self._objectives),
             *self._set_constraints(None if space_errors else self.space),
+            *_checks.violation_stops(self.scheduler, self._objectives, self.constraints),
             self._check_num_samples(),
             _checks.resources(self.resources, trainer=self.trainer is not None),
             _checks.positive_int(self.max_concurrent, "max_concurrent", allow_none=True),

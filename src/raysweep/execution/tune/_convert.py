@@ -23,7 +23,7 @@ from raysweep.execution.tune._asha import RecordingASHA, recording_scheduler
 from raysweep.execution.tune._constraints import Constraints, stored_constraints
 from raysweep.execution.tune._crossed import GridCrossed, cell_seeds, cell_space
 from raysweep.execution.tune._hyperband import RecordingHyperBand, RecordingHyperBandForBOHB
-from raysweep.execution.tune._moasha import make_mo_asha
+from raysweep.execution.tune._moasha import MonotoneConstraint, make_mo_asha
 from raysweep.execution.tune._pbt import RecordingPB2, RecordingPBT
 from raysweep.execution.tune._searchers import (
     HyperOptSeeded,
@@ -123,7 +123,9 @@ def make_scheduler(sweep: Sweep) -> TrialScheduler:
         return population(spec, sweep)
     objectives = tuple(getattr(sweep, "objectives", None) or ())  # multi-objective sweeps (issue 24)
     if isinstance(spec, ASHA) and len(objectives) > 1 and spec.metric is None:  # MO-ASHA
-        return make_mo_asha(spec, [(o.metric, o.mode) for o in objectives], seed=sweep.seed)
+        stops = [MonotoneConstraint(*bound) for bound in spec.violation_bounds()]
+        return make_mo_asha(spec, [(o.metric, o.mode) for o in objectives], constraints=stops,
+                            seed=sweep.seed)
     make = _SCHEDULERS.get(type(spec))
     if make is None:
         raise TypeError(f"no Ray conversion registered for scheduler spec {spec!r}")
