@@ -35,21 +35,24 @@ sys.path.insert(0, str(REPO))
 VARIANTS = ("fifo", "moasha")
 
 
-def _sweep(variant: str, seed: int, moasha_trials: int):
-    from raysweep import schedulers
+def _sweep(variant: str, seed: int, moasha_trials: int, grace: int = 2, rf: float = 3,
+           searcher: str = "optuna"):
+    from raysweep import schedulers, searchers
     from raysweep.sweep import load_sweep
 
     loaded = load_sweep(REPO / "sweeps" / "recsys_mf_multiobj.py")
     sweep = loaded.sweep
-    scheduler = (schedulers.asha(max_t=8, grace_period=2, reduction_factor=3) if variant == "moasha"
-                 else schedulers.fifo())
+    scheduler = (schedulers.asha(max_t=8, grace_period=grace, reduction_factor=rf)
+                 if variant == "moasha" else schedulers.fifo())
+    spec = (dataclasses.replace(sweep.searcher, seed=seed) if searcher == "optuna"
+            else searchers.random(seed=seed))
     sweep = dataclasses.replace(sweep, name=f"mo_{variant}", seed=seed, scheduler=scheduler,
-                                searcher=dataclasses.replace(sweep.searcher, seed=seed),
+                                searcher=spec,
                                 num_samples=moasha_trials if variant == "moasha" else sweep.num_samples)
     return dataclasses.replace(loaded, sweep=sweep)
 
 
-def run(seeds: int, root: str, moasha_trials: int) -> None:
+def run(seeds: int, root: str, moasha_trials: int, grace: int, rf: float, searcher: str) -> None:
     import ray
 
     from raysweep.execution import run_sweep
@@ -60,8 +63,8 @@ def run(seeds: int, root: str, moasha_trials: int) -> None:
     try:
         for seed in range(seeds):
             for variant in VARIANTS:
-                summary = run_sweep(_sweep(variant, seed, moasha_trials), results_root=root,
-                                    progress=False)
+                summary = run_sweep(_sweep(variant, seed, moasha_trials, grace, rf, searcher),
+                                    results_root=root, progress=False)
                 print(f"{variant:7s} seed {seed}: {summary.status}, run {summary.run_id}", flush=True)
     finally:
         ray.shutdown()
@@ -111,10 +114,14 @@ def main() -> None:
     parser.add_argument("--root", default="results/moasha_recsys")
     parser.add_argument("--moasha-trials", type=int, default=48,
                         help="MO-ASHA's trials (FIFO runs the sweep's 24): it spends what it saves")
+    parser.add_argument("--grace", type=int, default=2, help="MO-ASHA's grace period (epochs)")
+    parser.add_argument("--rf", type=float, default=3, help="MO-ASHA's reduction factor")
+    parser.add_argument("--searcher", choices=("optuna", "random"), default="optuna",
+                        help="both variants' searcher (random: the scheduler's effect alone)")
     parser.add_argument("--report", action="store_true", help="only print the table of --root")
     args = parser.parse_args()
     if not args.report:
-        run(args.seeds, args.root, args.moasha_trials)
+        run(args.seeds, args.root, args.moasha_trials, args.grace, args.rf, args.searcher)
     print(report(args.root))
 
 
