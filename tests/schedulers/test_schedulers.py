@@ -17,14 +17,15 @@ def test_asha_defaults_match_ray():
     assert spec.name == "asha"
     # Ray's ASHAScheduler defaults: max_t=100, grace_period=1, reduction_factor=4, brackets=1.
     assert spec.params() == {"max_t": 100, "grace_period": 1, "reduction_factor": 4, "brackets": 1,
-                             "time_attr": "training_iteration", "metric": None}
+                             "time_attr": "training_iteration", "metric": None,
+                             "stop_on_violation": []}
 
 
 def test_asha_params_are_what_was_passed():
     spec = schedulers.asha(max_t=20, grace_period=2, reduction_factor=3, brackets=2,
                            time_attr="epoch", metric="val_ndcg")
     assert spec.params() == {"max_t": 20, "grace_period": 2, "reduction_factor": 3, "brackets": 2,
-                             "time_attr": "epoch", "metric": "val_ndcg"}
+                             "time_attr": "epoch", "metric": "val_ndcg", "stop_on_violation": []}
     assert json.loads(json.dumps(spec.params())) == spec.params()
 
 
@@ -41,7 +42,7 @@ def test_unknown_asha_parameter_is_named_with_the_valid_ones():
     message = str(info.value)
     assert "'gracee_period' is not a parameter of schedulers.asha" in message
     assert "Got gracee_period=2" in message
-    valid = "max_t, grace_period, reduction_factor, brackets, time_attr, metric"
+    valid = "max_t, grace_period, reduction_factor, brackets, time_attr, metric, stop_on_violation"
     assert f"Valid parameters: {valid}." in message
 
 

@@ -80,7 +80,8 @@ def test_plan_carries_the_sweep_settings():
     assert (plan.searcher, plan.scheduler) == ("tpe", "asha")
     assert plan.searcher_params == {"seed": 4, "n_initial_points": 5, "gamma": 0.25}
     assert plan.scheduler_params == {"max_t": 9, "grace_period": 1, "reduction_factor": 3,
-                                     "brackets": 1, "time_attr": "training_iteration", "metric": None}
+                                     "brackets": 1, "time_attr": "training_iteration", "metric": None,
+                             "stop_on_violation": []}
     assert (plan.metric, plan.mode) == ("val_loss", "min")
     assert plan.resources_per_trial == {"cpu": 2, "gpu": 0.5}
     assert plan.concurrency_cap == 6

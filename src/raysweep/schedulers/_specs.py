@@ -84,6 +84,10 @@ class ASHA(SchedulerSpec):
                                   self.time_attr)
             )
 
+    def params(self) -> dict[str, Any]:
+        """The parameters as a JSON-ready dict (``stop_on_violation`` as a list)."""
+        return {**super().params(), "stop_on_violation": list(self.stop_on_violation)}
+
     def violation_bounds(self) -> list[tuple[str, str, float]]:
         """``(metric, op, bound)`` of each ``stop_on_violation`` entry (the Sweep checked their form)."""
         return [b for b in map(self.bound_of, self.stop_on_violation) if b is not None]

@@ -251,7 +251,7 @@ def _expected_iterations(sweep: Sweep, n: int, chosen: Any,
     # for them (learning curves cross; fast configs reach a rung first): scale by it.
     modelled = observed = 0.0
     for _, run in chosen.iterrows():
-        if run.get("scheduler") != "asha" or _params(run.get("scheduler_params")) != asha.params():
+        if run.get("scheduler") != "asha" or not _same_rungs(_params(run.get("scheduler_params")), asha):
             continue
         counts = per_trial[per_trial.index.get_level_values("run") == run["run"]]
         if counts.empty:
@@ -264,6 +264,16 @@ def _expected_iterations(sweep: Sweep, n: int, chosen: Any,
         return rungs, how + " (no earlier run under the same ASHA to calibrate with)"
     ratio = observed / modelled
     return rungs * ratio, how + f" x {ratio:.2f} (what earlier runs under it ran against the model)"
+
+
+#: What makes two ASHAs stop trials at the same rungs (parameters added later, such as the metric
+#: it ranks by, do not change how many iterations a trial runs and may be missing from older runs).
+_RUNG_PARAMS = ("max_t", "grace_period", "reduction_factor", "brackets", "time_attr")
+
+
+def _same_rungs(stored: dict[str, Any] | None, asha: Any) -> bool:
+    current = asha.params()
+    return stored is not None and all(stored.get(k) == current[k] for k in _RUNG_PARAMS)
 
 
 def _params(text: Any) -> dict[str, Any] | None:
