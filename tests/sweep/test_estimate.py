@@ -161,3 +161,12 @@ def test_hyperband_estimate_comes_from_its_brackets(tmp_path):
     _write(tmp_path, "est", "r2", times=[(2.0, 1.0, 1.0)] * 2, offset=1)
     capped = estimate_cost(_sweep(scheduler=band, n=6), str(tmp_path), runs=["r2"])
     assert capped.iterations_per_trial == pytest.approx(band.expected_iterations(6, cap=3))
+
+
+def test_an_asha_run_stored_before_later_parameters_still_calibrates(tmp_path):
+    asha = schedulers.asha(max_t=3, grace_period=1, reduction_factor=3)
+    older = {k: v for k, v in asha.params().items() if k not in ("metric", "stop_on_violation")}
+    _write(tmp_path, "est", "r1", times=[(1.0, 1.0, 1.0)] * 4, scheduler="asha",
+           scheduler_params=json.dumps(older))
+    assert estimate_cost(_sweep(scheduler=asha, n=4), str(tmp_path)).iterations_per_trial == \
+        pytest.approx(3.0)
