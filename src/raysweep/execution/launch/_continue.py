@@ -107,13 +107,23 @@ def carried_columns(row: pd.Series, extended: bool = True) -> dict[str, Any]:
     return out
 
 
-def load_unchanged(row: pd.Series, force: bool) -> LoadedSweep:
-    """The run's sweep module, refused (unless ``force``) when it changed since the run started."""
+_RESUMING = ("resumed", "Restore the file at that path, or start a new run.",
+             "Resuming would mix two sweeps in one run. Restore the module, start a new run, or "
+             "pass --force to resume anyway.")
+
+
+def load_unchanged(row: pd.Series, force: bool,
+                   words: tuple[str, str, str] = _RESUMING) -> LoadedSweep:
+    """The run's sweep module, refused (unless ``force``) when it changed since the run started.
+
+    ``words``: what is done with the run (``"resumed"``), the fix when its module is gone, and
+    why a changed module is refused and what to do; ``raysweep replay`` passes its own."""
+    verb, gone_fix, changed_fix = words
     path = str(row.get("sweep_path") or "")
     if not path or not Path(path).is_file():
         raise ConfigError(
-            f"Run {row['run']} cannot be resumed: its sweep module {path or '(none recorded)'!r} "
-            "is gone. Restore the file at that path, or start a new run.")
+            f"Run {row['run']} cannot be {verb}: its sweep module {path or '(none recorded)'!r} "
+            f"is gone. {gone_fix}")
     loaded = load_sweep(path)
     if loaded.sha256 != row.get("sweep_sha256") and not force:
         now = build_run_record(loaded, str(row["run"]), datetime.now(UTC), {})
@@ -123,8 +133,7 @@ def load_unchanged(row: pd.Series, force: bool) -> LoadedSweep:
         raise ConfigError(
             f"The sweep module {path!r} changed since run {row['run']} started (sha256 "
             f"{str(row.get('sweep_sha256'))[:12]} then, {loaded.sha256[:12]} now): {what}. "
-            "Resuming would mix two sweeps in one run. Restore the module, start a new run, or "
-            "pass --force to resume anyway.")
+            f"{changed_fix}")
     return loaded
 
 

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 
 from raysweep._errors import ConfigError
+from raysweep.execution.launch._continue import load_unchanged
 from raysweep.execution.launch._fit import start
 from raysweep.execution.launch._launch import (
     Launch,
@@ -33,9 +33,14 @@ from raysweep.execution.launch._runner import new_run_id
 from raysweep.execution.launch._summary import RunSummary
 from raysweep.execution.tune._preflight import check_sweep
 from raysweep.results import RunWriter, is_population, resolve_run, schedule
-from raysweep.sweep import LoadedSweep, Sweep, load_sweep
+from raysweep.sweep import LoadedSweep, Sweep
 
 __all__ = ["replay_run", "replay_sweep"]
+
+#: What a replay says when the run's sweep module is gone or changed (launch/_continue.load_unchanged).
+_REPLAYING = ("replayed", "Restore the file at that path.",
+              "The replay would not train what the run trained. Restore the module, or pass --force "
+              "to replay anyway.")
 
 
 def replay_sweep(sweep: Sweep, record: dict[str, Any]) -> Sweep:
@@ -79,7 +84,7 @@ def replay_run(
                 f"`raysweep best {row['sweep']} --run {row['run']}` prints the best config; run it "
                 "with that config instead.")
         record = schedule(root, str(row["run"]), trial)
-        loaded = _loaded(row, force) if sweep is None else as_loaded(sweep)
+        loaded = load_unchanged(row, force, _REPLAYING) if sweep is None else as_loaded(sweep)
         if loaded.sweep.name != row["sweep"]:
             raise ConfigError(f"The 'sweep' parameter of raysweep replay must be the sweep of run "
                               f"{row['run']} ({row['sweep']!r}). Got {loaded.sweep.name!r} instead.")
@@ -107,20 +112,3 @@ def replay_run(
             return start(launch, writer, RayTarget(address, num_cpus, num_gpus))
         finally:
             writer.close()
-
-
-def _loaded(row: Any, force: bool) -> LoadedSweep:
-    """The run's sweep module, refused (unless ``force``) when it changed since the run started."""
-    path = str(row.get("sweep_path") or "")
-    if not path or not Path(path).is_file():
-        raise ConfigError(
-            f"Run {row['run']} cannot be replayed: its sweep module {path or '(none recorded)'!r} "
-            "is gone. Restore the file at that path.")
-    loaded = load_sweep(path)
-    if loaded.sha256 != row.get("sweep_sha256") and not force:
-        raise ConfigError(
-            f"The sweep module {path!r} changed since run {row['run']} started (sha256 "
-            f"{str(row.get('sweep_sha256'))[:12]} then, {loaded.sha256[:12]} now): the replay "
-            "would not train what the run trained. Restore the module, or pass --force to replay "
-            "anyway.")
-    return loaded
