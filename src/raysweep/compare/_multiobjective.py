@@ -32,12 +32,11 @@ from ._load import Comparison
 from ._pareto import _values
 from ._stats import (
     GroupComparison,
+    _at_common_budget,
     _check,
-    _difference,
     _grid,
     _group_runs,
-    _mean,
-    _pairable,
+    _group_test,
     bootstrap_median_band,
     step_at,
 )
@@ -216,34 +215,15 @@ def compare_hypervolumes(comp: Comparison, objectives: Sequence[tuple[str, str]]
     rows = []
     for a, b in itertools.combinations(comp.groups, 2):
         runs_a, runs_b = _group_runs(comp, a), _group_runs(comp, b)
-        budget = float("nan")
         if curves is None:
             va = np.array([hv[r] for r in runs_a["run"]], dtype=float)
             vb = np.array([hv[r] for r in runs_b["run"]], dtype=float)
+            budget = float("nan")
         else:
             per_run = {r: _curve(curves, r) for r in [*runs_a["run"], *runs_b["run"]]}
-            ends = [x[-1] for x, _ in per_run.values() if x.size]
-            budget = float(min(ends)) if len(ends) == len(per_run) else float("nan")
-
-            def at(run: str, per_run: dict = per_run, budget: float = budget) -> float:
-                x, h = per_run[run]
-                return float(step_at(x, h, np.array([budget]))[0]) if x.size else float("nan")
-
-            va = np.array([at(r) for r in runs_a["run"]], dtype=float)
-            vb = np.array([at(r) for r in runs_b["run"]], dtype=float)
-        paired = _pairable(runs_a, runs_b)
-        if paired:
-            by_seed = dict(zip(runs_b["seed"], vb, strict=True))
-            vb = np.array([by_seed[s] for s in runs_a["seed"]])
-        rng = np.random.default_rng(seed)
-        diff, lo, hi, p = _difference(va, vb, paired=paired, ci=ci, n_boot=n_boot, rng=rng)
-        enough = va.size >= 2 and vb.size >= 2 and np.isfinite(lo) and np.isfinite(hi)
-        distinguishable = bool(enough and (lo > 0 or hi < 0) and p <= 1.0 - ci)
-        rows.append(GroupComparison(
-            a=a, b=b, axis=axis or "hypervolume", budget=budget, n_a=int(va.size), n_b=int(vb.size),
-            paired=paired, mean_a=_mean(va), mean_b=_mean(vb), diff=diff, ci_low=lo, ci_high=hi,
-            p_value=p, distinguishable=distinguishable,
-            better=(a if diff > 0 else b) if distinguishable else None).as_dict())
+            va, vb, budget = _at_common_budget(per_run, runs_a, runs_b)
+        rows.append(_group_test(a, b, axis or "hypervolume", budget, va, vb, runs_a, runs_b, ci=ci,
+                                n_boot=n_boot, seed=seed, a_better=lambda diff: diff > 0).as_dict())
     return pd.DataFrame(rows, columns=list(GroupComparison.__dataclass_fields__))
 
 

@@ -162,14 +162,34 @@ def paired_comparison(
     curves = anytime_best(comp, axis)
     runs_a, runs_b = _group_runs(comp, a), _group_runs(comp, b)
     per_run = {run: _curve(curves, run) for run in [*runs_a["run"], *runs_b["run"]]}
+    va, vb, budget = _at_common_budget(per_run, runs_a, runs_b)
+    return _group_test(a, b, axis, budget, va, vb, runs_a, runs_b, ci=ci, n_boot=n_boot, seed=seed,
+                      a_better=lambda diff: comp.better(diff, 0.0))
+
+
+def _at_common_budget(per_run: dict[str, tuple[np.ndarray, np.ndarray]], runs_a: pd.DataFrame,
+                      runs_b: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, float]:
+    """Each run's step curve (``per_run``: run -> (x, value)) read at the largest budget every run
+    of both groups reached: the values of ``runs_a``, of ``runs_b``, and that budget (NaN when a
+    run has no curve)."""
     ends = [x[-1] for x, _ in per_run.values() if x.size]
     budget = float(min(ends)) if len(ends) == len(per_run) else float("nan")
     value = {
         run: float(step_at(x, best, np.array([budget]))[0]) if x.size else float("nan")
         for run, (x, best) in per_run.items()
     }
-    va = np.array([value[r] for r in runs_a["run"]])
-    vb = np.array([value[r] for r in runs_b["run"]])
+    va = np.array([value[r] for r in runs_a["run"]], dtype=float)
+    vb = np.array([value[r] for r in runs_b["run"]], dtype=float)
+    return va, vb, budget
+
+
+def _group_test(a: str, b: str, axis: str, budget: float, va: np.ndarray, vb: np.ndarray,
+                runs_a: pd.DataFrame, runs_b: pd.DataFrame, *, ci: float, n_boot: int, seed: int,
+                a_better: Callable[[float], bool]) -> GroupComparison:
+    """The comparison of groups ``a`` and ``b`` on their runs' values ``va`` and ``vb``: paired by
+    seed when both ran the same seeds, the difference of means, its bootstrap interval and
+    permutation p-value; once they are distinguishable, ``a_better(diff)`` says whether the
+    difference of means favours ``a``."""
     paired = _pairable(runs_a, runs_b)
     if paired:
         by_seed_b = dict(zip(runs_b["seed"], vb, strict=True))
@@ -178,9 +198,7 @@ def paired_comparison(
     diff, lo, hi, p = _difference(va, vb, paired=paired, ci=ci, n_boot=n_boot, rng=rng)
     enough = va.size >= 2 and vb.size >= 2 and np.isfinite(lo) and np.isfinite(hi)
     distinguishable = bool(enough and (lo > 0 or hi < 0) and p <= 1.0 - ci)
-    better = None
-    if distinguishable:
-        better = a if comp.better(diff, 0.0) else b
+    better = (a if a_better(diff) else b) if distinguishable else None
     return GroupComparison(
         a=a, b=b, axis=axis, budget=budget, n_a=int(va.size), n_b=int(vb.size), paired=paired,
         mean_a=_mean(va), mean_b=_mean(vb),
