@@ -17,7 +17,7 @@ from raysweep.checkpoints import Keep
 from raysweep.schedulers import ASHA, HyperBand, SchedulerSpec
 from raysweep.searchers import GridSearch, SearcherSpec
 from raysweep.space import crossed_cells, from_ray, grid_size, space_problems, space_to_json
-from raysweep.sweep import _checks, _options
+from raysweep.sweep import _checks, _objective_checks, _options
 from raysweep.sweep._trainer import TrainerFacts, describe_trainer, loop_reads
 from raysweep.warm_start import WarmStart
 
@@ -124,10 +124,10 @@ class Sweep:
             _checks.name(self.name),
             _checks.trainable(self.trainable),
             *self._set_objectives(),
-            _checks.multi_objective_searcher(self.searcher, self._objectives),
-            _checks.early_stopping_objectives(self.scheduler, self._objectives),
+            _objective_checks.multi_objective_searcher(self.searcher, self._objectives),
+            _objective_checks.early_stopping_objectives(self.scheduler, self._objectives),
             *self._set_constraints(None if space_errors else self.space),
-            *_checks.violation_stops(self.scheduler, self._objectives, self.constraints),
+            *_objective_checks.violation_stops(self.scheduler, self._objectives, self.constraints),
             self._check_num_samples(),
             _checks.resources(self.resources, trainer=self.trainer is not None),
             _checks.positive_int(self.max_concurrent, "max_concurrent", allow_none=True),
@@ -161,7 +161,7 @@ class Sweep:
         if kept and isinstance(self.metric, str) and (self.metric, self.mode) == \
                 (kept[0].metric, kept[0].mode):
             return []  # dataclasses.replace of a built Sweep
-        errors, objectives = _checks.objectives(self.metric, self.mode)
+        errors, objectives = _objective_checks.objectives(self.metric, self.mode)
         object.__setattr__(self, "_objectives", objectives)
         if objectives:
             object.__setattr__(self, "metric", objectives[0].metric)
@@ -169,7 +169,7 @@ class Sweep:
         return errors
 
     def _set_constraints(self, space: Any) -> list[str]:
-        errors, _conditions = _checks.constraints(self.constraints, space)
+        errors, _conditions = _objective_checks.constraints(self.constraints, space)
         if not errors:
             object.__setattr__(self, "constraints", tuple(self.constraints or ()))
         return errors
@@ -226,12 +226,12 @@ class Sweep:
     @property
     def conditions(self) -> tuple[Condition, ...]:
         """The parsed ``constraints`` (validated when the Sweep was built)."""
-        return _checks.constraints(self.constraints, self.space)[1]
+        return _objective_checks.constraints(self.constraints, self.space)[1]
 
     @property
     def constraint_metrics(self) -> tuple[str, ...]:
         """The reported metrics the constraints read."""
-        return _checks.constraint_metrics(self.conditions)
+        return _objective_checks.constraint_metrics(self.conditions)
 
     def objectives_text(self) -> str:
         """``max val_ndcg, min model_mb`` (as plan, validate and the run summary show them)."""
