@@ -14,12 +14,9 @@ from plotly.subplots import make_subplots
 __all__ = [
     "anytime_figure",
     "distribution_figure",
-    "fronts_figure",
     "learning_figure",
     "marginal_figure",
     "parallel_figure",
-    "pareto_figure",
-    "population_figure",
 ]
 
 _AXIS_TITLES = {
@@ -268,55 +265,6 @@ def learning_figure(curves: pd.DataFrame, *, labels: Sequence[str], metric: str,
     return fig
 
 
-def population_figure(curves: pd.DataFrame, exploits: pd.DataFrame, *,
-                      labels: Sequence[str], metric: str) -> go.Figure:
-    """PBT runs' populations: each member's stored curve (``learning_curves``' frame) in its own
-    colour, one panel per run with exploits (``population_exploits``' frame). Each exploit is a
-    marker at the copier's result that ranked it low and a dotted line to it from the source's
-    point whose checkpoint it copied."""
-    shown = [lab for lab in labels if (exploits["label"] == lab).any()] or list(labels[:1])
-    fig = make_subplots(rows=len(shown), cols=1, subplot_titles=shown,
-                        vertical_spacing=0.25 / max(len(shown), 1))
-    palette = qualitative.Plotly
-    for i, label in enumerate(shown):
-        c = curves[curves["label"] == label]
-        members = sorted(c["trial_id"].astype(str).unique())
-        color = {m: palette[k % len(palette)] for k, m in enumerate(members)}
-        for member in members:
-            t = c[c["trial_id"].astype(str) == member].sort_values("training_iteration")
-            fig.add_trace(go.Scatter(
-                x=t["training_iteration"], y=t["value"], mode="lines", name=member,
-                legendgroup=f"{label}:{member}", line={"color": color[member], "width": 1.5},
-                hovertemplate=f"{member}<br>iteration %{{x}}<br>%{{y:.5g}}<extra></extra>",
-            ), row=i + 1, col=1)
-        e = exploits[exploits["label"] == label]
-        if e.empty:
-            continue
-        xs: list = []
-        ys: list = []
-        for r in e.itertuples(index=False):
-            xs += [r.source_training_iteration, r.training_iteration, None]
-            ys += [r.source_value, r.value, None]
-        fig.add_trace(go.Scatter(
-            x=xs, y=ys, mode="lines", name=f"{label}: copied from", legendgroup=f"{label}:exploits",
-            line={"color": "#555", "width": 1, "dash": "dot"}, hoverinfo="skip",
-        ), row=i + 1, col=1)
-        fig.add_trace(go.Scatter(
-            x=e["training_iteration"], y=e["value"], mode="markers", name=f"{label}: exploit",
-            legendgroup=f"{label}:exploits",
-            marker={"symbol": "triangle-down", "size": 9, "color": "#d62728"},
-            customdata=e[["trial_id", "source_trial_id", "source_training_iteration", "changes"]],
-            hovertemplate=("%{customdata[0]} copied %{customdata[1]} (its iteration "
-                           "%{customdata[2]})<br>at iteration %{x}, value %{y:.5g}"
-                           "<br>%{customdata[3]}<extra></extra>"),
-        ), row=i + 1, col=1)
-        fig.update_yaxes(title_text=metric, row=i + 1, col=1)
-    fig.update_xaxes(title_text="training iteration", row=len(shown), col=1)
-    fig.update_layout(title="PBT populations (triangle: an exploit; dotted: from the copied "
-                      "checkpoint)", height=max(320, 300 * len(shown)))
-    return fig
-
-
 def _band_traces(fig: go.Figure, band: pd.DataFrame, color: str, label: str, row: int) -> None:
     """Quantile bands (5-95 %, 25-75 %) and the median of all of a run's trials per iteration."""
     if band.empty:
@@ -336,71 +284,3 @@ def _band_traces(fig: go.Figure, band: pd.DataFrame, color: str, label: str, row
         hovertemplate=("iteration %{x}<br>median %{y:.5g}<br>%{customdata[0]} trials reported"
                        "<br>%{customdata[1]} stopped early here<extra></extra>"),
     ), row=row, col=1)
-
-
-def pareto_figure(front: pd.DataFrame, *, objectives: Sequence[tuple[str, str]],
-                  labels: Sequence[str]) -> go.Figure:
-    """Trials over the first two objectives (frame from ``pareto_front``), the front joined."""
-    (mx, mode_x), (my, mode_y) = objectives[0], objectives[1]
-    color = _colors(labels)
-    fig = go.Figure()
-    for label in labels:
-        d = front[front["label"] == label]
-        if d.empty:
-            continue
-        fig.add_trace(go.Scatter(
-            x=d[mx], y=d[my], mode="markers", name=label,
-            marker={"color": color[label], "size": np.where(d["on_front"], 11, 6),
-                    "line": {"width": np.where(d["on_front"], 1.5, 0), "color": "#111"}},
-            customdata=d[["trial_id"]],
-            hovertemplate=f"{label} %{{customdata[0]}}<br>{mx} %{{x:.5g}}<br>{my} %{{y:.5g}}"
-                          "<extra></extra>",
-        ))
-    on = front[front["on_front"]].sort_values(mx)
-    fig.add_trace(go.Scatter(x=on[mx], y=on[my], mode="lines", line_shape="hv",
-                             name="Pareto front", line={"color": "#111", "dash": "dot"}))
-    fig.update_layout(title=f"Pareto front: {mx} ({mode_x}) vs {my} ({mode_y})",
-                      xaxis_title=f"{mx} ({mode_x})", yaxis_title=f"{my} ({mode_y})", height=460)
-    return fig
-
-
-def fronts_figure(fronts: pd.DataFrame, *, objectives: Sequence[tuple[str, str]],
-                  labels: Sequence[str], reference: Sequence[float] | None = None,
-                  hypervolumes: Mapping[str, float] | None = None) -> go.Figure:
-    """Each run's own Pareto front on one plot (frame from ``run_fronts``), first two objectives.
-
-    A run's front is drawn as its attainment staircase (the boundary of what it dominates),
-    its other trials as faint points; ``reference`` marks the hypervolume's reference point and
-    ``hypervolumes`` (label -> value) is added to the legend.
-    """
-    (mx, mode_x), (my, mode_y) = objectives[0], objectives[1]
-    color = _colors(labels)
-    fig = go.Figure()
-    for label in labels:
-        d = fronts[fronts["label"] == label]
-        if d.empty:
-            continue
-        on = d[d["on_front"]].sort_values([mx, my], ascending=[mode_x == "min", mode_y == "min"])
-        off = d[~d["on_front"]]
-        hv = (hypervolumes or {}).get(label)
-        name = label if hv is None else f"{label} (HV {hv:.4g})"
-        fig.add_trace(go.Scatter(
-            x=on[mx], y=on[my], mode="lines+markers", line_shape="hv", name=name, legendgroup=label,
-            line={"color": color[label], "width": 2}, marker={"color": color[label], "size": 8},
-            customdata=on[["trial_id"]],
-            hovertemplate=f"{label} %{{customdata[0]}}<br>{mx} %{{x:.5g}}<br>{my} %{{y:.5g}}"
-                          "<extra>front</extra>"))
-        if not off.empty:
-            fig.add_trace(go.Scatter(
-                x=off[mx], y=off[my], mode="markers", name=f"{label}: dominated", legendgroup=label,
-                showlegend=False, marker={"color": _rgba(color[label], 0.3), "size": 5},
-                customdata=off[["trial_id"]],
-                hovertemplate=f"{label} %{{customdata[0]}}<br>{mx} %{{x:.5g}}<br>{my} %{{y:.5g}}"
-                              "<extra>dominated</extra>"))
-    if reference is not None:
-        fig.add_trace(go.Scatter(x=[reference[0]], y=[reference[1]], mode="markers",
-                                 name="reference point", marker={"symbol": "x", "size": 10,
-                                                                 "color": "#111"}))
-    fig.update_layout(title=f"Pareto front of each run: {mx} ({mode_x}) vs {my} ({mode_y})",
-                      xaxis_title=f"{mx} ({mode_x})", yaxis_title=f"{my} ({mode_y})", height=480)
-    return fig

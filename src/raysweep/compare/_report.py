@@ -18,13 +18,12 @@ from ._downsample import BOX_POINTS_MAX, FULL_CURVES_MAX, report_curves
 from ._figures import (
     anytime_figure,
     distribution_figure,
-    fronts_figure,
     learning_figure,
     marginal_figure,
     parallel_figure,
-    pareto_figure,
-    population_figure,
 )
+from ._figures_fronts import fronts_figure, pareto_figure
+from ._figures_population import population_figure
 from ._html import figure_block, page, table
 from ._load import Comparison
 from ._multiobjective import (
