@@ -7,9 +7,12 @@ checkpoints Ray must still hold under each ``checkpoint=`` policy.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +23,7 @@ from raysweep import StorageError, Sweep, checkpoints, space
 from raysweep import results as R
 from raysweep.cli._results import best_cmd, show_cmd
 from raysweep.execution import run_sweep
+from raysweep.execution.terminal._quiet import route_ray_logs
 
 #: The loss of each report, times (1 + x): the best report of a trial is its second, the latest its
 #: fourth; the trial with the smallest x is the best trial.
@@ -45,6 +49,17 @@ def _state(location: str) -> dict:
     """What the checkpoint at ``location`` holds, loaded the way a user loads it."""
     with tune.Checkpoint(location).as_directory() as directory:
         return json.loads((Path(directory) / "state.json").read_text())
+
+
+@contextlib.contextmanager
+def _late_worker_lines_aside(directory: Path) -> Iterator[None]:
+    """Ray's log thread forwards a worker's last lines (Ray Train's "Checkpoint successfully
+    created") up to a second after the run has returned, to this process's ``sys.stdout``, which
+    the in-process CliRunner has replaced: route them to a log while the commands' output is read."""
+    from rich.console import Console
+
+    with route_ray_logs(str(directory), Console(file=io.StringIO())):
+        yield
 
 
 def _sweep(name, keep, trainable=train):
@@ -77,14 +92,16 @@ def test_best_checkpoint_exists_loads_and_holds_the_best_trials_state(ray_sessio
         held = _state(str(tmp_path / row["checkpoint_path"]))
         assert (held["x"], held["step"]) == (json.loads(row["config_json"])["x"], step)
 
-    out = CliRunner().invoke(best_cmd, ["bc", "--checkpoint", "--results", str(tmp_path)])
+    with _late_worker_lines_aside(tmp_path / "late"):
+        out = CliRunner().invoke(best_cmd, ["bc", "--checkpoint", "--results", str(tmp_path)])
+        json_out = CliRunner().invoke(best_cmd, ["bc", "--checkpoint", "--json", "--results",
+                                                 str(tmp_path)])
+        show = CliRunner().invoke(show_cmd, ["bc", "--results", str(tmp_path)], terminal_width=200)
     assert out.exit_code == 0, out.output
     assert out.output == f"{location}\n"
-    out = CliRunner().invoke(best_cmd, ["bc", "--checkpoint", "--json", "--results", str(tmp_path)])
-    assert out.exit_code == 0, out.output
-    assert json.loads(out.output) == {"checkpoint": location, "trial_id": trial["trial_id"],
-                                      "run": summary.run_id, "config": {"x": min(X)}}
-    show = CliRunner().invoke(show_cmd, ["bc", "--results", str(tmp_path)], terminal_width=200)
+    assert json_out.exit_code == 0, json_out.output
+    assert json.loads(json_out.output) == {"checkpoint": location, "trial_id": trial["trial_id"],
+                                           "run": summary.run_id, "config": {"x": min(X)}}
     assert show.exit_code == 0, show.output
     header = next(line for line in show.output.splitlines() if "trial_id" in line)
     column = [c.strip() for c in header.split("┃")].index("ckpt")
