@@ -28,11 +28,15 @@ class ProgressCallback(DriverBound):
         self.metric, self.mode, self.asha_max_t = metric, mode, asha_max_t
         self.carried = carried
         self.objective = Objective(metric, mode)  # type: ignore[arg-type]
-        self.running = self.done = self.early_stopped = self.errored = 0
+        self.done = self.early_stopped = self.errored = 0
         self.started_any = False
         self._stopped: dict[str, int] = {}  # trial id -> iterations, for trials Tune marked done
-        self._alive_since: dict[str, float] = {}
-        #: Seconds summed over the lifetimes (start to end) of the trials that ended in this launch.
+        #: Trial id -> when its current stretch on a worker began, for the trials started and not ended.
+        self._since: dict[str, float] = {}
+        self._last_result: dict[str, float] = {}  # trial id -> when its last result arrived
+        self._paused: set[str] = set()  # started trials Tune has paused (PBT's exploits)
+        #: Seconds summed over the lifetimes of the trials that ended in this launch: start to end,
+        #: less the stretches a paused trial held no worker (a PBT member restarts at each exploit).
         self.trial_lifetimes_s = 0.0
         self.best: float | None = None
         self.started = time.monotonic()
@@ -53,14 +57,25 @@ class ProgressCallback(DriverBound):
         self._refresh()
         self._progress.stop()
 
+    @property
+    def running(self) -> int:
+        """Trials started and neither ended nor paused."""
+        return len(self._since.keys() - self._paused)
+
     def on_trial_start(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
-        self.running += 1
         self.started_any = True
-        self._alive_since[trial.trial_id] = time.monotonic()
+        now = time.monotonic()
+        if trial.trial_id in self._since:  # started again after a pause: its last stretch ended
+            # with its last result (Tune tells callbacks of no pause)
+            self._add_stretch(trial.trial_id, self._last_result.get(trial.trial_id, now))
+        self._since[trial.trial_id] = now
+        self._note_paused(trials, starting=trial.trial_id)
         self._refresh()
 
     def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict,
                         **info: Any) -> None:
+        self._last_result[trial.trial_id] = time.monotonic()
+        self._note_paused(trials)
         if result.get("done"):  # set by the scheduler (or a stopper): early unless at ASHA's max_t
             self._stopped[trial.trial_id] = int(result.get("training_iteration", 0))
         value = result.get(self.metric)
@@ -69,7 +84,6 @@ class ProgressCallback(DriverBound):
             self._refresh()
 
     def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
-        self.running = max(0, self.running - 1)
         self._lifetime_ends(trial)
         stopped_at = self._stopped.pop(trial.trial_id, None)
         if stopped_at is None and self.carried is not None and self.carried.executed_stop(trial.trial_id):
@@ -81,15 +95,24 @@ class ProgressCallback(DriverBound):
         self._refresh()
 
     def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
-        self.running, self.errored = max(0, self.running - 1), self.errored + 1
+        self.errored += 1
         self._lifetime_ends(trial)
         self._refresh()
 
+    def _note_paused(self, trials: list, starting: str | None = None) -> None:
+        self._paused = {t.trial_id for t in trials
+                        if t.trial_id in self._since and t.trial_id != starting
+                        and t.status == "PAUSED"}
+
+    def _add_stretch(self, trial_id: str, end: float) -> None:
+        self.trial_lifetimes_s += max(0.0, end - self._since[trial_id])
 
     def _lifetime_ends(self, trial: Any) -> None:
-        since = self._alive_since.pop(trial.trial_id, None)
-        if since is not None:
-            self.trial_lifetimes_s += time.monotonic() - since
+        if trial.trial_id in self._since:
+            self._add_stretch(trial.trial_id, time.monotonic())
+            del self._since[trial.trial_id]
+        self._last_result.pop(trial.trial_id, None)
+        self._paused.discard(trial.trial_id)
 
     @property
     def ended(self) -> int:
