@@ -32,6 +32,8 @@ os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks._ray import init_local_ray  # noqa: E402 - after the path above
+
 VARIANTS = ("fifo", "moasha")
 
 
@@ -53,13 +55,9 @@ def _sweep(variant: str, seed: int, moasha_trials: int, grace: int = 2, rf: floa
 
 
 def run(seeds: int, root: str, moasha_trials: int, grace: int, rf: float, searcher: str) -> None:
-    import ray
-
     from raysweep.execution import run_sweep
 
-    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False,
-             runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join(
-                 [str(REPO), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))])}})
+    ray = init_local_ray()
     try:
         for seed in range(seeds):
             for variant in VARIANTS:

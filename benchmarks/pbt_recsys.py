@@ -36,6 +36,8 @@ os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks._ray import init_local_ray  # noqa: E402 - after the path above
+
 METHODS = ("pbt", "optuna_asha", "random")
 GRID_BEST = 0.0766  # recsys_mf_grid at the small size: 96 cells x 8 epochs (docs/comparison-recsys.md)
 GRID_EPOCHS = 768
@@ -121,11 +123,7 @@ def main() -> None:
     if args.report:
         print(report(args.report))
         return
-    import ray
-
-    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False,
-             runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join(
-                 [str(REPO), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))])}})
+    ray = init_local_ray()
     try:
         for seed in range(args.first_seed, args.first_seed + args.seeds):
             for method in args.methods:

@@ -33,6 +33,8 @@ os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks._ray import init_local_ray  # noqa: E402 - after the path above
+
 VARIANTS = ("optuna-best", "optuna-last", "tpe-best", "random-best", "optuna-last-g2", "optuna-last-g3",
             "optuna-pruned", "tpe-last", "random-last", "optuna-last-s5")
 
@@ -103,11 +105,7 @@ def main() -> None:
     if args.report:
         print(report(args.report))
         return
-    import ray
-
-    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False,
-             runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join(
-                 [str(REPO), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))])}})
+    ray = init_local_ray()
     try:
         for seed in range(args.first_seed, args.first_seed + args.seeds):
             if args.warm:

@@ -193,6 +193,25 @@ def test_a_trial_that_never_reports_an_objective_stops_the_sweep_naming_it(ray_s
     assert "it reported 'f1'" in message
 
 
+def test_a_constraint_on_a_metric_no_trial_reports_stops_the_sweep_naming_it(ray_session, tmp_path):
+    """A misspelt metric in a constraint would make every trial infeasible: the first trial that ran
+    to its end without it stops the sweep, naming the constraint, what was reported and the fix; the
+    trial's row is stored."""
+    log = tmp_path / "log.jsonl"
+    sweep = _sweep("con_typo", log, "random", 4, constraints=["config.x <= 0.9", "sise <= 0.5"])
+    with pytest.raises(ExecutionError) as info:
+        run_sweep(sweep, results_root=str(tmp_path / "results"), progress=False)
+    message = str(info.value)
+    assert "The constraint 'sise <= 0.5' of Sweep(constraints=[...]) reads 'sise'" in message
+    assert "it reported 'f1', 'f2', 'size'" in message and "Did you mean 'size'?" in message
+    trials = results.load_trials(str(tmp_path / "results"), sweeps="con_typo")
+    runs = results.list_runs(str(tmp_path / "results"))
+    assert runs.loc[0, "status"] == "failed"
+    logged = {_key(r["config"]) for r in read_log(log)}
+    completed = trials[trials["status"] == "completed"]
+    assert len(completed) >= 1 and {_key(json.loads(c)) for c in completed["config_json"]} <= logged
+
+
 def test_asha_named_objective_ranks_rungs_by_it(ray_session, tmp_path):
     from raysweep import schedulers
 

@@ -110,6 +110,12 @@ class SnapshotGate:
         self._end_held = False
         self.release_held()
 
+    def settle(self, trials: list) -> None:
+        """Before the sweep stops with an error (Tune takes no final snapshot then): snapshot, hand
+        every held row to the writer and write them."""
+        self._snapshot_then_release(len(trials) + self._released)
+        self.writer.flush()
+
     def release_held(self) -> None:
         """Hand every held row to the writer (Tune's final snapshot is taken, or ``fit()`` is over)."""
         for row in self._held:

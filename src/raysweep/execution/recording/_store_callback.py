@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from raysweep._errors import ExecutionError
 from raysweep.execution._internals import controller_scheduler, find_controller
 from raysweep.execution.cluster._resources import ActorNodes
 from raysweep.execution.durability._gate import SnapshotGate
@@ -31,7 +32,7 @@ from raysweep.execution.recording._rows import iteration_row, metric_columns, tr
 from raysweep.execution.recording._tally import RunTally
 from raysweep.execution.recording._trial_info import attempt, error_info, stored_results
 from raysweep.execution.tune._carried import CarriedStops
-from raysweep.execution.tune._constraints import Constraints
+from raysweep.execution.tune._constraints import Constraints, unreported_message
 from raysweep.execution.tune._driver_bound import DriverBound
 from raysweep.execution.tune._hyperband import scheduler_stops
 from raysweep.results import Objective, RunWriter, TrialStatus
@@ -123,6 +124,8 @@ class ParquetResultsCallback(DriverBound):
         self._trials_seen: list[Any] = []
         self._repaired = False
         self._scheduler_stops: set[str] = set()
+        #: Why the sweep stops at the end of this step (a constraint reads a metric never reported).
+        self._stop_reason: str | None = None
         self.carried = carried
 
 
@@ -237,7 +240,19 @@ class ParquetResultsCallback(DriverBound):
             and self.asha_max_t is not None
             and state.iterations < self.asha_max_t
         )
+        if not early:
+            self._check_constraint_metrics(state)
         self._end(trial, TrialStatus.EARLY_STOPPED if early else TrialStatus.COMPLETED)
+
+    def _check_constraint_metrics(self, state: Any) -> None:
+        """A trial that ran to its end without a metric a constraint reads stops the sweep at the
+        end of this step: a misspelt name would make every trial infeasible. (An early-stopped
+        trial may report such a metric only at its end: not checked.)"""
+        if not self.constraints or self._stop_reason is not None:
+            return
+        missing = self.constraints.unreported(state.last)
+        if missing:
+            self._stop_reason = unreported_message(*missing[0], state.trial_id, state.last)
 
     def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         # Tune counted this failure before calling us: attempts == failures for a final error.
@@ -252,6 +267,9 @@ class ParquetResultsCallback(DriverBound):
 
     def on_step_end(self, iteration: int, trials: list, **info: Any) -> None:
         self._trials_seen = trials
+        if self._stop_reason is not None:  # a step hook's error ends Tune's loop (a trial hook's
+            self.gate.settle(trials)  # would only error that trial): every row stored first
+            raise ExecutionError(self._stop_reason)
         self.gate.step_end(trials)
         self.writer.heartbeat()
 

@@ -7,6 +7,7 @@ config as ``config.<path>``.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -14,7 +15,7 @@ import pandas as pd
 
 from raysweep.results import Condition, config_columns, frame_of, parse_condition
 
-__all__ = ["CONSTRAINTS_ATTR", "Constraints", "stored_constraints"]
+__all__ = ["CONSTRAINTS_ATTR", "Constraints", "stored_constraints", "unreported_message"]
 
 #: The Optuna user attribute holding a live trial's constraint values (read by stored_constraints).
 CONSTRAINTS_ATTR = "raysweep.constraints"
@@ -54,12 +55,39 @@ class Constraints:
         frame = self.frame(metrics, config)
         return [float(c.violation(frame).iloc[0]) for c in self.conditions]
 
+    def unreported(self, metrics: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """``(constraint, metric)`` for each metric a constraint reads that is not in ``metrics``
+        (a trial's last value of every metric it reported); config values are not metrics."""
+        out = []
+        for text, condition in zip(self.texts, self.conditions, strict=True):
+            for name in condition.names():
+                if name.startswith("config."):
+                    continue
+                metric = name.removeprefix("last.")
+                if metric not in metrics:
+                    out.append((text, metric))
+        return out
+
     def feasible(self, metrics: Mapping[str, Any], config: Mapping[str, Any]) -> bool | None:
         """Whether every constraint holds (None: the sweep has none)."""
         if not self.texts:
             return None
         frame = self.frame(metrics, config)
         return all(bool(c.mask(frame).iloc[0]) for c in self.conditions)
+
+
+def unreported_message(constraint: str, metric: str, trial_id: str,
+                       metrics: Mapping[str, Any]) -> str:
+    """Why a sweep stops when a trial that ran to its end never reported a metric a constraint reads
+    (a misspelt name would make every trial infeasible): what was read, what was reported, the fix."""
+    reported = [k for k in metrics if k != "config"]
+    shown = ", ".join(repr(k) for k in reported) or "no metric at all"
+    close = difflib.get_close_matches(metric, reported, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return (f"The constraint {constraint!r} of Sweep(constraints=[...]) reads {metric!r}, which trial "
+            f"{trial_id} never reported although it ran to its end; it reported {shown}.{hint} "
+            f"Report it (tune.report({{{metric!r}: value, ...}})) or name a reported metric in the "
+            f"constraint.")
 
 
 def stored_constraints(trial: Any) -> list[float]:
