@@ -32,6 +32,7 @@ from raysweep import Sweep, schedulers, searchers, space
 LOG_DIR = {log_dir!r}
 ITERS = {iters}
 CHECKPOINT = {checkpoint}
+SIZE_ONCE = {size_once}  # report "size" (= x) at the first iteration only
 
 
 def value(x, it):
@@ -53,19 +54,20 @@ def trainable(config):
             fh.write(json.dumps({{"trial": trial, "pid": os.getpid(), "it": it, "value": v,
                                  "x": config["x"]}}) + "\\n")
         {fail}
+        metrics = {{"loss": v, **({{"size": config["x"]}} if SIZE_ONCE and it == 1 else {{}})}}
         if CHECKPOINT:
             with tempfile.TemporaryDirectory() as d:
                 with open(os.path.join(d, "state.json"), "w") as fh:
                     json.dump({{"it": it}}, fh)
-                tune.report({{"loss": v}}, checkpoint=tune.Checkpoint.from_directory(d))
+                tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(d))
         else:
-            tune.report({{"loss": v}})
+            tune.report(metrics)
 
 
 SWEEP = Sweep(
     name={name!r}, trainable=trainable, space={{"x": space.uniform(0.0, 1.0)}}, metric="loss",
     mode="min", searcher={searcher}, scheduler={scheduler}, num_samples={n}, max_concurrent=2,
-    resources={{"cpu": 1}}, max_failures={max_failures}, seed=3,
+    resources={{"cpu": 1}}, max_failures={max_failures}, seed=3, constraints={constraints!r},
 )
 '''
 
@@ -73,7 +75,8 @@ SWEEP = Sweep(
 def write_sweep(project: Path, name: str, *, n: int = 6, iters: int = 5, sleep: float = 0.3,
                 checkpoint: bool = True, searcher: str = "searchers.tpe(seed=3, n_initial_points=3)",
                 max_failures: int = 0, fail: str = "",
-                scheduler: str = '"fifo"') -> tuple[Path, Path]:
+                scheduler: str = '"fifo"', size_once: bool = False,
+                constraints: tuple[str, ...] = ()) -> tuple[Path, Path]:
     """A sweep module under ``project/sweeps`` and its log directory."""
     log_dir = project / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -81,7 +84,8 @@ def write_sweep(project: Path, name: str, *, n: int = 6, iters: int = 5, sleep: 
     path = project / "sweeps" / f"{name}.py"
     path.write_text(textwrap.dedent(_MODULE).format(
         log_dir=str(log_dir), iters=iters, checkpoint=checkpoint, sleep=sleep, fail=fail or "pass",
-        name=name, searcher=searcher, n=n, max_failures=max_failures, scheduler=scheduler))
+        name=name, searcher=searcher, n=n, max_failures=max_failures, scheduler=scheduler,
+        size_once=size_once, constraints=list(constraints)))
     return path, log_dir
 
 

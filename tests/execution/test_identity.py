@@ -75,3 +75,16 @@ def test_a_trial_never_numbered_is_numbered_on_first_sight():
     states = TrialStates("s", prior={})
     assert states.state(_trial("a1b2c3d4")).index == 0
     assert states.state(_trial("e5f6a7b8")).index == 1
+
+
+def test_a_resumed_trial_continues_with_the_last_values_it_reported_before():
+    """A metric the trial reported only before the driver died stays in its row (and is what the
+    sweep's constraints read); another trial's metric (NaN in this row) is not its own."""
+    prior = {"aaaa0001": {"trial_id": "t-1", "trial_index": 0, "attempts": 1, "status": "running",
+                          "config_json": '{"x": 1}', "metric_best": 0.5, "metric_last": 0.7,
+                          "last.loss": 0.7, "last.model_mb": 12.0, "last.other": float("nan")}}
+    states = TrialStates("s", prior=prior)
+    trial = _trial("aaaa0001", 1)
+    state = states.state(trial)
+    assert state.trial_id == "t-1" and (state.metric_best, state.metric_last) == (0.5, 0.7)
+    assert state.last == {"loss": 0.7, "model_mb": 12.0}

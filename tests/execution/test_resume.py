@@ -16,11 +16,11 @@ pytestmark = pytest.mark.slow
 N, ITERS = 6, 5
 
 
-def _kill_then_resume(tmp_path, address, name, *, checkpoint, sig, via_cli=True):
+def _kill_then_resume(tmp_path, address, name, *, checkpoint, sig, via_cli=True, **sweep):
     """The driver joins the session's Ray at ``address``: SIGKILL kills the driver (and Ray ends its
     job's trials), as an embedded Ray dies with its driver; the resume starts a new job."""
     project, root = tmp_path / "project", tmp_path / "results"
-    _, log_dir = H.write_sweep(project, name, n=N, iters=ITERS, checkpoint=checkpoint)
+    _, log_dir = H.write_sweep(project, name, n=N, iters=ITERS, checkpoint=checkpoint, **sweep)
     clock = time.monotonic()
     driver = H.cli("run", name, "--results", str(root), "--no-progress", cwd=project,
                    address=address)
@@ -74,3 +74,19 @@ def test_ctrl_c_then_resume(ray_address, tmp_path):
     facts = _kill_then_resume(tmp_path, ray_address, "interrupted_tpe", checkpoint=True,
                               sig=signal.SIGINT, via_cli=False)
     print("measured:", facts)
+
+
+def test_constraints_after_a_resume_read_what_a_trial_reported_before_the_crash(ray_address,
+                                                                                  tmp_path):
+    """``size`` is reported at each trial's first iteration only: a trial resumed from a later
+    checkpoint never reports it again, and its constraint still reads it (no "never reported"
+    error); ``time_total_s``, one of Tune's counters, is readable too. Feasibility is checked
+    against each trial's logged x."""
+    _kill_then_resume(tmp_path, ray_address, "resumed_constraints", checkpoint=True,
+                      sig=signal.SIGKILL, via_cli=False, size_once=True,
+                      constraints=("size <= 0.5", "time_total_s <= 600"))
+    _, trials, _ = H.store(tmp_path / "results")
+    x = {row["trial"]: row["x"] for _, row in H.read_log(tmp_path / "project" / "logs").iterrows()}
+    assert len(trials) == N and trials["feasible"].notna().all()
+    for _, row in trials.iterrows():
+        assert bool(row["feasible"]) == (x[row["ray_trial_id"]] <= 0.5), row["ray_trial_id"]

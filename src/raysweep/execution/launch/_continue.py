@@ -22,7 +22,15 @@ from raysweep.execution.launch._fit import start
 from raysweep.execution.launch._launch import Launch, RayTarget
 from raysweep.execution.launch._record import build_run_record
 from raysweep.execution.launch._summary import RunSummary
-from raysweep.results import RunWriter, driver_alive, load_trials, local_path
+from raysweep.execution.recording._identity import ENDED
+from raysweep.results import (
+    RESERVED_COLUMNS,
+    RunWriter,
+    driver_alive,
+    load_iterations,
+    load_trials,
+    local_path,
+)
 from raysweep.sweep import LoadedSweep, load_sweep
 
 __all__ = ["POPULATION_SCHEDULERS", "carried_columns", "continue_run", "load_unchanged", "refuse_population",
@@ -201,7 +209,27 @@ def _prior_trials(root: str, sweep: str, run_id: str) -> dict[str, dict[str, Any
     keep = ["trial_id", "ray_trial_id", "trial_index", "status", "attempts", "metric_best",
             "config_json"]
     rows = trials.reindex(columns=keep).to_dict("records")
-    return {str(r["ray_trial_id"]): r for r in rows if isinstance(r["ray_trial_id"], str)}
+    last = _last_metrics(root, sweep, run_id, {str(r["trial_id"]) for r in rows
+                                               if r.get("status") not in ENDED})
+    return {str(r["ray_trial_id"]): {**r, **last.get(str(r["trial_id"]), {})}
+            for r in rows if isinstance(r["ray_trial_id"], str)}
+
+
+def _last_metrics(root: str, sweep: str, run_id: str, trial_ids: set[str]) -> dict[str, dict[str, Any]]:
+    """Each unfinished trial's last stored value of every metric it reported, as ``last.<name>``: a
+    resumed trial continues with them (a metric reported only before the driver died stays in its
+    row, and the sweep's constraints read it)."""
+    if not trial_ids:
+        return {}
+    iterations = load_iterations(root, sweeps=sweep, runs=run_id)
+    if iterations.empty:
+        return {}
+    iterations = iterations[iterations["trial_id"].isin(trial_ids)]
+    metrics = [c for c in iterations.columns if c not in RESERVED_COLUMNS]
+    ordered = iterations.sort_values(["trial_id", "attempt", "training_iteration"])
+    last = ordered.groupby("trial_id")[metrics].last()  # the last non-null value of each
+    return {str(trial_id): {f"last.{name}": value for name, value in row.items() if pd.notna(value)}
+            for trial_id, row in last.iterrows()}
 
 
 def stored_int(value: Any) -> int:

@@ -32,11 +32,18 @@ class TrialState:
     metric_last: float | None = None
     metric_best: float | None = None
     last: dict[str, float] = field(default_factory=dict)
+    #: Tune's counters of the last result (``time_total_s``, ``training_iteration``): constraints
+    #: may read them (``time_total_s <= 600``), though they are not metrics of the trial's row.
+    counters: dict[str, float] = field(default_factory=dict)
     stopped_by_scheduler: bool = False
     node_id: str | None = None
     node_ip: str | None = None
     hostname: str | None = None
     checkpoint_path: str | None = None  # the best kept checkpoint, as the store names it
+
+    def constraint_values(self) -> dict[str, float]:
+        """What the sweep's constraints read: Tune's counters, then the trial's last metrics."""
+        return {**self.counters, **self.last}
 
     def set_attempt(self, trial: Any, failed: bool = False) -> None:
         """The attempt Tune is on (a failure Tune counted before the callback: ``failed``)."""
@@ -126,6 +133,12 @@ class TrialStates:
             if prior is not None:  # a trial that had started before the driver died: continue it
                 state.attempt_offset = max(0, int(prior.get("attempts") or 0) + 1 - attempt(trial))
                 state.metric_best = number(prior.get("metric_best"))
+                state.metric_last = number(prior.get("metric_last"))
+                # Its last value of each metric it reported before: a metric reported only then
+                # stays in its row, and the constraints read it (NaN: another trial's metric).
+                state.last = {key.removeprefix("last."): value for key, value in
+                              ((k, number(v)) for k, v in prior.items() if str(k).startswith("last."))
+                              if value is not None}
             self.live[trial.trial_id] = state
         return state
 

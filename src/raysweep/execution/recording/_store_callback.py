@@ -32,7 +32,7 @@ from raysweep.execution.recording._rows import iteration_row, metric_columns, tr
 from raysweep.execution.recording._tally import RunTally
 from raysweep.execution.recording._trial_info import attempt, error_info, stored_results
 from raysweep.execution.tune._carried import CarriedStops
-from raysweep.execution.tune._constraints import Constraints, unreported_message
+from raysweep.execution.tune._constraints import CONSTRAINT_COUNTERS, Constraints, unreported_message
 from raysweep.execution.tune._driver_bound import DriverBound
 from raysweep.execution.tune._hyperband import scheduler_stops
 from raysweep.results import Objective, RunWriter, TrialStatus
@@ -175,7 +175,7 @@ class ParquetResultsCallback(DriverBound):
         # No flush here (it wrote two Parquet files per trial): the writer writes iterations before
         # trial rows in every flush, so a stored end row has its iterations stored; a driver killed
         # before the end row is stored leaves an end the resume repairs from Tune's files.
-        feasible = (self.constraints.feasible(state.last, state.config)
+        feasible = (self.constraints.feasible(state.constraint_values(), state.config)
                     if status in (TrialStatus.COMPLETED, TrialStatus.EARLY_STOPPED) else None)
         self.gate.hold(self._trial_row(state, status, self.metric, ended_at=datetime.now(UTC),
                                        feasible=feasible, **extra), end_of=trial)
@@ -213,6 +213,8 @@ class ParquetResultsCallback(DriverBound):
         metrics = metric_columns(result)
         state.iterations = int(result.get("training_iteration", state.iterations + 1))
         state.last.update(metrics)
+        state.counters = {key: float(result[key]) for key in CONSTRAINT_COUNTERS
+                          if isinstance(result.get(key), int | float)}
         state.node_ip = result.get("node_ip", state.node_ip)
         state.hostname = result.get("hostname", state.hostname)
         value = metrics.get(self.metric)
@@ -250,7 +252,7 @@ class ParquetResultsCallback(DriverBound):
         trial may report such a metric only at its end: not checked.)"""
         if not self.constraints or self._stop_reason is not None:
             return
-        missing = self.constraints.unreported(state.last)
+        missing = self.constraints.unreported(state.constraint_values())
         if missing:
             self._stop_reason = unreported_message(*missing[0], state.trial_id, state.last)
 

@@ -15,7 +15,11 @@ import pandas as pd
 
 from raysweep.results import Condition, config_columns, frame_of, parse_condition
 
-__all__ = ["CONSTRAINTS_ATTR", "Constraints", "stored_constraints", "unreported_message"]
+__all__ = ["CONSTRAINTS_ATTR", "CONSTRAINT_COUNTERS", "Constraints", "stored_constraints",
+           "unreported_message"]
+
+#: Tune's counters a constraint may read besides the trial's metrics (``time_total_s <= 600``).
+CONSTRAINT_COUNTERS = ("time_total_s", "training_iteration", "time_this_iter_s")
 
 #: The Optuna user attribute holding a live trial's constraint values (read by stored_constraints).
 CONSTRAINTS_ATTR = "raysweep.constraints"
