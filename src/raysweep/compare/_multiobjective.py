@@ -103,7 +103,12 @@ def reference_point(comp: Comparison, objectives: Sequence[tuple[str, str]] | No
                     margin: float = 0.1) -> tuple[float, ...]:
     """The default reference point (see the module docstring), in the objectives' own units."""
     pairs = _require(comp, objectives)
-    points = _min_form(_points(comp, pairs), pairs)
+    return _default_reference(_points(comp, pairs), pairs, margin)
+
+
+def _default_reference(frame: pd.DataFrame, pairs: Pairs, margin: float = 0.1) -> tuple[float, ...]:
+    """:func:`reference_point` of the runs' points ``frame`` (:func:`_points`)."""
+    points = _min_form(frame, pairs)
     if len(points) == 0:
         raise ConfigError(invalid_parameter(
             "reference", "compare", "given when no trial has a finite value of every objective",
@@ -124,9 +129,20 @@ def _require(comp: Comparison, objectives: Sequence[tuple[str, str]] | None) -> 
     return pairs
 
 
-def _reference(comp: Comparison, pairs: Pairs, reference: Sequence[float] | None) -> tuple[float, ...]:
+def _hypervolume_inputs(comp: Comparison, objectives: Sequence[tuple[str, str]] | None,
+                        reference: Sequence[float] | None
+                        ) -> tuple[Pairs, tuple[float, ...], pd.DataFrame, list[str]]:
+    """The objectives, the reference point, every run's points and the modes, the points read once
+    (the default reference is computed from them)."""
+    pairs = _require(comp, objectives)
+    points = _points(comp, pairs)
+    return pairs, _reference(points, pairs, reference), points, [d for _, d in pairs]
+
+
+def _reference(points: pd.DataFrame, pairs: Pairs,
+               reference: Sequence[float] | None) -> tuple[float, ...]:
     if reference is None:
-        return reference_point(comp, pairs)
+        return _default_reference(points, pairs)
     ref = tuple(float(r) for r in reference)
     if len(ref) != len(pairs) or not all(math.isfinite(r) for r in ref):
         raise ConfigError(invalid_parameter(
@@ -161,10 +177,7 @@ def run_hypervolumes(comp: Comparison, objectives: Sequence[tuple[str, str]] | N
 
     Columns: ``label, group, run, seed, hypervolume, n_points, n_front, reference`` (a tuple).
     """
-    pairs = _require(comp, objectives)
-    ref = _reference(comp, pairs, reference)
-    points = _points(comp, pairs)
-    modes = [d for _, d in pairs]
+    pairs, ref, points, modes = _hypervolume_inputs(comp, objectives, reference)
     rows = []
     for run in comp.runs.itertuples(index=False):
         part = points[points["run"] == run.run]
@@ -268,10 +281,7 @@ def hypervolume_curves(comp: Comparison, axis: str = "trials",
     """
     if axis not in AXES:
         raise ConfigError(invalid_parameter("axis", "hypervolume_curves", f"one of {AXES}", axis))
-    pairs = _require(comp, objectives)
-    ref = _reference(comp, pairs, reference)
-    points = _points(comp, pairs)
-    modes = [d for _, d in pairs]
+    pairs, ref, points, modes = _hypervolume_inputs(comp, objectives, reference)
     frames = []
     for run in comp.runs.itertuples(index=False):
         part = points[points["run"] == run.run]
