@@ -34,7 +34,7 @@ class ProgressCallback(DriverBound):
         #: Trial id -> when its current stretch on a worker began, for the trials started and not ended.
         self._since: dict[str, float] = {}
         self._last_result: dict[str, float] = {}  # trial id -> when its last result arrived
-        self._paused: set[str] = set()  # started trials Tune has paused (PBT's exploits)
+        self._started: dict[str, Any] = {}  # trial id -> Tune's trial, for the trials in _since
         #: Seconds summed over the lifetimes of the trials that ended in this launch: start to end,
         #: less the stretches a paused trial held no worker (a PBT member restarts at each exploit).
         self.trial_lifetimes_s = 0.0
@@ -59,8 +59,8 @@ class ProgressCallback(DriverBound):
 
     @property
     def running(self) -> int:
-        """Trials started and neither ended nor paused."""
-        return len(self._since.keys() - self._paused)
+        """Trials started and neither ended nor paused (Tune pauses a PBT member at an exploit)."""
+        return sum(trial.status != "PAUSED" for trial in self._started.values())
 
     def on_trial_start(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         self.started_any = True
@@ -69,13 +69,12 @@ class ProgressCallback(DriverBound):
             # with its last result (Tune tells callbacks of no pause)
             self._add_stretch(trial.trial_id, self._last_result.get(trial.trial_id, now))
         self._since[trial.trial_id] = now
-        self._note_paused(trials, starting=trial.trial_id)
+        self._started[trial.trial_id] = trial
         self._refresh()
 
     def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict,
                         **info: Any) -> None:
         self._last_result[trial.trial_id] = time.monotonic()
-        self._note_paused(trials)
         if result.get("done"):  # set by the scheduler (or a stopper): early unless at ASHA's max_t
             self._stopped[trial.trial_id] = int(result.get("training_iteration", 0))
         value = result.get(self.metric)
@@ -99,11 +98,6 @@ class ProgressCallback(DriverBound):
         self._lifetime_ends(trial)
         self._refresh()
 
-    def _note_paused(self, trials: list, starting: str | None = None) -> None:
-        self._paused = {t.trial_id for t in trials
-                        if t.trial_id in self._since and t.trial_id != starting
-                        and t.status == "PAUSED"}
-
     def _add_stretch(self, trial_id: str, end: float) -> None:
         self.trial_lifetimes_s += max(0.0, end - self._since[trial_id])
 
@@ -112,7 +106,7 @@ class ProgressCallback(DriverBound):
             self._add_stretch(trial.trial_id, time.monotonic())
             del self._since[trial.trial_id]
         self._last_result.pop(trial.trial_id, None)
-        self._paused.discard(trial.trial_id)
+        self._started.pop(trial.trial_id, None)
 
     @property
     def ended(self) -> int:

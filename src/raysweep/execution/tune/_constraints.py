@@ -84,7 +84,7 @@ def unreported_message(constraint: str, metric: str, trial_id: str,
                        metrics: Mapping[str, Any]) -> str:
     """Why a sweep stops when a trial that ran to its end never reported a metric a constraint reads
     (a misspelt name would make every trial infeasible): what was read, what was reported, the fix."""
-    reported = [k for k in metrics if k != "config"]
+    reported = list(metrics)
     shown = ", ".join(repr(k) for k in reported) or "no metric at all"
     close = difflib.get_close_matches(metric, reported, n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""
